@@ -1,0 +1,39 @@
+using MassTransit;
+
+namespace Hub.Contracts;
+
+/// <summary>
+/// A listing of a subject ended before or at its term (removed by its issuer, superseded by a correction).
+/// Exchange <c>hub.subject-delisted</c>.
+/// </summary>
+[MessageUrn("hub:subject-delisted:v1")]
+[EntityName("hub.subject-delisted")]
+public sealed record SubjectDelisted
+{
+    /// <summary>Unique id of this event.</summary>
+    public required string EventId { get; init; }
+
+    /// <summary>The Hub's stable id of the subject.</summary>
+    public required string HubSubjectId { get; init; }
+
+    /// <summary>The Hub's id of the listing that ended.</summary>
+    public required string ListingId { get; init; }
+
+    /// <summary>List type from the catalogue.</summary>
+    public required string ListType { get; init; }
+
+    /// <summary>Agency that issued the listing.</summary>
+    public required string OriginAgency { get; init; }
+
+    /// <summary>The listing's new status: <c>removed</c>, <c>revoked</c> or <c>superseded</c>.</summary>
+    public required string Status { get; init; }
+
+    /// <summary>Why, e.g. <c>Performed</c>, as the issuer stated it.</summary>
+    public required string Reason { get; init; }
+
+    /// <summary>First day on which the subject is no longer listed.</summary>
+    public required DateOnly EffectiveDate { get; init; }
+
+    /// <summary>When the Hub recorded the end (UTC).</summary>
+    public required DateTimeOffset RecordedAt { get; init; }
+}

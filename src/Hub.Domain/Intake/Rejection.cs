@@ -1,0 +1,25 @@
+namespace Hub.Domain.Intake;
+
+/// <summary>Why the Hub refuses a record: a stable code for machines and a sentence naming what and where.
+/// Never carries a whole ID number.</summary>
+public sealed record Rejection(string Code, string Reason)
+{
+    public const string UnknownAgency = "unknown-agency";
+    public const string UnknownBasis = "unknown-basis";
+    public const string NotCompetent = "not-competent";
+    public const string WrongRecordKind = "basis-not-for-record";
+    public const string InvalidIdentifier = "invalid-identifier";
+    public const string MissingIdentifier = "missing-identifier";
+    public const string MissingField = "missing-field";
+    public const string InvalidTerm = "invalid-term";
+    public const string Minor = "minor";
+    public const string NoSuchListing = "no-such-listing";
+    public const string StaleRevision = "stale-revision";
+}
+
+/// <summary>Either a value or a rejection.</summary>
+public readonly record struct Decision<T>(T? Value, Rejection? Rejection) where T : class
+{
+    public static implicit operator Decision<T>(T value) => new(value, null);
+    public static implicit operator Decision<T>(Rejection rejection) => new(null, rejection);
+}

@@ -1,0 +1,72 @@
+using Hub.Contracts;
+using Hub.Domain.Identifiers;
+
+namespace Hub.Domain.Intake;
+
+/// <summary>An identifier as stored in the index. Strong keys identify one subject and are unique in the index;
+/// weak keys (a masked ID number) are kept for later matching but never link on their own.</summary>
+public readonly record struct SubjectKey(string Scheme, string Value, bool Strong);
+
+/// <summary>A subject reference after validation: normalised name, identifiers strongest first.</summary>
+public sealed record SubjectKeys(
+    SubjectKind Kind,
+    string Name,
+    string NormalizedName,
+    IReadOnlyList<SubjectKey> Keys,
+    string? RegionCode,
+    DateOnly? BirthDate)
+{
+    public bool HasStrongKey => Keys.Count > 0 && Keys[0].Strong;
+
+    /// <summary>What may be shown to anyone: the USCC, or a person's masked number.</summary>
+    public string? PublicIdentifier => Keys.Count == 0 ? null
+        : Keys[0].Scheme == "ric" ? ResidentIdNumber.MaskNumber(Keys[0].Value)
+        : Keys[0].Value;
+
+    public static Decision<SubjectKeys> From(SubjectReference? reference, string path, bool identifierRequired)
+    {
+        if (reference is null) return new Rejection(Rejection.MissingField, $"{path} is missing");
+        if (string.IsNullOrWhiteSpace(reference.Name)) return new Rejection(Rejection.MissingField, $"{path}.name is missing");
+        var keys = new List<SubjectKey>(3);
+        var birthDate = reference.BirthDate;
+        if (reference.Kind == SubjectKind.Organization)
+        {
+            if (!string.IsNullOrWhiteSpace(reference.Uscc))
+            {
+                var uscc = Uscc.Check(reference.Uscc);
+                if (!uscc.IsValid) return Invalid($"{path}.uscc", uscc);
+                keys.Add(new("uscc", uscc.Normalized!, true));
+                keys.Add(new("org-code", Uscc.EmbeddedOrganizationCode(uscc.Normalized!), true));
+            }
+            if (!string.IsNullOrWhiteSpace(reference.OrganizationCode))
+            {
+                var org = OrganizationCode.Check(reference.OrganizationCode);
+                if (!org.IsValid) return Invalid($"{path}.organizationCode", org);
+                if (keys.Count == 0) keys.Add(new("org-code", org.Normalized!, true));
+                else if (keys[1].Value != org.Normalized)
+                    return new Rejection(Rejection.InvalidIdentifier, $"{path}.organizationCode does not match positions 9-17 of {path}.uscc");
+            }
+        }
+        else if (!string.IsNullOrWhiteSpace(reference.ResidentIdNumber))
+        {
+            var ric = ResidentIdNumber.Check(reference.ResidentIdNumber);
+            if (!ric.IsValid) return Invalid($"{path}.residentIdNumber", ric);
+            if (ric.Scheme == IdentifierScheme.ResidentId)
+            {
+                keys.Add(new("ric", ric.Normalized!, true));
+                birthDate ??= ResidentIdNumber.BirthDate(ric.Normalized!);
+            }
+            else keys.Add(new("ric-masked", ric.Normalized!, false));
+        }
+        if (identifierRequired && keys.Count == 0)
+            return new Rejection(Rejection.MissingIdentifier, reference.Kind == SubjectKind.Organization
+                ? $"{path} has neither a USCC nor an organisation code"
+                : $"{path} has no resident ID number");
+        if (reference.RegionCode is { } rc && Regions.ProvinceOf(rc) is null)
+            return new Rejection(Rejection.InvalidIdentifier, $"{path}.regionCode '{rc}' names no province");
+        return new SubjectKeys(reference.Kind, reference.Name.Trim(), NameNormalizer.Normalize(reference.Name), keys,
+            reference.RegionCode, birthDate);
+
+        static Rejection Invalid(string where, IdentifierCheck check) => new(Rejection.InvalidIdentifier, $"{where}: {check.Reason}");
+    }
+}
