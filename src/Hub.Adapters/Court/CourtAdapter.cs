@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Hub.Adapters.Publishing;
+using Hub.Domain.Catalogue;
+using Microsoft.Extensions.Logging;
+
+namespace Hub.Adapters.Court;
+
+/// <summary>The answer for one notice: <c>accepted</c> (the broker has it), <c>rejected</c> (unreadable; not sent) or
+/// <c>failed</c> (readable but the broker could not be reached: send it again).</summary>
+public sealed record NoticeResult(int Position, string? SourceRecordId, string Status, string? Reason, IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// The court adapter: reads notices, publishes the readable ones and answers per notice. Nothing is answered
+/// "accepted" before the broker confirmed it.
+/// </summary>
+public sealed partial class CourtAdapter(CourtNoticeMapper mapper, HubPublisher publisher, AgencyRegistry agencies, ILogger<CourtAdapter> log)
+{
+    private const int Parallelism = 32;
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public bool IsCourt(string agencyCode) => agencies.Find(agencyCode) is { Kind: "court" };
+
+    public Task<IReadOnlyList<NoticeResult>> SubmitListingsAsync(string agencyCode, IReadOnlyList<BodyItem> items, CancellationToken ct) =>
+        SubmitAsync<CourtNotice, Contracts.JudgmentDefaulterListed>(agencyCode, items, n => mapper.Map(n, agencyCode), m => m.Source.SourceRecordId, ct);
+
+    public Task<IReadOnlyList<NoticeResult>> SubmitRemovalsAsync(string agencyCode, IReadOnlyList<BodyItem> items, CancellationToken ct) =>
+        SubmitAsync<CourtRemovalNotice, Contracts.JudgmentDefaulterRemoved>(agencyCode, items, n => mapper.Map(n, agencyCode), m => m.Source.SourceRecordId, ct);
+
+    private async Task<IReadOnlyList<NoticeResult>> SubmitAsync<TNotice, TEvent>(string agencyCode, IReadOnlyList<BodyItem> items,
+        Func<TNotice, Mapped<TEvent>> map, Func<TEvent, string> sourceId, CancellationToken ct)
+        where TNotice : class where TEvent : class
+    {
+        var results = new NoticeResult[items.Count];
+        using var gate = new SemaphoreSlim(Parallelism);
+        var tasks = new List<Task>(items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var index = i;
+            var item = items[i];
+            if (item.Error is not null || item.Json is null)
+            {
+                results[i] = Rejected(item.Position, null, item.Error ?? "empty");
+                continue;
+            }
+            TNotice? notice;
+            try { notice = item.Json.Value.Deserialize<TNotice>(Json); }
+            catch (JsonException ex) { results[i] = Rejected(item.Position, null, $"field at {ex.Path}: {ex.Message}"); continue; }
+            var mapped = notice is null ? Mapped<TEvent>.Fail("empty notice") : map(notice);
+            if (mapped.Message is null)
+            {
+                results[i] = Rejected(item.Position, null, mapped.Error!);
+                LogUnreadable(agencyCode, item.Position, mapped.Error!);
+                continue;
+            }
+            var id = sourceId(mapped.Message);
+            tasks.Add(PublishOne());
+
+            async Task PublishOne()
+            {
+                await gate.WaitAsync(ct);
+                try
+                {
+                    await publisher.PublishAsync(mapped.Message, ct);
+                    results[index] = new NoticeResult(item.Position, id, "accepted", null, mapped.Warnings);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    LogPublishFailed(ex, agencyCode, id);
+                    results[index] = new NoticeResult(item.Position, id, "failed", "the message broker did not confirm the notice; send it again", mapped.Warnings);
+                }
+                finally { gate.Release(); }
+            }
+        }
+        await Task.WhenAll(tasks);
+        return results;
+    }
+
+    private static NoticeResult Rejected(int position, string? id, string reason) => new(position, id, "rejected", reason, []);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Court notice {Position} from {AgencyCode} unreadable: {Reason}")]
+    private partial void LogUnreadable(string agencyCode, int position, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Publishing notice {SourceRecordId} from {AgencyCode} failed after retries")]
+    private partial void LogPublishFailed(Exception ex, string agencyCode, string sourceRecordId);
+}

@@ -1,0 +1,25 @@
+namespace Hub.Aggregator;
+
+/// <summary>Configuration section <c>Hub:Aggregator</c>.</summary>
+public sealed class AggregatorOptions
+{
+    public const string Section = "Hub:Aggregator";
+
+    /// <summary>Run the aggregator (consumers and outbox relay) in this process.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Queue the aggregator consumes from.</summary>
+    public string QueueName { get; set; } = "hub.aggregator";
+
+    /// <summary>Most records applied in one transaction.</summary>
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>How long a partial batch waits for more records before it is applied.</summary>
+    public TimeSpan BatchTimeLimit { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Batches applied at once. One keeps records about one subject in order; partitioning comes with scale-out.</summary>
+    public int BatchConcurrency { get; set; } = 1;
+
+    public int OutboxBatchSize { get; set; } = 500;
+    public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,47 @@
+using Hub.Aggregator.Applying;
+using Hub.Aggregator.Consumers;
+using Hub.Aggregator.Outbox;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hub.Aggregator;
+
+public static class AggregatorRegistration
+{
+    /// <summary>Registers the consumers with MassTransit (call inside <c>AddMassTransit</c>).</summary>
+    public static void AddAggregatorConsumers(this IBusRegistrationConfigurator x)
+    {
+        x.AddConsumer<JudgmentDefaulterListedConsumer>();
+        x.AddConsumer<JudgmentDefaulterRemovedConsumer>();
+        x.AddConsumer<AdministrativePenaltyRecordedConsumer>();
+        x.AddConsumer<OrganizationRegisteredConsumer>();
+    }
+
+    /// <summary>The aggregator's one queue: every inbound contract, applied in batches; transient failures retried in
+    /// process (no delayed-exchange plugin on the broker), then the message goes to <c>{queue}_error</c>.</summary>
+    public static void ConfigureAggregatorEndpoint(this IReceiveEndpointConfigurator e, IRegistrationContext context, AggregatorOptions o)
+    {
+        e.PrefetchCount = Math.Max(o.BatchSize * (o.BatchConcurrency + 1), 16);
+        e.UseMessageRetry(r => r.Intervals(200, 1_000, 5_000));
+        Configure<JudgmentDefaulterListedConsumer>();
+        Configure<JudgmentDefaulterRemovedConsumer>();
+        Configure<AdministrativePenaltyRecordedConsumer>();
+        Configure<OrganizationRegisteredConsumer>();
+
+        void Configure<T>() where T : class, IConsumer =>
+            e.ConfigureConsumer<T>(context, c => c.Options<BatchOptions>(b => b
+                .SetMessageLimit(o.BatchSize)
+                .SetTimeLimit(o.BatchTimeLimit)
+                .SetConcurrencyLimit(o.BatchConcurrency)));
+    }
+
+    /// <summary>The aggregator's services (applier, relay) — needs IndexDatabase and RecordRules registered.</summary>
+    public static IServiceCollection AddAggregatorServices(this IServiceCollection services)
+    {
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<RecordApplier>();
+        services.AddSingleton<OutboxRelay>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
+        return services;
+    }
+}

@@ -1,0 +1,28 @@
+using Hub.Storage;
+
+namespace Hub.Aggregator.Applying;
+
+/// <summary>
+/// Current legal representatives of the organisations in a batch. A representative known only by name is taken to be
+/// the organisation's current representative of the same normalised name, so repeated notices do not multiply persons.
+/// </summary>
+internal sealed class RepresentativeBook(IReadOnlyList<RepresentativeRow> current)
+{
+    private readonly Dictionary<string, (string PersonId, string Name)> _byOrganization =
+        current.GroupBy(r => r.OrganizationId).ToDictionary(g => g.Key, g => (g.First().PersonId, g.First().NormalizedName));
+
+    public string? Find(string organizationId, string normalizedName) =>
+        _byOrganization.TryGetValue(organizationId, out var r) && r.Name == normalizedName ? r.PersonId : null;
+
+    /// <summary>Records the relation when it is new; a different person replaces the current one (the old relation is closed).</summary>
+    public void Link(IndexWrite w, string organizationId, string personId, string normalizedName, string agency, string sourceRecordId, DateOnly from)
+    {
+        if (_byOrganization.TryGetValue(organizationId, out var r) && r.PersonId == personId) return;
+        _byOrganization[organizationId] = (personId, normalizedName);
+        w.Relations.Add(new RelationRow
+        {
+            Id = Guid.CreateVersion7(w.At).ToString("N"), OrganizationId = organizationId, PersonId = personId,
+            Role = RecordApplier.LegalRepresentativeRole, ValidFrom = from, AgencyCode = agency, SourceRecordId = sourceRecordId, RecordedAt = w.At,
+        });
+    }
+}

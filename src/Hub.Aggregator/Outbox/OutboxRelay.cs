@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Hub.Aggregator.Applying;
+using Hub.Contracts;
+using Hub.Storage;
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Hub.Aggregator.Outbox;
+
+/// <summary>
+/// Publishes the events the aggregator committed to the outbox, in commit order, then marks them published.
+/// At least once: a crash between publish and mark sends an event again; subscribers drop repeats by <c>EventId</c>.
+/// </summary>
+public sealed partial class OutboxRelay(
+    IndexDatabase db, IBus bus, OutboxSignal signal, IOptions<AggregatorOptions> options, ILogger<OutboxRelay> log) : BackgroundService
+{
+    private static readonly Dictionary<string, Type> Outbound = new[]
+    {
+        typeof(SubjectListed), typeof(SubjectDelisted), typeof(RecordRejected),
+    }.ToDictionary(t => t.Name);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var published = await PublishPendingAsync(options.Value.OutboxBatchSize, stoppingToken);
+                failures = 0;
+                if (published == 0) await signal.WaitAsync(options.Value.OutboxPollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 7))));
+                LogFailed(ex, failures, delay.TotalMilliseconds);
+                try { await Task.Delay(delay, stoppingToken); } catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    /// <summary>Publishes up to <paramref name="max"/> pending events; returns how many.</summary>
+    public async Task<int> PublishPendingAsync(int max, CancellationToken ct)
+    {
+        var pending = await db.PendingOutboxAsync(max, ct);
+        if (pending.Count == 0) return 0;
+        var done = new List<long>(pending.Count);
+        try
+        {
+            foreach (var row in pending)
+            {
+                if (!Outbound.TryGetValue(row.MessageType, out var type))
+                {
+                    LogUnknownType(row.Id, row.MessageType);
+                    continue; // left pending, visible to operators: a newer build knows the type
+                }
+                var message = JsonSerializer.Deserialize(row.Payload, type, Incoming.Json)!;
+                await bus.Publish(message, type, ct);
+                done.Add(row.Id);
+            }
+        }
+        finally
+        {
+            await db.MarkPublishedAsync(done, CancellationToken.None);
+        }
+        return done.Count;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox relay failed ({Failures} in a row); retrying in {DelayMs} ms")]
+    private partial void LogFailed(Exception ex, int failures, double delayMs);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Outbox entry {OutboxId} has unknown message type {MessageType}; left pending")]
+    private partial void LogUnknownType(long outboxId, string messageType);
+}

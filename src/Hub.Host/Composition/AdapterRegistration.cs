@@ -1,0 +1,26 @@
+using Hub.Adapters.Court;
+using Hub.Adapters.Publishing;
+
+namespace Hub.Host.Composition;
+
+/// <summary>Configuration section <c>Hub:CourtAdapter</c>.</summary>
+public sealed class CourtAdapterOptions
+{
+    public const string Section = "Hub:CourtAdapter";
+
+    /// <summary>Accept court notices over HTTP in this process.</summary>
+    public bool Enabled { get; set; } = true;
+}
+
+public static class AdapterRegistration
+{
+    public static IHostApplicationBuilder AddHubAdapters(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<CourtAdapterOptions>().BindConfiguration(CourtAdapterOptions.Section);
+        var publishing = builder.Configuration.GetSection(PublishingOptions.Section).Get<PublishingOptions>() ?? new PublishingOptions();
+        builder.Services.AddHubPublishing(publishing);
+        builder.Services.AddSingleton<CourtNoticeMapper>();
+        builder.Services.AddSingleton<CourtAdapter>();
+        return builder;
+    }
+}

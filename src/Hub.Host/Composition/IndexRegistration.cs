@@ -1,0 +1,78 @@
+using Hub.Domain.Catalogue;
+using Hub.Domain.Intake;
+using Hub.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Hub.Host.Composition;
+
+/// <summary>Configuration section <c>Hub:Catalogue</c>: replace the shipped catalogue or agency list with files.</summary>
+public sealed class CatalogueOptions
+{
+    public const string Section = "Hub:Catalogue";
+    public string? LegalBasisFile { get; set; }
+    public string? AgenciesFile { get; set; }
+}
+
+public static class IndexRegistration
+{
+    /// <summary>Clock, legal-basis catalogue, agency registry, record rules and the index database (migrated at start).</summary>
+    public static IHostApplicationBuilder AddHubIndex(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<CatalogueOptions>().BindConfiguration(CatalogueOptions.Section);
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations()
+            .Validate(o => TryDialect(o.Provider), "Hub:Storage:Provider must be Sqlite or Postgres").ValidateOnStart();
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<CatalogueOptions>>().Value;
+            return o.LegalBasisFile is { } f ? LegalBasisCatalogue.Load(File.ReadAllText(f)) : LegalBasisCatalogue.Embedded();
+        });
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<CatalogueOptions>>().Value;
+            return o.AgenciesFile is { } f ? AgencyRegistry.Load(File.ReadAllText(f)) : AgencyRegistry.Embedded();
+        });
+        services.AddSingleton<RecordRules>();
+        services.AddSingleton(sp =>
+        {
+            var provider = sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider;
+            var cs = sp.GetRequiredService<IConfiguration>().GetConnectionString("Index")
+                     ?? throw new InvalidOperationException("ConnectionStrings:Index is not set");
+            var dialect = Dialects.For(provider);
+            if (dialect is Hub.Storage.Sqlite.SqliteDialect) EnsureSqliteFolder(cs);
+            return new IndexDatabase(dialect, cs, sp.GetRequiredService<TimeProvider>());
+        });
+        // registered before the bus so the schema exists before the first message is consumed
+        services.AddHostedService<IndexMigrator>();
+        return builder;
+    }
+
+    private static bool TryDialect(string provider)
+    {
+        try { Dialects.For(provider); return true; }
+        catch (ArgumentException) { return false; }
+    }
+
+    private static void EnsureSqliteFolder(string connectionString)
+    {
+        var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        var folder = Path.GetDirectoryName(Path.GetFullPath(file));
+        if (!string.IsNullOrEmpty(folder) && file != ":memory:") Directory.CreateDirectory(folder);
+    }
+}
+
+internal sealed partial class IndexMigrator(IndexDatabase db, ILogger<IndexMigrator> log) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await db.MigrateAsync(cancellationToken);
+        LogMigrated(db.Dialect.Name, db.SchemaVersion);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Index database ({Dialect}) at schema version {Version}")]
+    private partial void LogMigrated(string dialect, int version);
+}

@@ -1,0 +1,26 @@
+using System.Data.Common;
+
+namespace Hub.Storage;
+
+/// <summary>What differs between databases: connections and DDL. Every other statement is shared (<see cref="IndexSql"/>),
+/// with the same parameter objects, because both dialects speak <c>INSERT … ON CONFLICT DO NOTHING</c>.</summary>
+public interface ISqlDialect
+{
+    string Name { get; }
+    DbConnection CreateConnection(string connectionString);
+
+    /// <summary>Ordered schema scripts; script i brings the schema to version i + 1.</summary>
+    IReadOnlyList<string> Migrations { get; }
+
+    /// <summary>Run first inside the migration transaction so two processes never migrate at once; null where the transaction already serialises.</summary>
+    string? MigrationLockSql { get; }
+
+    /// <summary>Run once per start, outside any transaction, before migrating (database-wide settings); null for none.</summary>
+    string? DatabaseSetupSql { get; }
+
+    /// <summary>Statements run once on every new connection (pragmas); null for none.</summary>
+    string? ConnectionSetupSql { get; }
+
+    /// <summary>Most parameters one statement may carry; bulk inserts are chunked below it.</summary>
+    int MaxParameters { get; }
+}

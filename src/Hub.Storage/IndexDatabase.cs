@@ -1,0 +1,136 @@
+using System.Data.Common;
+using System.Globalization;
+using Dapper;
+
+namespace Hub.Storage;
+
+/// <summary>
+/// The cross-province entity index over one database. Writers open an <see cref="IndexSession"/> (one transaction);
+/// readers use the query methods here. The same class serves every dialect.
+/// </summary>
+public sealed class IndexDatabase
+{
+    private readonly ISqlDialect _dialect;
+    private readonly string _connectionString;
+    private readonly TimeProvider _time;
+
+    public IndexDatabase(ISqlDialect dialect, string connectionString, TimeProvider time)
+    {
+        DapperSetup.EnsureConfigured();
+        _dialect = dialect;
+        _connectionString = connectionString;
+        _time = time;
+    }
+
+    public ISqlDialect Dialect => _dialect;
+    public int SchemaVersion => _dialect.Migrations.Count;
+
+    internal async Task<DbConnection> OpenAsync(CancellationToken ct)
+    {
+        var c = _dialect.CreateConnection(_connectionString);
+        await c.OpenAsync(ct);
+        if (_dialect.ConnectionSetupSql is { } setup)
+            await c.ExecuteAsync(new CommandDefinition(setup, cancellationToken: ct));
+        return c;
+    }
+
+    /// <summary>Creates or upgrades the schema. Safe to call from several processes at once.</summary>
+    public async Task MigrateAsync(CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        if (_dialect.DatabaseSetupSql is { } setup)
+            await c.ExecuteAsync(new CommandDefinition(setup, cancellationToken: ct));
+        await c.ExecuteAsync(new CommandDefinition(IndexSql.SchemaVersionTable, cancellationToken: ct));
+        while (true)
+        {
+            await using var tx = await c.BeginTransactionAsync(ct);
+            if (_dialect.MigrationLockSql is { } lockSql)
+                await c.ExecuteAsync(new CommandDefinition(lockSql, transaction: tx, cancellationToken: ct));
+            var current = await c.ExecuteScalarAsync<int>(new CommandDefinition(IndexSql.CurrentVersion, transaction: tx, cancellationToken: ct));
+            if (current < _dialect.Migrations.Count)
+            {
+                await c.ExecuteAsync(new CommandDefinition(_dialect.Migrations[current], transaction: tx, cancellationToken: ct));
+                await c.ExecuteAsync(new CommandDefinition(IndexSql.RecordVersion,
+                    new { Version = current + 1, AppliedAt = _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture) }, tx, cancellationToken: ct));
+            }
+            await tx.CommitAsync(ct);
+            if (current >= _dialect.Migrations.Count) return;
+        }
+    }
+
+    public async Task<IndexSession> BeginAsync(CancellationToken ct)
+    {
+        var c = await OpenAsync(ct);
+        try
+        {
+            var tx = await c.BeginTransactionAsync(ct);
+            return new IndexSession(c, tx, _dialect);
+        }
+        catch
+        {
+            await c.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task PingAsync(CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        await c.ExecuteScalarAsync<int>(new CommandDefinition(IndexSql.Ping, cancellationToken: ct));
+    }
+
+    public Task<SubjectRow?> GetSubjectAsync(string id, CancellationToken ct) =>
+        QueryFirstAsync<SubjectRow>(IndexSql.SubjectById, new { Id = id }, ct);
+
+    public async Task<string?> FindSubjectIdAsync(string scheme, string value, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        return await c.QueryFirstOrDefaultAsync<string>(new CommandDefinition(IndexSql.SubjectIdByIdentifier, new { Scheme = scheme, Value = value }, cancellationToken: ct));
+    }
+
+    public Task<IReadOnlyList<IdentifierRow>> IdentifiersOfAsync(string subjectId, CancellationToken ct) =>
+        QueryAsync<IdentifierRow>(IndexSql.IdentifiersOf, new { Id = subjectId }, ct);
+
+    public Task<IReadOnlyList<ListingRow>> ListingsOfAsync(string subjectId, CancellationToken ct) =>
+        QueryAsync<ListingRow>(IndexSql.ListingsOf, new { Id = subjectId }, ct);
+
+    public Task<IReadOnlyList<RelationRow>> RelationsOfAsync(string subjectId, CancellationToken ct) =>
+        QueryAsync<RelationRow>(IndexSql.RelationsOf, new { Id = subjectId }, ct);
+
+    public async Task<IReadOnlyList<SubjectRow>> SubjectsAsync(IReadOnlyCollection<string> ids, CancellationToken ct) =>
+        ids.Count == 0 ? [] : await QueryAsync<SubjectRow>(IndexSql.SubjectsById, new { Ids = ids }, ct);
+
+    /// <summary>Listings issued directly (not imputed to a representative).</summary>
+    public async Task<long> CountListingsAsync(CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition(IndexSql.CountListings, cancellationToken: ct));
+    }
+
+    public Task<IReadOnlyList<QuarantineRow>> QuarantineAsync(string? agency, int limit, CancellationToken ct) =>
+        agency is null
+            ? QueryAsync<QuarantineRow>(IndexSql.QuarantineLatest, new { Limit = limit }, ct)
+            : QueryAsync<QuarantineRow>(IndexSql.QuarantineOfAgency, new { Agency = agency, Limit = limit }, ct);
+
+    public Task<IReadOnlyList<OutboxRow>> PendingOutboxAsync(int limit, CancellationToken ct) =>
+        QueryAsync<OutboxRow>(IndexSql.PendingOutbox, new { Limit = limit }, ct);
+
+    public async Task MarkPublishedAsync(IReadOnlyCollection<long> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0) return;
+        await using var c = await OpenAsync(ct);
+        await c.ExecuteAsync(new CommandDefinition(IndexSql.MarkPublished, new { Ids = ids, At = _time.GetUtcNow() }, cancellationToken: ct));
+    }
+
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object args, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        return (await c.QueryAsync<T>(new CommandDefinition(sql, args, cancellationToken: ct))).AsList();
+    }
+
+    private async Task<T?> QueryFirstAsync<T>(string sql, object args, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        return await c.QueryFirstOrDefaultAsync<T>(new CommandDefinition(sql, args, cancellationToken: ct));
+    }
+}

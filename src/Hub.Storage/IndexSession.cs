@@ -1,0 +1,102 @@
+using System.Data.Common;
+using Dapper;
+
+namespace Hub.Storage;
+
+/// <summary>One write transaction on the index: the reads a batch needs, then <see cref="WriteAsync"/> and <see cref="CommitAsync"/>.</summary>
+public sealed class IndexSession : IAsyncDisposable
+{
+    private static readonly BulkInsert<SubjectRow> Subjects = new("subjects",
+        ["id", "kind", "display_name", "normalized_name", "home_region", "created_at", "updated_at"],
+        r => [r.Id, r.Kind, r.DisplayName, r.NormalizedName, r.HomeRegion, r.CreatedAt, r.UpdatedAt]);
+    private static readonly BulkInsert<IdentifierRow> Identifiers = new("subject_identifiers",
+        ["scheme", "value", "subject_id", "strong", "created_at"],
+        r => [r.Scheme, r.Value, r.SubjectId, r.Strong, r.CreatedAt]);
+    private static readonly BulkInsert<(string SubjectId, string Name)> Names = new("subject_names",
+        ["subject_id", "normalized_name"], r => [r.SubjectId, r.Name], " ON CONFLICT DO NOTHING");
+    private static readonly BulkInsert<RelationRow> Relations = new("relations",
+        ["id", "organization_id", "person_id", "role", "valid_from", "valid_to", "agency_code", "source_record_id", "recorded_at"],
+        r => [r.Id, r.OrganizationId, r.PersonId, r.Role, r.ValidFrom, r.ValidTo, r.AgencyCode, r.SourceRecordId, r.RecordedAt]);
+    private static readonly BulkInsert<ListingRow> Listings = new("listings",
+        ["id", "subject_id", "list_type", "legal_basis", "catalogue_version", "origin_agency", "origin_province", "source_record_id",
+         "source_revision", "reference", "valid_from", "valid_until", "status", "status_reason", "ended_on", "recorded_at",
+         "superseded_at", "parent_listing_id", "imputed_role"],
+        r => [r.Id, r.SubjectId, r.ListType, r.LegalBasis, r.CatalogueVersion, r.OriginAgency, r.OriginProvince, r.SourceRecordId,
+              r.SourceRevision, r.Reference, r.ValidFrom, r.ValidUntil, r.Status, r.StatusReason, r.EndedOn, r.RecordedAt,
+              r.SupersededAt, r.ParentListingId, r.ImputedRole]);
+    private static readonly BulkInsert<LedgerRow> Records = new("records",
+        ["agency_code", "source_record_id", "revision", "kind", "message_id", "legal_basis", "catalogue_version", "payload", "received_at"],
+        r => [r.AgencyCode, r.SourceRecordId, r.Revision, r.Kind, r.MessageId, r.LegalBasis, r.CatalogueVersion, r.Payload, r.ReceivedAt]);
+    private static readonly BulkInsert<(string Id, DateTimeOffset At)> Inbox = new("inbox",
+        ["message_id", "received_at"], r => [r.Id, r.At], " ON CONFLICT DO NOTHING");
+    private static readonly BulkInsert<QuarantineRow> Quarantine = new("quarantine",
+        ["id", "agency_code", "source_record_id", "revision", "kind", "reason_code", "reason", "payload", "message_id", "received_at"],
+        r => [r.Id, r.AgencyCode, r.SourceRecordId, r.Revision, r.Kind, r.ReasonCode, r.Reason, r.Payload, r.MessageId, r.ReceivedAt]);
+    private static readonly BulkInsert<OutboxRow> Outbox = new("outbox",
+        ["message_type", "payload", "created_at"], r => [r.MessageType, r.Payload, r.CreatedAt]);
+
+    private readonly DbConnection _connection;
+    private readonly DbTransaction _transaction;
+    private readonly ISqlDialect _dialect;
+
+    internal IndexSession(DbConnection connection, DbTransaction transaction, ISqlDialect dialect)
+    {
+        _connection = connection;
+        _transaction = transaction;
+        _dialect = dialect;
+    }
+
+    public async Task<HashSet<string>> SeenMessagesAsync(IReadOnlyCollection<string> messageIds, CancellationToken ct) =>
+        messageIds.Count == 0 ? [] : [.. await Query<string>(IndexSql.SeenMessages, new { Ids = messageIds }, ct)];
+
+    /// <summary>Ledger keys already recorded for these source record ids (any agency, any revision).</summary>
+    public async Task<IReadOnlyList<LedgerRow>> RecordsBySourceAsync(IReadOnlyCollection<string> sourceRecordIds, CancellationToken ct) =>
+        sourceRecordIds.Count == 0 ? [] : await Query<LedgerRow>(IndexSql.RecordsBySource, new { Ids = sourceRecordIds }, ct);
+
+    /// <summary>Strong identifiers among these values, with the subject each belongs to.</summary>
+    public async Task<IReadOnlyList<IdentifierRow>> StrongIdentifiersAsync(IReadOnlyCollection<string> values, CancellationToken ct) =>
+        values.Count == 0 ? [] : await Query<IdentifierRow>(IndexSql.StrongIdentifiers, new { Values = values, Strong = true }, ct);
+
+    public async Task<IReadOnlyList<ListingRow>> ActiveListingsBySourceAsync(IReadOnlyCollection<string> sourceRecordIds, CancellationToken ct) =>
+        sourceRecordIds.Count == 0 ? [] : await Query<ListingRow>(IndexSql.ActiveListingsBySource, new { Ids = sourceRecordIds }, ct);
+
+    /// <summary>Current legal representatives of these organisations, with the person's normalised name.</summary>
+    public async Task<IReadOnlyList<RepresentativeRow>> RepresentativesAsync(IReadOnlyCollection<string> organizationIds, CancellationToken ct) =>
+        organizationIds.Count == 0 ? [] : await Query<RepresentativeRow>(IndexSql.Representatives, new { Ids = organizationIds }, ct);
+
+    public async Task<IReadOnlyList<SubjectRow>> SubjectsAsync(IReadOnlyCollection<string> ids, CancellationToken ct) =>
+        ids.Count == 0 ? [] : await Query<SubjectRow>(IndexSql.SubjectsById, new { Ids = ids }, ct);
+
+    /// <summary>Writes everything in parent-before-child order, each table with multi-row statements.</summary>
+    public async Task WriteAsync(IndexWrite w, CancellationToken ct)
+    {
+        var max = _dialect.MaxParameters;
+        await Subjects.ExecuteAsync(_connection, _transaction, w.Subjects, max, ct);
+        await Names.ExecuteAsync(_connection, _transaction, w.Subjects.Select(s => (s.Id, s.NormalizedName)).ToList(), max, ct);
+        await Identifiers.ExecuteAsync(_connection, _transaction, w.Identifiers, max, ct);
+        foreach (var r in w.Relations.Where(r => r.Role == "legal-representative"))
+            await _connection.ExecuteAsync(new CommandDefinition(IndexSql.CloseRelations,
+                new { ValidTo = r.ValidFrom, r.OrganizationId, r.Role, r.PersonId }, _transaction, cancellationToken: ct));
+        await Relations.ExecuteAsync(_connection, _transaction, w.Relations, max, ct);
+        foreach (var group in w.ListingEnds.GroupBy(e => (e.Status, e.Reason, e.EndedOn, e.At)))
+            await _connection.ExecuteAsync(new CommandDefinition(IndexSql.EndListings,
+                new { group.Key.Status, group.Key.Reason, group.Key.EndedOn, group.Key.At, Ids = group.Select(e => e.ListingId).ToList() },
+                _transaction, cancellationToken: ct));
+        await Listings.ExecuteAsync(_connection, _transaction, w.Listings, max, ct);
+        await Records.ExecuteAsync(_connection, _transaction, w.Records, max, ct);
+        await Inbox.ExecuteAsync(_connection, _transaction, w.InboxMessageIds.Select(id => (id, w.At)).ToList(), max, ct);
+        await Quarantine.ExecuteAsync(_connection, _transaction, w.Quarantine, max, ct);
+        await Outbox.ExecuteAsync(_connection, _transaction, w.Outbox, max, ct);
+    }
+
+    public Task CommitAsync(CancellationToken ct) => _transaction.CommitAsync(ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _transaction.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
+
+    private async Task<IReadOnlyList<T>> Query<T>(string sql, object args, CancellationToken ct) =>
+        (await _connection.QueryAsync<T>(new CommandDefinition(sql, args, _transaction, cancellationToken: ct))).AsList();
+}

@@ -1,0 +1,68 @@
+using System.Data.Common;
+using Npgsql;
+
+namespace Hub.Storage.Postgres;
+
+public sealed class PostgresDialect : ISqlDialect
+{
+    public string Name => "postgres";
+    public DbConnection CreateConnection(string connectionString) => new NpgsqlConnection(connectionString);
+    public IReadOnlyList<string> Migrations => PostgresSchema.Migrations;
+    public string? MigrationLockSql => "SELECT pg_advisory_xact_lock(72201102)";
+    public string? DatabaseSetupSql => null;
+    public string? ConnectionSetupSql => null;
+    public int MaxParameters => 30_000;
+}
+
+internal static class PostgresSchema
+{
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+        """
+        CREATE TABLE subjects (
+            id text PRIMARY KEY, kind text NOT NULL, display_name text NOT NULL, normalized_name text NOT NULL,
+            home_region text NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
+        CREATE TABLE subject_identifiers (
+            scheme text NOT NULL, value text NOT NULL, subject_id text NOT NULL REFERENCES subjects(id),
+            strong boolean NOT NULL, created_at timestamptz NOT NULL);
+        CREATE UNIQUE INDEX ux_subject_identifiers_strong ON subject_identifiers (scheme, value) WHERE strong;
+        CREATE INDEX ix_subject_identifiers_value ON subject_identifiers (value);
+        CREATE INDEX ix_subject_identifiers_subject ON subject_identifiers (subject_id);
+        CREATE TABLE subject_names (
+            subject_id text NOT NULL REFERENCES subjects(id), normalized_name text NOT NULL,
+            PRIMARY KEY (subject_id, normalized_name));
+        CREATE INDEX ix_subject_names_name ON subject_names (normalized_name);
+        CREATE TABLE relations (
+            id text PRIMARY KEY, organization_id text NOT NULL REFERENCES subjects(id), person_id text NOT NULL REFERENCES subjects(id),
+            role text NOT NULL, valid_from date NOT NULL, valid_to date NULL,
+            agency_code text NOT NULL, source_record_id text NOT NULL, recorded_at timestamptz NOT NULL);
+        CREATE INDEX ix_relations_organization ON relations (organization_id);
+        CREATE INDEX ix_relations_person ON relations (person_id);
+        CREATE TABLE records (
+            id bigserial PRIMARY KEY, agency_code text NOT NULL, source_record_id text NOT NULL, revision integer NOT NULL,
+            kind text NOT NULL, message_id text NULL, legal_basis text NOT NULL, catalogue_version text NOT NULL,
+            payload text NOT NULL, received_at timestamptz NOT NULL,
+            UNIQUE (agency_code, source_record_id, revision, kind));
+        CREATE INDEX ix_records_source ON records (source_record_id);
+        CREATE TABLE listings (
+            id text PRIMARY KEY, subject_id text NOT NULL REFERENCES subjects(id), list_type text NOT NULL,
+            legal_basis text NOT NULL, catalogue_version text NOT NULL, origin_agency text NOT NULL, origin_province text NOT NULL,
+            source_record_id text NOT NULL, source_revision integer NOT NULL, reference text NOT NULL,
+            valid_from date NOT NULL, valid_until date NULL, status text NOT NULL, status_reason text NULL, ended_on date NULL,
+            recorded_at timestamptz NOT NULL, superseded_at timestamptz NULL,
+            parent_listing_id text NULL REFERENCES listings(id), imputed_role text NULL);
+        CREATE INDEX ix_listings_subject ON listings (subject_id);
+        CREATE INDEX ix_listings_source ON listings (source_record_id, origin_agency);
+        CREATE TABLE inbox (message_id text PRIMARY KEY, received_at timestamptz NOT NULL);
+        CREATE TABLE outbox (
+            id bigserial PRIMARY KEY, message_type text NOT NULL, payload text NOT NULL,
+            created_at timestamptz NOT NULL, published_at timestamptz NULL);
+        CREATE INDEX ix_outbox_pending ON outbox (id) WHERE published_at IS NULL;
+        CREATE TABLE quarantine (
+            id text PRIMARY KEY, agency_code text NULL, source_record_id text NULL, revision integer NULL, kind text NOT NULL,
+            reason_code text NOT NULL, reason text NOT NULL, payload text NOT NULL, message_id text NULL,
+            received_at timestamptz NOT NULL, released_at timestamptz NULL);
+        CREATE INDEX ix_quarantine_agency ON quarantine (agency_code, received_at);
+        """,
+    ];
+}

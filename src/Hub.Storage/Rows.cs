@@ -1,0 +1,129 @@
+namespace Hub.Storage;
+
+// Rows as stored. Settable properties so Dapper maps them the same from SQLite (text, int64) and PostgreSQL.
+
+public sealed class SubjectRow
+{
+    public string Id { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public string DisplayName { get; set; } = "";
+    public string NormalizedName { get; set; } = "";
+    public string? HomeRegion { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public sealed class IdentifierRow
+{
+    public string Scheme { get; set; } = "";
+    public string Value { get; set; } = "";
+    public string SubjectId { get; set; } = "";
+    public bool Strong { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public sealed class RelationRow
+{
+    public string Id { get; set; } = "";
+    public string OrganizationId { get; set; } = "";
+    public string PersonId { get; set; } = "";
+    public string Role { get; set; } = "";
+    public DateOnly ValidFrom { get; set; }
+    public DateOnly? ValidTo { get; set; }
+    public string AgencyCode { get; set; } = "";
+    public string SourceRecordId { get; set; } = "";
+    public DateTimeOffset RecordedAt { get; set; }
+}
+
+/// <summary>A relation with the normalised name of the person, for reusing a legal representative known only by name.</summary>
+public sealed class RepresentativeRow
+{
+    public string OrganizationId { get; set; } = "";
+    public string PersonId { get; set; } = "";
+    public string NormalizedName { get; set; } = "";
+}
+
+public sealed class LedgerRow
+{
+    public string AgencyCode { get; set; } = "";
+    public string SourceRecordId { get; set; } = "";
+    public int Revision { get; set; }
+    public string Kind { get; set; } = "";
+    public string? MessageId { get; set; }
+    public string LegalBasis { get; set; } = "";
+    public string CatalogueVersion { get; set; } = "";
+    public string Payload { get; set; } = "";
+    public DateTimeOffset ReceivedAt { get; set; }
+}
+
+public sealed class ListingRow
+{
+    public string Id { get; set; } = "";
+    public string SubjectId { get; set; } = "";
+    public string ListType { get; set; } = "";
+    public string LegalBasis { get; set; } = "";
+    public string CatalogueVersion { get; set; } = "";
+    public string OriginAgency { get; set; } = "";
+    public string OriginProvince { get; set; } = "";
+    public string SourceRecordId { get; set; } = "";
+    public int SourceRevision { get; set; }
+    public string Reference { get; set; } = "";
+    public DateOnly ValidFrom { get; set; }
+    public DateOnly? ValidUntil { get; set; }
+    public string Status { get; set; } = ListingStatus.Active;
+    public string? StatusReason { get; set; }
+    public DateOnly? EndedOn { get; set; }
+    public DateTimeOffset RecordedAt { get; set; }
+    public DateTimeOffset? SupersededAt { get; set; }
+    public string? ParentListingId { get; set; }
+    public string? ImputedRole { get; set; }
+}
+
+public static class ListingStatus
+{
+    public const string Active = "active";
+    public const string Removed = "removed";
+    public const string Superseded = "superseded";
+}
+
+public sealed class QuarantineRow
+{
+    public string Id { get; set; } = "";
+    public string? AgencyCode { get; set; }
+    public string? SourceRecordId { get; set; }
+    public int? Revision { get; set; }
+    public string Kind { get; set; } = "";
+    public string ReasonCode { get; set; } = "";
+    public string Reason { get; set; } = "";
+    public string Payload { get; set; } = "";
+    public string? MessageId { get; set; }
+    public DateTimeOffset ReceivedAt { get; set; }
+}
+
+public sealed class OutboxRow
+{
+    public long Id { get; set; }
+    public string MessageType { get; set; } = "";
+    public string Payload { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A listing that ends: removed by its issuer or superseded by a newer revision.</summary>
+public sealed record ListingEnd(string ListingId, string Status, string Reason, DateOnly EndedOn, DateTimeOffset At);
+
+/// <summary>Everything one batch adds to the index, written with multi-row statements in one transaction.</summary>
+public sealed class IndexWrite(DateTimeOffset at)
+{
+    /// <summary>When the batch was applied; stamps the inbox entries.</summary>
+    public DateTimeOffset At { get; } = at;
+
+    public List<SubjectRow> Subjects { get; } = [];
+    public List<IdentifierRow> Identifiers { get; } = [];
+    public List<RelationRow> Relations { get; } = [];
+    public List<ListingRow> Listings { get; } = [];
+    public List<ListingEnd> ListingEnds { get; } = [];
+    public List<LedgerRow> Records { get; } = [];
+    public List<string> InboxMessageIds { get; } = [];
+    public List<QuarantineRow> Quarantine { get; } = [];
+    public List<OutboxRow> Outbox { get; } = [];
+}

@@ -1,0 +1,69 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace Hub.Storage.Sqlite;
+
+public sealed class SqliteDialect : ISqlDialect
+{
+    public string Name => "sqlite";
+    public DbConnection CreateConnection(string connectionString) => new SqliteConnection(connectionString);
+    public IReadOnlyList<string> Migrations => SqliteSchema.Migrations;
+    public string? MigrationLockSql => null;
+    public string? DatabaseSetupSql => "PRAGMA journal_mode = WAL;";
+    public string? ConnectionSetupSql => "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;";
+    public int MaxParameters => 32_000;
+}
+
+internal static class SqliteSchema
+{
+    // Dates are ISO text (yyyy-MM-dd), times ISO text in UTC: both sort and compare correctly as text.
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+        """
+        CREATE TABLE subjects (
+            id TEXT PRIMARY KEY, kind TEXT NOT NULL, display_name TEXT NOT NULL, normalized_name TEXT NOT NULL,
+            home_region TEXT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+        CREATE TABLE subject_identifiers (
+            scheme TEXT NOT NULL, value TEXT NOT NULL, subject_id TEXT NOT NULL REFERENCES subjects(id),
+            strong INTEGER NOT NULL, created_at TEXT NOT NULL);
+        CREATE UNIQUE INDEX ux_subject_identifiers_strong ON subject_identifiers (scheme, value) WHERE strong = 1;
+        CREATE INDEX ix_subject_identifiers_value ON subject_identifiers (value);
+        CREATE INDEX ix_subject_identifiers_subject ON subject_identifiers (subject_id);
+        CREATE TABLE subject_names (
+            subject_id TEXT NOT NULL REFERENCES subjects(id), normalized_name TEXT NOT NULL,
+            PRIMARY KEY (subject_id, normalized_name));
+        CREATE INDEX ix_subject_names_name ON subject_names (normalized_name);
+        CREATE TABLE relations (
+            id TEXT PRIMARY KEY, organization_id TEXT NOT NULL REFERENCES subjects(id), person_id TEXT NOT NULL REFERENCES subjects(id),
+            role TEXT NOT NULL, valid_from TEXT NOT NULL, valid_to TEXT NULL,
+            agency_code TEXT NOT NULL, source_record_id TEXT NOT NULL, recorded_at TEXT NOT NULL);
+        CREATE INDEX ix_relations_organization ON relations (organization_id);
+        CREATE INDEX ix_relations_person ON relations (person_id);
+        CREATE TABLE records (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, agency_code TEXT NOT NULL, source_record_id TEXT NOT NULL, revision INTEGER NOT NULL,
+            kind TEXT NOT NULL, message_id TEXT NULL, legal_basis TEXT NOT NULL, catalogue_version TEXT NOT NULL,
+            payload TEXT NOT NULL, received_at TEXT NOT NULL,
+            UNIQUE (agency_code, source_record_id, revision, kind));
+        CREATE INDEX ix_records_source ON records (source_record_id);
+        CREATE TABLE listings (
+            id TEXT PRIMARY KEY, subject_id TEXT NOT NULL REFERENCES subjects(id), list_type TEXT NOT NULL,
+            legal_basis TEXT NOT NULL, catalogue_version TEXT NOT NULL, origin_agency TEXT NOT NULL, origin_province TEXT NOT NULL,
+            source_record_id TEXT NOT NULL, source_revision INTEGER NOT NULL, reference TEXT NOT NULL,
+            valid_from TEXT NOT NULL, valid_until TEXT NULL, status TEXT NOT NULL, status_reason TEXT NULL, ended_on TEXT NULL,
+            recorded_at TEXT NOT NULL, superseded_at TEXT NULL,
+            parent_listing_id TEXT NULL REFERENCES listings(id), imputed_role TEXT NULL);
+        CREATE INDEX ix_listings_subject ON listings (subject_id);
+        CREATE INDEX ix_listings_source ON listings (source_record_id, origin_agency);
+        CREATE TABLE inbox (message_id TEXT PRIMARY KEY, received_at TEXT NOT NULL);
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, message_type TEXT NOT NULL, payload TEXT NOT NULL,
+            created_at TEXT NOT NULL, published_at TEXT NULL);
+        CREATE INDEX ix_outbox_pending ON outbox (id) WHERE published_at IS NULL;
+        CREATE TABLE quarantine (
+            id TEXT PRIMARY KEY, agency_code TEXT NULL, source_record_id TEXT NULL, revision INTEGER NULL, kind TEXT NOT NULL,
+            reason_code TEXT NOT NULL, reason TEXT NOT NULL, payload TEXT NOT NULL, message_id TEXT NULL,
+            received_at TEXT NOT NULL, released_at TEXT NULL);
+        CREATE INDEX ix_quarantine_agency ON quarantine (agency_code, received_at);
+        """,
+    ];
+}
