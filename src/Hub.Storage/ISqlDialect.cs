@@ -21,6 +21,9 @@ public interface ISqlDialect
     /// <summary>Statements run once on every new connection (pragmas); null for none.</summary>
     string? ConnectionSetupSql { get; }
 
+    /// <summary>Predicate matching a column against a list parameter (pass arrays).</summary>
+    string InList(string parameter);
+
     /// <summary>Most parameters one statement may carry; bulk inserts are chunked below it.</summary>
     int MaxParameters { get; }
 }

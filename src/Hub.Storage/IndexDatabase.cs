@@ -13,6 +13,7 @@ public sealed class IndexDatabase
     private readonly ISqlDialect _dialect;
     private readonly string _connectionString;
     private readonly TimeProvider _time;
+    private readonly IndexSql _sql;
 
     public IndexDatabase(ISqlDialect dialect, string connectionString, TimeProvider time)
     {
@@ -20,6 +21,7 @@ public sealed class IndexDatabase
         _dialect = dialect;
         _connectionString = connectionString;
         _time = time;
+        _sql = new IndexSql(dialect);
     }
 
     public ISqlDialect Dialect => _dialect;
@@ -40,17 +42,17 @@ public sealed class IndexDatabase
         await using var c = await OpenAsync(ct);
         if (_dialect.DatabaseSetupSql is { } setup)
             await c.ExecuteAsync(new CommandDefinition(setup, cancellationToken: ct));
-        await c.ExecuteAsync(new CommandDefinition(IndexSql.SchemaVersionTable, cancellationToken: ct));
+        await c.ExecuteAsync(new CommandDefinition(_sql.SchemaVersionTable, cancellationToken: ct));
         while (true)
         {
             await using var tx = await c.BeginTransactionAsync(ct);
             if (_dialect.MigrationLockSql is { } lockSql)
                 await c.ExecuteAsync(new CommandDefinition(lockSql, transaction: tx, cancellationToken: ct));
-            var current = await c.ExecuteScalarAsync<int>(new CommandDefinition(IndexSql.CurrentVersion, transaction: tx, cancellationToken: ct));
+            var current = await c.ExecuteScalarAsync<int>(new CommandDefinition(_sql.CurrentVersion, transaction: tx, cancellationToken: ct));
             if (current < _dialect.Migrations.Count)
             {
                 await c.ExecuteAsync(new CommandDefinition(_dialect.Migrations[current], transaction: tx, cancellationToken: ct));
-                await c.ExecuteAsync(new CommandDefinition(IndexSql.RecordVersion,
+                await c.ExecuteAsync(new CommandDefinition(_sql.RecordVersion,
                     new { Version = current + 1, AppliedAt = _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture) }, tx, cancellationToken: ct));
             }
             await tx.CommitAsync(ct);
@@ -64,7 +66,7 @@ public sealed class IndexDatabase
         try
         {
             var tx = await c.BeginTransactionAsync(ct);
-            return new IndexSession(c, tx, _dialect);
+            return new IndexSession(c, tx, _dialect, _sql);
         }
         catch
         {
@@ -76,50 +78,50 @@ public sealed class IndexDatabase
     public async Task PingAsync(CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);
-        await c.ExecuteScalarAsync<int>(new CommandDefinition(IndexSql.Ping, cancellationToken: ct));
+        await c.ExecuteScalarAsync<int>(new CommandDefinition(_sql.Ping, cancellationToken: ct));
     }
 
     public Task<SubjectRow?> GetSubjectAsync(string id, CancellationToken ct) =>
-        QueryFirstAsync<SubjectRow>(IndexSql.SubjectById, new { Id = id }, ct);
+        QueryFirstAsync<SubjectRow>(_sql.SubjectById, new { Id = id }, ct);
 
     public async Task<string?> FindSubjectIdAsync(string scheme, string value, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);
-        return await c.QueryFirstOrDefaultAsync<string>(new CommandDefinition(IndexSql.SubjectIdByIdentifier, new { Scheme = scheme, Value = value }, cancellationToken: ct));
+        return await c.QueryFirstOrDefaultAsync<string>(new CommandDefinition(_sql.SubjectIdByIdentifier, new { Scheme = scheme, Value = value }, cancellationToken: ct));
     }
 
     public Task<IReadOnlyList<IdentifierRow>> IdentifiersOfAsync(string subjectId, CancellationToken ct) =>
-        QueryAsync<IdentifierRow>(IndexSql.IdentifiersOf, new { Id = subjectId }, ct);
+        QueryAsync<IdentifierRow>(_sql.IdentifiersOf, new { Id = subjectId }, ct);
 
     public Task<IReadOnlyList<ListingRow>> ListingsOfAsync(string subjectId, CancellationToken ct) =>
-        QueryAsync<ListingRow>(IndexSql.ListingsOf, new { Id = subjectId }, ct);
+        QueryAsync<ListingRow>(_sql.ListingsOf, new { Id = subjectId }, ct);
 
     public Task<IReadOnlyList<RelationRow>> RelationsOfAsync(string subjectId, CancellationToken ct) =>
-        QueryAsync<RelationRow>(IndexSql.RelationsOf, new { Id = subjectId }, ct);
+        QueryAsync<RelationRow>(_sql.RelationsOf, new { Id = subjectId }, ct);
 
     public async Task<IReadOnlyList<SubjectRow>> SubjectsAsync(IReadOnlyCollection<string> ids, CancellationToken ct) =>
-        ids.Count == 0 ? [] : await QueryAsync<SubjectRow>(IndexSql.SubjectsById, new { Ids = ids }, ct);
+        ids.Count == 0 ? [] : await QueryAsync<SubjectRow>(_sql.SubjectsById, new { Ids = ids.ToArray() }, ct);
 
     /// <summary>Listings issued directly (not imputed to a representative).</summary>
     public async Task<long> CountListingsAsync(CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);
-        return await c.ExecuteScalarAsync<long>(new CommandDefinition(IndexSql.CountListings, cancellationToken: ct));
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition(_sql.CountListings, cancellationToken: ct));
     }
 
     public Task<IReadOnlyList<QuarantineRow>> QuarantineAsync(string? agency, int limit, CancellationToken ct) =>
         agency is null
-            ? QueryAsync<QuarantineRow>(IndexSql.QuarantineLatest, new { Limit = limit }, ct)
-            : QueryAsync<QuarantineRow>(IndexSql.QuarantineOfAgency, new { Agency = agency, Limit = limit }, ct);
+            ? QueryAsync<QuarantineRow>(_sql.QuarantineLatest, new { Limit = limit }, ct)
+            : QueryAsync<QuarantineRow>(_sql.QuarantineOfAgency, new { Agency = agency, Limit = limit }, ct);
 
     public Task<IReadOnlyList<OutboxRow>> PendingOutboxAsync(int limit, CancellationToken ct) =>
-        QueryAsync<OutboxRow>(IndexSql.PendingOutbox, new { Limit = limit }, ct);
+        QueryAsync<OutboxRow>(_sql.PendingOutbox, new { Limit = limit }, ct);
 
     public async Task MarkPublishedAsync(IReadOnlyCollection<long> ids, CancellationToken ct)
     {
         if (ids.Count == 0) return;
         await using var c = await OpenAsync(ct);
-        await c.ExecuteAsync(new CommandDefinition(IndexSql.MarkPublished, new { Ids = ids, At = _time.GetUtcNow() }, cancellationToken: ct));
+        await c.ExecuteAsync(new CommandDefinition(_sql.MarkPublished, new { Ids = ids.ToArray(), At = _time.GetUtcNow() }, cancellationToken: ct));
     }
 
     private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object args, CancellationToken ct)

@@ -38,34 +38,36 @@ public sealed class IndexSession : IAsyncDisposable
     private readonly DbConnection _connection;
     private readonly DbTransaction _transaction;
     private readonly ISqlDialect _dialect;
+    private readonly IndexSql _sql;
 
-    internal IndexSession(DbConnection connection, DbTransaction transaction, ISqlDialect dialect)
+    internal IndexSession(DbConnection connection, DbTransaction transaction, ISqlDialect dialect, IndexSql sql)
     {
+        _sql = sql;
         _connection = connection;
         _transaction = transaction;
         _dialect = dialect;
     }
 
     public async Task<HashSet<string>> SeenMessagesAsync(IReadOnlyCollection<string> messageIds, CancellationToken ct) =>
-        messageIds.Count == 0 ? [] : [.. await Query<string>(IndexSql.SeenMessages, new { Ids = messageIds }, ct)];
+        messageIds.Count == 0 ? [] : [.. await Query<string>(_sql.SeenMessages, new { Ids = messageIds.ToArray() }, ct)];
 
     /// <summary>Ledger keys already recorded for these source record ids (any agency, any revision).</summary>
     public async Task<IReadOnlyList<LedgerRow>> RecordsBySourceAsync(IReadOnlyCollection<string> sourceRecordIds, CancellationToken ct) =>
-        sourceRecordIds.Count == 0 ? [] : await Query<LedgerRow>(IndexSql.RecordsBySource, new { Ids = sourceRecordIds }, ct);
+        sourceRecordIds.Count == 0 ? [] : await Query<LedgerRow>(_sql.RecordsBySource, new { Ids = sourceRecordIds.ToArray() }, ct);
 
     /// <summary>Strong identifiers among these values, with the subject each belongs to.</summary>
     public async Task<IReadOnlyList<IdentifierRow>> StrongIdentifiersAsync(IReadOnlyCollection<string> values, CancellationToken ct) =>
-        values.Count == 0 ? [] : await Query<IdentifierRow>(IndexSql.StrongIdentifiers, new { Values = values, Strong = true }, ct);
+        values.Count == 0 ? [] : await Query<IdentifierRow>(_sql.StrongIdentifiers, new { Values = values.ToArray(), Strong = true }, ct);
 
     public async Task<IReadOnlyList<ListingRow>> ActiveListingsBySourceAsync(IReadOnlyCollection<string> sourceRecordIds, CancellationToken ct) =>
-        sourceRecordIds.Count == 0 ? [] : await Query<ListingRow>(IndexSql.ActiveListingsBySource, new { Ids = sourceRecordIds }, ct);
+        sourceRecordIds.Count == 0 ? [] : await Query<ListingRow>(_sql.ActiveListingsBySource, new { Ids = sourceRecordIds.ToArray() }, ct);
 
     /// <summary>Current legal representatives of these organisations, with the person's normalised name.</summary>
     public async Task<IReadOnlyList<RepresentativeRow>> RepresentativesAsync(IReadOnlyCollection<string> organizationIds, CancellationToken ct) =>
-        organizationIds.Count == 0 ? [] : await Query<RepresentativeRow>(IndexSql.Representatives, new { Ids = organizationIds }, ct);
+        organizationIds.Count == 0 ? [] : await Query<RepresentativeRow>(_sql.Representatives, new { Ids = organizationIds.ToArray() }, ct);
 
     public async Task<IReadOnlyList<SubjectRow>> SubjectsAsync(IReadOnlyCollection<string> ids, CancellationToken ct) =>
-        ids.Count == 0 ? [] : await Query<SubjectRow>(IndexSql.SubjectsById, new { Ids = ids }, ct);
+        ids.Count == 0 ? [] : await Query<SubjectRow>(_sql.SubjectsById, new { Ids = ids.ToArray() }, ct);
 
     /// <summary>Writes everything in parent-before-child order, each table with multi-row statements.</summary>
     public async Task WriteAsync(IndexWrite w, CancellationToken ct)
@@ -75,12 +77,12 @@ public sealed class IndexSession : IAsyncDisposable
         await Names.ExecuteAsync(_connection, _transaction, w.Subjects.Select(s => (s.Id, s.NormalizedName)).ToList(), max, ct);
         await Identifiers.ExecuteAsync(_connection, _transaction, w.Identifiers, max, ct);
         foreach (var r in w.Relations.Where(r => r.Role == "legal-representative"))
-            await _connection.ExecuteAsync(new CommandDefinition(IndexSql.CloseRelations,
+            await _connection.ExecuteAsync(new CommandDefinition(_sql.CloseRelations,
                 new { ValidTo = r.ValidFrom, r.OrganizationId, r.Role, r.PersonId }, _transaction, cancellationToken: ct));
         await Relations.ExecuteAsync(_connection, _transaction, w.Relations, max, ct);
         foreach (var group in w.ListingEnds.GroupBy(e => (e.Status, e.Reason, e.EndedOn, e.At)))
-            await _connection.ExecuteAsync(new CommandDefinition(IndexSql.EndListings,
-                new { group.Key.Status, group.Key.Reason, group.Key.EndedOn, group.Key.At, Ids = group.Select(e => e.ListingId).ToList() },
+            await _connection.ExecuteAsync(new CommandDefinition(_sql.EndListings,
+                new { group.Key.Status, group.Key.Reason, group.Key.EndedOn, group.Key.At, Ids = group.Select(e => e.ListingId).ToArray() },
                 _transaction, cancellationToken: ct));
         await Listings.ExecuteAsync(_connection, _transaction, w.Listings, max, ct);
         await Records.ExecuteAsync(_connection, _transaction, w.Records, max, ct);

@@ -11,6 +11,7 @@ public sealed class PostgresDialect : ISqlDialect
     public string? MigrationLockSql => "SELECT pg_advisory_xact_lock(72201102)";
     public string? DatabaseSetupSql => null;
     public string? ConnectionSetupSql => null;
+    public string InList(string parameter) => $"= ANY(@{parameter})";
     public int MaxParameters => 30_000;
 }
 

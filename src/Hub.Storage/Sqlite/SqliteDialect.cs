@@ -11,6 +11,7 @@ public sealed class SqliteDialect : ISqlDialect
     public string? MigrationLockSql => null;
     public string? DatabaseSetupSql => "PRAGMA journal_mode = WAL;";
     public string? ConnectionSetupSql => "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;";
+    public string InList(string parameter) => "IN @" + parameter;
     public int MaxParameters => 32_000;
 }
 

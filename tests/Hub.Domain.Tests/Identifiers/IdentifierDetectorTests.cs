@@ -1,0 +1,28 @@
+using Hub.Domain.Identifiers;
+
+namespace Hub.Domain.Tests.Identifiers;
+
+public sealed class IdentifierDetectorTests
+{
+    [TestCase("91350100M000100Y43", IdentifierScheme.Uscc, true)]
+    [TestCase("91350100M000100Y44", IdentifierScheme.Uscc, false)]
+    [TestCase("11010519491231002X", IdentifierScheme.ResidentId, true)]
+    [TestCase("110105194912310021", IdentifierScheme.ResidentId, false)]
+    [TestCase("110105491231002", IdentifierScheme.ResidentId, true)]
+    [TestCase("3423011964****3224", IdentifierScheme.ResidentIdMasked, true)]
+    [TestCase("M000100Y4", IdentifierScheme.OrganizationCode, true)]
+    public void Check_TellsTheSchemeByShape(string input, IdentifierScheme scheme, bool valid)
+    {
+        var c = IdentifierDetector.Check(input);
+        Assert.That(c.Scheme, Is.EqualTo(scheme));
+        Assert.That(c.IsValid, Is.EqualTo(valid), c.Reason);
+    }
+
+    [TestCase("（北京）某某科技有限公司", "(北京)某某科技有限公司")]
+    [TestCase("某某 科技 有限公司", "某某科技有限公司")]
+    [TestCase("Ａｂｃ Co., Ltd.", "ABCCO.,LTD.")]
+    public void NameNormalizer_FoldsWidthBracketsSpaceAndCase(string input, string expected)
+    {
+        Assert.That(NameNormalizer.Normalize(input), Is.EqualTo(expected));
+    }
+}

@@ -1,0 +1,119 @@
+using Hub.Contracts;
+using Hub.Domain.Catalogue;
+using Hub.Domain.Intake;
+
+namespace Hub.Domain.Tests.Intake;
+
+public sealed class RecordRulesTests
+{
+    private static readonly RecordRules Rules = new(LegalBasisCatalogue.Embedded(), AgencyRegistry.Embedded());
+
+    internal static JudgmentDefaulterListed Notice(string basis = "JD-4", string agency = "COURT-34-1122", string uscc = "9134112215678901XC",
+        DateOnly? until = null, SubjectReference? subject = null) => new()
+    {
+        Source = new SourceStamp { AgencyCode = agency, SourceRecordId = "LA-1", Revision = 1 },
+        LegalBasis = basis,
+        CaseNumber = "(2026)皖1122执1194号",
+        EnforcingCourt = "来安县人民法院",
+        Subject = subject ?? new SubjectReference { Kind = SubjectKind.Organization, Name = "安徽皖东建设工程有限公司", Uscc = uscc },
+        LegalRepresentative = new SubjectReference { Kind = SubjectKind.Person, Name = "王建国", ResidentIdNumber = "34112219780512361X" },
+        DecisionDate = new DateOnly(2026, 6, 11),
+        ListedUntil = until,
+    };
+
+    [Test]
+    public void Catalogue_ShipsTheSixGroundsAndTheBureauLists()
+    {
+        var codes = LegalBasisCatalogue.Embedded().Bases.Select(b => b.Code).ToList();
+        Assert.That(codes, Is.SupersetOf(new[] { "JD-1", "JD-2", "JD-3", "JD-4", "JD-5", "JD-6", "FOOD-SERIOUS", "WAGE-ARREARS", "ENV-SERIOUS" }));
+    }
+
+    [Test]
+    public void Catalogue_WithADuplicateCode_DoesNotLoad()
+    {
+        const string json = """{ "version": "x", "bases": [ { "code": "A", "recordKinds": [], "title": "t", "citation": "c", "issuerKinds": [] }, { "code": "a", "recordKinds": [], "title": "t", "citation": "c", "issuerKinds": [] } ] }""";
+        Assert.That(() => LegalBasisCatalogue.Load(json), Throws.TypeOf<InvalidDataException>().With.Message.Contains("twice"));
+    }
+
+    [Test]
+    public void A_valid_court_notice_gets_the_default_two_year_term()
+    {
+        var d = Rules.Check(Notice());
+        Assert.That(d.Rejection, Is.Null);
+        Assert.That(d.Value!.ValidUntil, Is.EqualTo(new DateOnly(2028, 6, 10)));
+        Assert.That(d.Value.Subject.Keys.Select(k => k.Scheme), Is.EqualTo(new[] { "uscc", "org-code" }));
+        Assert.That(d.Value.LegalRepresentative!.Keys.Single().Scheme, Is.EqualTo("ric"));
+    }
+
+    [Test]
+    public void Ground_one_lasts_until_the_obligation_is_performed()
+    {
+        Assert.That(Rules.Check(Notice(basis: "JD-1")).Value!.ValidUntil, Is.Null);
+    }
+
+    [TestCase("COURT-99-0000", "unknown-agency", "agency 'COURT-99-0000' is not registered")]
+    [TestCase("FOOD-35", "not-competent", "FOOD-35 (food-safety) may not issue JD-4")]
+    public void An_agency_outside_its_competence_is_refused(string agency, string code, string reason)
+    {
+        var r = Rules.Check(Notice(agency: agency)).Rejection;
+        Assert.That(r?.Code, Is.EqualTo(code));
+        Assert.That(r?.Reason, Does.Contain(reason));
+    }
+
+    [Test]
+    public void A_basis_outside_the_catalogue_is_refused_citing_its_version()
+    {
+        var r = Rules.Check(Notice(basis: "ONLINE-COMMENTS")).Rejection;
+        Assert.That(r?.Code, Is.EqualTo(Rejection.UnknownBasis));
+        Assert.That(r?.Reason, Does.Contain("not in catalogue 2026.1"));
+    }
+
+    [Test]
+    public void A_wrong_check_character_is_refused_without_echoing_the_number()
+    {
+        var r = Rules.Check(Notice(uscc: "9134112215678901XD")).Rejection;
+        Assert.That(r?.Code, Is.EqualTo(Rejection.InvalidIdentifier));
+        Assert.That(r?.Reason, Is.EqualTo("subject.uscc: check character is 'D', expected 'C'"));
+    }
+
+    [Test]
+    public void A_term_beyond_the_catalogue_maximum_is_refused()
+    {
+        var r = Rules.Check(Notice(until: new DateOnly(2032, 1, 1))).Rejection;
+        Assert.That(r?.Code, Is.EqualTo(Rejection.InvalidTerm));
+        Assert.That(r?.Reason, Does.Contain("maximum of 60 months"));
+    }
+
+    [Test]
+    public void Minors_are_not_listed_as_judgment_defaulters()
+    {
+        // born 2010-01-01, decision 2026-06-11: sixteen
+        var number = "34112220100101123" + Hub.Domain.Identifiers.ResidentIdNumber.CheckCharacter("34112220100101123");
+        var child = new SubjectReference { Kind = SubjectKind.Person, Name = "张某", ResidentIdNumber = number };
+        Assert.That(Rules.Check(Notice(subject: child)).Rejection?.Code, Is.EqualTo(Rejection.Minor));
+    }
+
+    [Test]
+    public void An_organisation_without_any_identifier_is_refused()
+    {
+        var r = Rules.Check(Notice(subject: new SubjectReference { Kind = SubjectKind.Organization, Name = "某公司" })).Rejection;
+        Assert.That(r?.Code, Is.EqualTo(Rejection.MissingIdentifier));
+    }
+
+    [Test]
+    public void A_penalty_must_match_the_category_and_severity_of_its_basis()
+    {
+        var penalty = new AdministrativePenaltyRecorded
+        {
+            Source = new SourceStamp { AgencyCode = "FOOD-35", SourceRecordId = "F-1" },
+            LegalBasis = "FOOD-SERIOUS", DecisionNumber = "闽食药监罚〔2026〕12号", Category = PenaltyCategory.FoodSafety,
+            Severity = PenaltySeverity.Ordinary,
+            Subject = new SubjectReference { Kind = SubjectKind.Organization, Name = "福州某食品有限公司", Uscc = "91350100M000100Y43" },
+            DecisionDate = new DateOnly(2026, 3, 1),
+        };
+        Assert.That(Rules.Check(penalty).Rejection?.Code, Is.EqualTo(Rejection.WrongRecordKind));
+        var serious = Rules.Check(penalty with { Severity = PenaltySeverity.Serious });
+        Assert.That(serious.Rejection, Is.Null);
+        Assert.That(serious.Value!.ValidUntil, Is.EqualTo(new DateOnly(2029, 2, 28)));
+    }
+}

@@ -1,0 +1,212 @@
+using System.Text.Json;
+using Hub.Aggregator.Applying;
+using Hub.Aggregator.Outbox;
+using Hub.Contracts;
+using Hub.Domain.Catalogue;
+using Hub.Domain.Intake;
+using Hub.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using static Hub.Storage.Tests.Samples;
+
+namespace Hub.Storage.Tests;
+
+/// <summary>The index and the aggregator's apply step against each database dialect, from one fixture.</summary>
+[TestFixture(typeof(SqliteTarget))]
+[TestFixture(typeof(PostgresTarget))]
+public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 26, 8, 0, 0, TimeSpan.Zero);
+    private TTarget _target = default!;
+    private FakeTimeProvider _time = default!;
+    private IndexDatabase _db = default!;
+    private RecordApplier _applier = default!;
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        _target = new TTarget();
+        _time = new FakeTimeProvider(Now);
+        _db = await _target.CreateAsync(_time);
+        await _db.MigrateAsync(CancellationToken.None);
+        var rules = new RecordRules(LegalBasisCatalogue.Embedded(), AgencyRegistry.Embedded());
+        _applier = new RecordApplier(_db, rules, _time, new OutboxSignal(), NullLogger<RecordApplier>.Instance);
+    }
+
+    [TearDown]
+    public async Task TearDown() => await _target.DisposeAsync();
+
+    private Task<BatchOutcome> Apply(params Incoming[] batch) => _applier.ApplyAsync(batch, CancellationToken.None);
+
+    private async Task<string> SubjectId(string scheme, string value) =>
+        await _db.FindSubjectIdAsync(scheme, value, CancellationToken.None) ?? throw new AssertionException($"no subject with {scheme} {value}");
+
+    private async Task<List<(string Type, JsonElement Body)>> Outbox() =>
+        (await _db.PendingOutboxAsync(10_000, CancellationToken.None)).Select(r => (r.MessageType, JsonDocument.Parse(r.Payload).RootElement)).ToList();
+
+    [Test]
+    public async Task Migrating_again_changes_nothing()
+    {
+        await _db.MigrateAsync(CancellationToken.None);
+        await Apply(In(Listed()));
+        await _db.MigrateAsync(CancellationToken.None);
+        Assert.That(await _db.CountListingsAsync(CancellationToken.None), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task When_a_court_lists_a_company_its_legal_representative_is_listed_too()
+    {
+        var outcome = await Apply(In(Listed()));
+
+        Assert.That(outcome, Is.EqualTo(new BatchOutcome(1, 0, 0)));
+        var company = await SubjectId("uscc", CompanyUscc);
+        Assert.That(await SubjectId("org-code", CompanyOrgCode), Is.EqualTo(company), "the legacy code links to the same subject");
+        var person = await SubjectId("ric", RepRic);
+
+        var relations = await _db.RelationsOfAsync(company, CancellationToken.None);
+        Assert.That(relations.Select(r => (r.OrganizationId, r.PersonId, r.Role)), Is.EqualTo(new[] { (company, person, "legal-representative") }));
+
+        var own = (await _db.ListingsOfAsync(company, CancellationToken.None)).Single();
+        var imputed = (await _db.ListingsOfAsync(person, CancellationToken.None)).Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(own.ListType, Is.EqualTo("judgment-defaulter"));
+            Assert.That(own.LegalBasis, Is.EqualTo("JD-4"));
+            Assert.That(own.OriginProvince, Is.EqualTo("34"));
+            Assert.That(own.ValidFrom, Is.EqualTo(new DateOnly(2026, 6, 11)));
+            Assert.That(own.ValidUntil, Is.EqualTo(new DateOnly(2028, 6, 10)));
+            Assert.That(own.RecordedAt, Is.EqualTo(Now), "times come from the injected clock");
+            Assert.That(own.CatalogueVersion, Is.EqualTo("2026.1"));
+            Assert.That(imputed.ParentListingId, Is.EqualTo(own.Id));
+            Assert.That(imputed.ImputedRole, Is.EqualTo("legal-representative"));
+        });
+
+        var events = await Outbox();
+        Assert.That(events.Select(e => e.Type), Is.EqualTo(new[] { "SubjectListed", "SubjectListed" }));
+        Assert.That(events[1].Body.GetProperty("identifier").GetString(), Is.EqualTo("3411221978****361X"), "person ID numbers leave the Hub masked");
+    }
+
+    [Test]
+    public async Task The_same_record_delivered_twice_gives_one_listing()
+    {
+        var message = In(Listed(), "m-1");
+        await Apply(message);
+        var again = await Apply(message);                       // same message redelivered
+        var resent = await Apply(In(Listed(), "m-2"));          // same record, sent again as a new message
+        var inOneBatch = await Apply(In(Listed(sourceId: "LA-2")), In(Listed(sourceId: "LA-2")));
+
+        Assert.That(again, Is.EqualTo(new BatchOutcome(0, 1, 0)));
+        Assert.That(resent, Is.EqualTo(new BatchOutcome(0, 1, 0)));
+        Assert.That(inOneBatch, Is.EqualTo(new BatchOutcome(1, 1, 0)));
+        Assert.That(await _db.CountListingsAsync(CancellationToken.None), Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task When_a_court_removes_a_listing_it_and_the_imputed_listing_end_and_subscribers_are_told()
+    {
+        await Apply(In(Listed()));
+        await _db.MarkPublishedAsync((await _db.PendingOutboxAsync(100, CancellationToken.None)).Select(r => r.Id).ToList(), CancellationToken.None);
+
+        var outcome = await Apply(In(Removed()));
+
+        Assert.That(outcome.Applied, Is.EqualTo(1));
+        foreach (var id in new[] { await SubjectId("uscc", CompanyUscc), await SubjectId("ric", RepRic) })
+        {
+            var l = (await _db.ListingsOfAsync(id, CancellationToken.None)).Single();
+            Assert.That((l.Status, l.StatusReason, l.EndedOn), Is.EqualTo(("removed", "Performed", (DateOnly?)new DateOnly(2026, 9, 1))));
+        }
+        var events = await Outbox();
+        Assert.That(events.Select(e => e.Type), Is.EqualTo(new[] { "SubjectDelisted", "SubjectDelisted" }));
+        Assert.That(events[0].Body.GetProperty("reason").GetString(), Is.EqualTo("Performed"));
+    }
+
+    [Test]
+    public async Task A_removal_of_a_listing_the_hub_does_not_hold_is_quarantined()
+    {
+        var outcome = await Apply(In(Removed(listingSourceId: "NOPE")));
+
+        Assert.That(outcome, Is.EqualTo(new BatchOutcome(0, 0, 1)));
+        var q = (await _db.QuarantineAsync(Court, 10, CancellationToken.None)).Single();
+        Assert.That(q.ReasonCode, Is.EqualTo(Rejection.NoSuchListing));
+        Assert.That(q.Reason, Does.Contain("'NOPE'"));
+    }
+
+    [Test]
+    public async Task A_notice_with_a_bad_check_character_is_quarantined_with_its_reason_and_rejected_back()
+    {
+        var outcome = await Apply(In(Listed(uscc: "9134112215678901XD"), "bad-1"));
+
+        Assert.That(outcome, Is.EqualTo(new BatchOutcome(0, 0, 1)));
+        var q = (await _db.QuarantineAsync(null, 10, CancellationToken.None)).Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(q.ReasonCode, Is.EqualTo("invalid-identifier"));
+            Assert.That(q.Reason, Is.EqualTo("subject.uscc: check character is 'D', expected 'C'"));
+            Assert.That(q.MessageId, Is.EqualTo("bad-1"));
+            Assert.That(q.Payload, Does.Contain("9134112215678901XD"), "the record is kept whole in quarantine");
+        });
+        var rejected = (await Outbox()).Single();
+        Assert.That(rejected.Type, Is.EqualTo("RecordRejected"));
+        Assert.That(rejected.Body.GetProperty("quarantineId").GetString(), Is.EqualTo(q.Id));
+        Assert.That(await _db.CountListingsAsync(CancellationToken.None), Is.Zero);
+    }
+
+    [Test]
+    public async Task A_new_revision_supersedes_the_listing_and_a_late_old_revision_is_refused()
+    {
+        await Apply(In(Listed(revision: 1)));
+        _time.Advance(TimeSpan.FromHours(1));
+        await Apply(In(Listed(revision: 2, basis: "JD-5")));
+        var late = await Apply(In(Listed(revision: 1, basis: "JD-3"), "late"));
+
+        var listings = await _db.ListingsOfAsync(await SubjectId("uscc", CompanyUscc), CancellationToken.None);
+        Assert.That(listings.Select(l => (l.LegalBasis, l.Status)), Is.EqualTo(new[] { ("JD-4", "superseded"), ("JD-5", "active") }));
+        Assert.That(late, Is.EqualTo(new BatchOutcome(0, 1, 0)), "revision 1 was applied before: a duplicate");
+
+        await Apply(In(Listed(revision: 4)));
+        var stale = await Apply(In(Listed(revision: 3, basis: "JD-6"), "stale"));
+        Assert.That(stale.Rejected, Is.EqualTo(1));
+        Assert.That((await _db.QuarantineAsync(null, 10, CancellationToken.None)).Single().ReasonCode, Is.EqualTo(Rejection.StaleRevision));
+    }
+
+    [Test]
+    public async Task A_record_with_only_the_legacy_code_and_a_later_one_with_the_uscc_are_one_subject()
+    {
+        await Apply(In(Listed(sourceId: "OLD", uscc: "", orgCode: "15678901-X")));
+        await Apply(In(Listed(sourceId: "NEW")));
+
+        var company = await SubjectId("org-code", CompanyOrgCode);
+        Assert.That(await SubjectId("uscc", CompanyUscc), Is.EqualTo(company));
+        Assert.That((await _db.ListingsOfAsync(company, CancellationToken.None)).Count, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task A_representative_known_only_by_name_is_the_same_person_in_the_next_notice()
+    {
+        await Apply(In(Listed(sourceId: "A", repRic: null, repName: "赵某")));
+        _time.Advance(TimeSpan.FromDays(1));
+        await Apply(In(Listed(sourceId: "B", repRic: null, repName: "赵 某")));
+        _time.Advance(TimeSpan.FromDays(1));
+        await Apply(In(Listed(sourceId: "C", repRic: null, repName: "钱某")));
+
+        var company = await SubjectId("uscc", CompanyUscc);
+        var relations = await _db.RelationsOfAsync(company, CancellationToken.None);
+        Assert.That(relations, Has.Count.EqualTo(2), "赵某 once, then 钱某 replaces 赵某");
+        Assert.That(relations[0].ValidTo, Is.EqualTo(new DateOnly(2026, 6, 11)), "the earlier representative's relation is closed");
+        Assert.That(relations[1].ValidTo, Is.Null);
+        var zhao = relations[0].PersonId;
+        Assert.That((await _db.ListingsOfAsync(zhao, CancellationToken.None)).Count, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task A_large_batch_is_written_in_chunks_in_one_transaction()
+    {
+        var batch = Enumerable.Range(1, 1_200).Select(i => In(Listed(sourceId: $"BULK-{i}", uscc: Uscc(i), repRic: null, repName: $"法人{i}"))).ToArray();
+
+        var outcome = await Apply(batch);
+
+        Assert.That(outcome, Is.EqualTo(new BatchOutcome(1_200, 0, 0)));
+        Assert.That(await _db.CountListingsAsync(CancellationToken.None), Is.EqualTo(1_200));
+        Assert.That((await _db.PendingOutboxAsync(10_000, CancellationToken.None)).Count, Is.EqualTo(2_400));
+    }
+}

@@ -1,0 +1,46 @@
+using Hub.Aggregator.Applying;
+using Hub.Contracts;
+using Hub.Domain.Identifiers;
+
+namespace Hub.Storage.Tests;
+
+/// <summary>Records as agencies send them, with identifiers that validate.</summary>
+internal static class Samples
+{
+    public const string Court = "COURT-34-1122";
+    public const string CompanyUscc = "9134112215678901XC";
+    public const string CompanyOrgCode = "15678901X";
+    public const string RepRic = "34112219780512361X";
+
+    public static Incoming In(object message, string? messageId = null) => new(messageId ?? Guid.NewGuid().ToString("N"), message);
+
+    public static JudgmentDefaulterListed Listed(string sourceId = "LA-1194", int revision = 1, string uscc = CompanyUscc,
+        string? orgCode = null, string repName = "王建国", string? repRic = RepRic, string basis = "JD-4", DateOnly? decided = null) => new()
+    {
+        Source = new SourceStamp { AgencyCode = Court, SourceRecordId = sourceId, Revision = revision },
+        LegalBasis = basis,
+        CaseNumber = "(2026)皖1122执1194号",
+        EnforcingCourt = "来安县人民法院",
+        Subject = new SubjectReference { Kind = SubjectKind.Organization, Name = "安徽皖东建设工程有限公司", Uscc = uscc.Length == 0 ? null : uscc, OrganizationCode = orgCode },
+        LegalRepresentative = new SubjectReference { Kind = SubjectKind.Person, Name = repName, ResidentIdNumber = repRic },
+        DecisionDate = decided ?? new DateOnly(2026, 6, 11),
+    };
+
+    public static JudgmentDefaulterRemoved Removed(string listingSourceId = "LA-1194", string sourceId = "LA-1194-R") => new()
+    {
+        Source = new SourceStamp { AgencyCode = Court, SourceRecordId = sourceId },
+        LegalBasis = "JD-4",
+        ListingSourceRecordId = listingSourceId,
+        Reason = RemovalReason.Performed,
+        EffectiveDate = new DateOnly(2026, 9, 1),
+    };
+
+    /// <summary>A valid USCC for company number <paramref name="n"/> (region 341122), for bulk tests.</summary>
+    public static string Uscc(int n)
+    {
+        var body = $"{n:D8}";
+        var org = body + OrganizationCode.CheckCharacter(body);
+        var first17 = "91341122" + org;
+        return first17 + Hub.Domain.Identifiers.Uscc.CheckCharacter(first17);
+    }
+}
