@@ -201,7 +201,7 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
     [Test]
     public async Task A_large_batch_is_written_in_chunks_in_one_transaction()
     {
-        var batch = Enumerable.Range(1, 1_200).Select(i => In(Listed(sourceId: $"BULK-{i}", uscc: Uscc(i), repRic: null, repName: $"法人{i}"))).ToArray();
+        var batch = Enumerable.Range(1, 1_200).Select(i => In(Listed(sourceId: $"BULK-{i}", uscc: TestIdentifiers.Uscc(i), repRic: null, repName: $"法人{i}"))).ToArray();
 
         var outcome = await Apply(batch);
 

@@ -1,6 +1,5 @@
 using Hub.Aggregator.Applying;
 using Hub.Contracts;
-using Hub.Domain.Identifiers;
 
 namespace Hub.Storage.Tests;
 
@@ -34,13 +33,4 @@ internal static class Samples
         Reason = RemovalReason.Performed,
         EffectiveDate = new DateOnly(2026, 9, 1),
     };
-
-    /// <summary>A valid USCC for company number <paramref name="n"/> (region 341122), for bulk tests.</summary>
-    public static string Uscc(int n)
-    {
-        var body = $"{n:D8}";
-        var org = body + OrganizationCode.CheckCharacter(body);
-        var first17 = "91341122" + org;
-        return first17 + Hub.Domain.Identifiers.Uscc.CheckCharacter(first17);
-    }
 }

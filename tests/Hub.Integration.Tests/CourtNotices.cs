@@ -1,0 +1,37 @@
+using System.Text.Json.Nodes;
+
+namespace Hub.Integration.Tests;
+
+/// <summary>Court notices in the published field names, as a court system sends them.</summary>
+internal static class CourtNotices
+{
+    public const string Court = "COURT-34-1122";
+    public const string CompanyUscc = "9134112215678901XC";
+    public const string RepRic = "34112219780512361X";
+
+    public static JsonObject Company(string id, string uscc = CompanyUscc) => new()
+    {
+        ["id"] = id,
+        ["iname"] = "安徽皖东建设工程有限公司",
+        ["caseCode"] = "(2026)皖1122执1194号",
+        ["cardNum"] = uscc,
+        ["businessEntity"] = "王建国",
+        ["businessEntityCardNum"] = RepRic,
+        ["courtName"] = "来安县人民法院",
+        ["areaName"] = "安徽",
+        ["gistId"] = "(2025)皖1122民初2231号",
+        ["gistUnit"] = "来安县人民法院",
+        ["duty"] = "支付工程款人民币1,250,000元及利息",
+        ["performance"] = "全部未履行",
+        ["unperformPart"] = "1250000",
+        ["disruptTypeName"] = "违反财产报告制度",
+        ["regDate"] = "20260611",
+        ["publishDate"] = "20260701",
+        ["type"] = "1",
+    };
+
+    public static JsonObject Removal(string id, string listingId) => new()
+    {
+        ["id"] = id, ["listingId"] = listingId, ["legalBasis"] = "JD-4", ["reason"] = "Performed", ["effectiveDate"] = "2026-09-01",
+    };
+}

@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Hub.Integration.Tests;
+
+/// <summary>The whole Hub host in-process, configured only through settings — exactly as an operator would.</summary>
+public sealed class HubFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+    }
+
+    public static Dictionary<string, string?> Embedded(string sqliteFile) => new()
+    {
+        ["Hub:Bus:Transport"] = "InMemory",
+        ["Hub:Storage:Provider"] = "Sqlite",
+        ["ConnectionStrings:Index"] = $"Data Source={sqliteFile}",
+    };
+
+    public static Dictionary<string, string?> ServerMode(Uri rabbitMq, string postgres) => new()
+    {
+        ["Hub:Bus:Transport"] = "RabbitMq",
+        ["ConnectionStrings:RabbitMq"] = rabbitMq.ToString(),
+        ["Hub:Storage:Provider"] = "Postgres",
+        ["ConnectionStrings:Index"] = postgres,
+        ["Hub:Publishing:MaxRetryAttempts"] = "3",
+    };
+}
+
+internal static class Eventually
+{
+    /// <summary>Polls until <paramref name="probe"/> returns a value, or fails the test naming what it waited for.</summary>
+    public static async Task<T> Get<T>(Func<Task<T?>> probe, string waitingFor, int seconds = 30) where T : class
+    {
+        var until = Environment.TickCount64 + seconds * 1000L;
+        while (true)
+        {
+            var value = await probe();
+            if (value is not null) return value;
+            if (Environment.TickCount64 > until) throw new AssertionException($"timed out after {seconds} s waiting for {waitingFor}");
+            await Task.Delay(100);
+        }
+    }
+}

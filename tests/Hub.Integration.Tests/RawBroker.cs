@@ -1,0 +1,58 @@
+using System.Text;
+using System.Text.Json;
+using RabbitMQ.Client;
+
+namespace Hub.Integration.Tests;
+
+/// <summary>A plain RabbitMQ.Client connection into a test vhost: what a non-.NET agency or subscriber would use.</summary>
+internal sealed class RawBroker : IAsyncDisposable
+{
+    private readonly IConnection _connection;
+    private readonly IChannel _channel;
+
+    private RawBroker(IConnection connection, IChannel channel)
+    {
+        _connection = connection;
+        _channel = channel;
+    }
+
+    public static async Task<RawBroker> ConnectAsync(Uri amqp)
+    {
+        var connection = await new ConnectionFactory { Uri = amqp }.CreateConnectionAsync();
+        var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        return new RawBroker(connection, channel);
+    }
+
+    /// <summary>A private queue bound to an event's exchange (declared the way MassTransit declares it).</summary>
+    public async Task<string> SubscribeAsync(string exchange)
+    {
+        await _channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
+        var q = await _channel.QueueDeclareAsync(queue: "", durable: false, exclusive: true, autoDelete: true);
+        await _channel.QueueBindAsync(q.QueueName, exchange, "");
+        return q.QueueName;
+    }
+
+    /// <summary>The next message on the queue whose MassTransit envelope's <c>message</c> matches, or null.</summary>
+    public async Task<JsonElement?> NextAsync(string queue, Func<JsonElement, bool> match)
+    {
+        while (await _channel.BasicGetAsync(queue, autoAck: true) is { } got)
+        {
+            var message = JsonDocument.Parse(got.Body.ToArray()).RootElement.GetProperty("message");
+            if (match(message)) return message;
+        }
+        return null;
+    }
+
+    public async Task PublishAsync(string exchange, string body, string contentType)
+    {
+        await _channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
+        var props = new BasicProperties { ContentType = contentType, DeliveryMode = DeliveryModes.Persistent, MessageId = Guid.NewGuid().ToString() };
+        await _channel.BasicPublishAsync(exchange, "", mandatory: false, props, Encoding.UTF8.GetBytes(body));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _channel.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
+}
