@@ -7,33 +7,31 @@ namespace Hub.Storage;
 public sealed class IndexSession : IAsyncDisposable
 {
     private static readonly BulkInsert<SubjectRow> Subjects = new("subjects",
-        ["id", "kind", "display_name", "normalized_name", "home_region", "created_at", "updated_at"],
+        [new("id", "text", typeof(string)), new("kind", "text", typeof(string)), new("display_name", "text", typeof(string)), new("normalized_name", "text", typeof(string)), new("home_region", "text", typeof(string)), new("created_at", "timestamptz", typeof(DateTimeOffset)), new("updated_at", "timestamptz", typeof(DateTimeOffset))],
         r => [r.Id, r.Kind, r.DisplayName, r.NormalizedName, r.HomeRegion, r.CreatedAt, r.UpdatedAt]);
     private static readonly BulkInsert<IdentifierRow> Identifiers = new("subject_identifiers",
-        ["scheme", "value", "subject_id", "strong", "created_at"],
+        [new("scheme", "text", typeof(string)), new("value", "text", typeof(string)), new("subject_id", "text", typeof(string)), new("strong", "boolean", typeof(bool)), new("created_at", "timestamptz", typeof(DateTimeOffset))],
         r => [r.Scheme, r.Value, r.SubjectId, r.Strong, r.CreatedAt]);
     private static readonly BulkInsert<(string SubjectId, string Name)> Names = new("subject_names",
-        ["subject_id", "normalized_name"], r => [r.SubjectId, r.Name], " ON CONFLICT DO NOTHING");
+        [new("subject_id", "text", typeof(string)), new("normalized_name", "text", typeof(string))], r => [r.SubjectId, r.Name], " ON CONFLICT DO NOTHING");
     private static readonly BulkInsert<RelationRow> Relations = new("relations",
-        ["id", "organization_id", "person_id", "role", "valid_from", "valid_to", "agency_code", "source_record_id", "recorded_at"],
+        [new("id", "text", typeof(string)), new("organization_id", "text", typeof(string)), new("person_id", "text", typeof(string)), new("role", "text", typeof(string)), new("valid_from", "date", typeof(DateOnly)), new("valid_to", "date", typeof(DateOnly?)), new("agency_code", "text", typeof(string)), new("source_record_id", "text", typeof(string)), new("recorded_at", "timestamptz", typeof(DateTimeOffset))],
         r => [r.Id, r.OrganizationId, r.PersonId, r.Role, r.ValidFrom, r.ValidTo, r.AgencyCode, r.SourceRecordId, r.RecordedAt]);
     private static readonly BulkInsert<ListingRow> Listings = new("listings",
-        ["id", "subject_id", "list_type", "legal_basis", "catalogue_version", "origin_agency", "origin_province", "source_record_id",
-         "source_revision", "reference", "valid_from", "valid_until", "status", "status_reason", "ended_on", "recorded_at",
-         "superseded_at", "parent_listing_id", "imputed_role"],
+        [new("id", "text", typeof(string)), new("subject_id", "text", typeof(string)), new("list_type", "text", typeof(string)), new("legal_basis", "text", typeof(string)), new("catalogue_version", "text", typeof(string)), new("origin_agency", "text", typeof(string)), new("origin_province", "text", typeof(string)), new("source_record_id", "text", typeof(string)), new("source_revision", "integer", typeof(int)), new("reference", "text", typeof(string)), new("valid_from", "date", typeof(DateOnly)), new("valid_until", "date", typeof(DateOnly?)), new("status", "text", typeof(string)), new("status_reason", "text", typeof(string)), new("ended_on", "date", typeof(DateOnly?)), new("recorded_at", "timestamptz", typeof(DateTimeOffset)), new("superseded_at", "timestamptz", typeof(DateTimeOffset?)), new("parent_listing_id", "text", typeof(string)), new("imputed_role", "text", typeof(string))],
         r => [r.Id, r.SubjectId, r.ListType, r.LegalBasis, r.CatalogueVersion, r.OriginAgency, r.OriginProvince, r.SourceRecordId,
               r.SourceRevision, r.Reference, r.ValidFrom, r.ValidUntil, r.Status, r.StatusReason, r.EndedOn, r.RecordedAt,
               r.SupersededAt, r.ParentListingId, r.ImputedRole]);
     private static readonly BulkInsert<LedgerRow> Records = new("records",
-        ["agency_code", "source_record_id", "revision", "kind", "message_id", "legal_basis", "catalogue_version", "payload", "received_at"],
+        [new("agency_code", "text", typeof(string)), new("source_record_id", "text", typeof(string)), new("revision", "integer", typeof(int)), new("kind", "text", typeof(string)), new("message_id", "text", typeof(string)), new("legal_basis", "text", typeof(string)), new("catalogue_version", "text", typeof(string)), new("payload", "text", typeof(string)), new("received_at", "timestamptz", typeof(DateTimeOffset))],
         r => [r.AgencyCode, r.SourceRecordId, r.Revision, r.Kind, r.MessageId, r.LegalBasis, r.CatalogueVersion, r.Payload, r.ReceivedAt]);
     private static readonly BulkInsert<(string Id, DateTimeOffset At)> Inbox = new("inbox",
-        ["message_id", "received_at"], r => [r.Id, r.At], " ON CONFLICT DO NOTHING");
+        [new("message_id", "text", typeof(string)), new("received_at", "timestamptz", typeof(DateTimeOffset))], r => [r.Id, r.At], " ON CONFLICT DO NOTHING");
     private static readonly BulkInsert<QuarantineRow> Quarantine = new("quarantine",
-        ["id", "agency_code", "source_record_id", "revision", "kind", "reason_code", "reason", "payload", "message_id", "received_at"],
+        [new("id", "text", typeof(string)), new("agency_code", "text", typeof(string)), new("source_record_id", "text", typeof(string)), new("revision", "integer", typeof(int?)), new("kind", "text", typeof(string)), new("reason_code", "text", typeof(string)), new("reason", "text", typeof(string)), new("payload", "text", typeof(string)), new("message_id", "text", typeof(string)), new("received_at", "timestamptz", typeof(DateTimeOffset))],
         r => [r.Id, r.AgencyCode, r.SourceRecordId, r.Revision, r.Kind, r.ReasonCode, r.Reason, r.Payload, r.MessageId, r.ReceivedAt]);
     private static readonly BulkInsert<OutboxRow> Outbox = new("outbox",
-        ["message_type", "payload", "created_at"], r => [r.MessageType, r.Payload, r.CreatedAt]);
+        [new("message_type", "text", typeof(string)), new("payload", "text", typeof(string)), new("created_at", "timestamptz", typeof(DateTimeOffset))], r => [r.MessageType, r.Payload, r.CreatedAt]);
 
     private readonly DbConnection _connection;
     private readonly DbTransaction _transaction;
@@ -76,9 +74,10 @@ public sealed class IndexSession : IAsyncDisposable
         await Subjects.ExecuteAsync(_connection, _transaction, w.Subjects, max, ct);
         await Names.ExecuteAsync(_connection, _transaction, w.Subjects.Select(s => (s.Id, s.NormalizedName)).ToList(), max, ct);
         await Identifiers.ExecuteAsync(_connection, _transaction, w.Identifiers, max, ct);
-        foreach (var r in w.Relations.Where(r => r.Role == "legal-representative"))
+        // a new relation of a role replaces the open one of the same organisation and role (callers add only changes)
+        foreach (var g in w.Relations.GroupBy(r => (r.Role, r.ValidFrom)))
             await _connection.ExecuteAsync(new CommandDefinition(_sql.CloseRelations,
-                new { ValidTo = r.ValidFrom, r.OrganizationId, r.Role, r.PersonId }, _transaction, cancellationToken: ct));
+                new { ValidTo = g.Key.ValidFrom, g.Key.Role, Ids = g.Select(r => r.OrganizationId).Distinct().ToArray() }, _transaction, cancellationToken: ct));
         await Relations.ExecuteAsync(_connection, _transaction, w.Relations, max, ct);
         foreach (var group in w.ListingEnds.GroupBy(e => (e.Status, e.Reason, e.EndedOn, e.At)))
             await _connection.ExecuteAsync(new CommandDefinition(_sql.EndListings,

@@ -28,9 +28,9 @@ internal sealed class IndexSql(ISqlDialect dialect)
         UPDATE listings SET status = @Status, status_reason = @Reason, ended_on = @EndedOn, superseded_at = @At
         WHERE id {dialect.InList("Ids")} AND status = 'active'
         """;
-    public string CloseRelations { get; } = """
+    public string CloseRelations { get; } = $"""
         UPDATE relations SET valid_to = @ValidTo
-        WHERE organization_id = @OrganizationId AND role = @Role AND valid_to IS NULL AND person_id <> @PersonId
+        WHERE organization_id {dialect.InList("Ids")} AND role = @Role AND valid_to IS NULL
         """;
 
     public string SubjectById { get; } = "SELECT * FROM subjects WHERE id = @Id";

@@ -19,6 +19,7 @@ public sealed partial class RecordApplier(IndexDatabase db, RecordRules rules, T
 
     public async Task<BatchOutcome> ApplyAsync(IReadOnlyList<Incoming> batch, CancellationToken ct)
     {
+        var started = time.GetTimestamp();
         var now = time.GetUtcNow();
         var w = new IndexWrite(now);
         await using var session = await db.BeginAsync(ct);
@@ -122,7 +123,7 @@ public sealed partial class RecordApplier(IndexDatabase db, RecordRules rules, T
         if (w.Outbox.Count > 0) outboxSignal.Notify();
 
         var outcome = new BatchOutcome(w.Records.Count, duplicates, rejected);
-        LogBatch(batch.Count, outcome.Applied, outcome.Duplicates, outcome.Rejected);
+        LogBatch(batch.Count, time.GetElapsedTime(started).TotalMilliseconds, outcome.Applied, outcome.Duplicates, outcome.Rejected);
         return outcome;
 
         void Route<T>(Incoming item, Decision<T> decision, List<(Incoming, T)> into) where T : class
@@ -204,8 +205,8 @@ public sealed partial class RecordApplier(IndexDatabase db, RecordRules rules, T
     /// <summary>Version 7 ids sort by creation time, which keeps index pages warm.</summary>
     private static string NewId(DateTimeOffset now) => Guid.CreateVersion7(now).ToString("N");
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Applied batch of {Count}: {Applied} applied, {Duplicates} duplicates, {Rejected} rejected")]
-    private partial void LogBatch(int count, int applied, int duplicates, int rejected);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied batch of {Count} in {ElapsedMs:0.0} ms: {Applied} applied, {Duplicates} duplicates, {Rejected} rejected")]
+    private partial void LogBatch(int count, double elapsedMs, int applied, int duplicates, int rejected);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Quarantined {Kind} {AgencyCode}/{SourceRecordId} (message {MessageId}): {ReasonCode}: {Reason}")]
     private partial void LogRejected(string kind, string? agencyCode, string? sourceRecordId, string? messageId, string reasonCode, string reason);
