@@ -139,26 +139,7 @@ internal static class Bench
         var born = new DateOnly(1960, 1, 1).AddDays(i / 500);
         var body = $"341122{born:yyyyMMdd}{i % 500:D3}";
         var ric = body + Hub.Domain.Identifiers.ResidentIdNumber.CheckCharacter(body);
-        return new JsonObject
-        {
-            ["id"] = $"BENCH-{i}",
-            ["iname"] = $"安徽测试建设工程有限公司{i}",
-            ["caseCode"] = $"(2026)皖1122执{i}号",
-            ["cardNum"] = TestIdentifiers.Uscc(i),
-            ["businessEntity"] = $"法人{i}",
-            ["businessEntityCardNum"] = ric,
-            ["courtName"] = "来安县人民法院",
-            ["areaName"] = "安徽",
-            ["gistId"] = $"(2025)皖1122民初{i}号",
-            ["gistUnit"] = "来安县人民法院",
-            ["duty"] = "支付工程款人民币1,250,000元及利息",
-            ["performance"] = "全部未履行",
-            ["unperformPart"] = "1250000",
-            ["disruptTypeName"] = "违反财产报告制度",
-            ["regDate"] = "20260611",
-            ["publishDate"] = "20260701",
-            ["type"] = "1",
-        };
+        return CourtNoticeJson.Company($"BENCH-{i}", TestIdentifiers.Uscc(i), $"安徽测试建设工程有限公司{i}", $"(2026)皖1122执{i}号", $"法人{i}", ric);
     }).ToList();
 
     /// <summary>`--set Key=Value` (repeatable): any Hub setting, e.g. --set Hub:Aggregator:BatchSize=500.</summary>

@@ -12,8 +12,6 @@ public sealed class IndexSession : IAsyncDisposable
     private static readonly BulkInsert<IdentifierRow> Identifiers = new("subject_identifiers",
         [new("scheme", "text", typeof(string)), new("value", "text", typeof(string)), new("subject_id", "text", typeof(string)), new("strong", "boolean", typeof(bool)), new("created_at", "timestamptz", typeof(DateTimeOffset))],
         r => [r.Scheme, r.Value, r.SubjectId, r.Strong, r.CreatedAt]);
-    private static readonly BulkInsert<(string SubjectId, string Name)> Names = new("subject_names",
-        [new("subject_id", "text", typeof(string)), new("normalized_name", "text", typeof(string))], r => [r.SubjectId, r.Name], " ON CONFLICT DO NOTHING");
     private static readonly BulkInsert<RelationRow> Relations = new("relations",
         [new("id", "text", typeof(string)), new("organization_id", "text", typeof(string)), new("person_id", "text", typeof(string)), new("role", "text", typeof(string)), new("valid_from", "date", typeof(DateOnly)), new("valid_to", "date", typeof(DateOnly?)), new("agency_code", "text", typeof(string)), new("source_record_id", "text", typeof(string)), new("recorded_at", "timestamptz", typeof(DateTimeOffset))],
         r => [r.Id, r.OrganizationId, r.PersonId, r.Role, r.ValidFrom, r.ValidTo, r.AgencyCode, r.SourceRecordId, r.RecordedAt]);
@@ -72,7 +70,6 @@ public sealed class IndexSession : IAsyncDisposable
     {
         var max = _dialect.MaxParameters;
         await Subjects.ExecuteAsync(_connection, _transaction, w.Subjects, max, ct);
-        await Names.ExecuteAsync(_connection, _transaction, w.Subjects.Select(s => (s.Id, s.NormalizedName)).ToList(), max, ct);
         await Identifiers.ExecuteAsync(_connection, _transaction, w.Identifiers, max, ct);
         // a new relation of a role replaces the open one of the same organisation and role (callers add only changes)
         foreach (var g in w.Relations.GroupBy(r => (r.Role, r.ValidFrom)))

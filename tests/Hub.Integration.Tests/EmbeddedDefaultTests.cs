@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Hub.Cli;
-using static Hub.Integration.Tests.CourtNotices;
+using static Hub.Testing.CourtNoticeJson;
 
 namespace Hub.Integration.Tests;
 

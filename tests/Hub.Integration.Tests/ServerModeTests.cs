@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hub.Testing;
-using static Hub.Integration.Tests.CourtNotices;
+using static Hub.Testing.CourtNoticeJson;
 
 namespace Hub.Integration.Tests;
 

@@ -25,7 +25,6 @@ public static class BusRegistration
         if (!bus.IsRabbitMq && !string.Equals(bus.Transport, "InMemory", StringComparison.OrdinalIgnoreCase))
             throw new OptionsValidationException(BusOptions.Section, typeof(BusOptions), [$"Hub:Bus:Transport '{bus.Transport}' is not supported; use InMemory or RabbitMq"]);
         builder.Services.AddOptions<AggregatorOptions>().BindConfiguration(AggregatorOptions.Section);
-        if (aggregator.Enabled) builder.Services.AddAggregatorServices();
 
         builder.Services.AddMassTransit(x =>
         {
@@ -56,6 +55,8 @@ public static class BusRegistration
                 });
             }
         });
+        // after MassTransit: hosted services stop in reverse order, so the relay stops before the bus it publishes on
+        if (aggregator.Enabled) builder.Services.AddAggregatorServices();
         return builder;
     }
 

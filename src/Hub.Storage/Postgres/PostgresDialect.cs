@@ -29,10 +29,6 @@ internal static class PostgresSchema
         CREATE UNIQUE INDEX ux_subject_identifiers_strong ON subject_identifiers (scheme, value) WHERE strong;
         CREATE INDEX ix_subject_identifiers_value ON subject_identifiers (value);
         CREATE INDEX ix_subject_identifiers_subject ON subject_identifiers (subject_id);
-        CREATE TABLE subject_names (
-            subject_id text NOT NULL REFERENCES subjects(id), normalized_name text NOT NULL,
-            PRIMARY KEY (subject_id, normalized_name));
-        CREATE INDEX ix_subject_names_name ON subject_names (normalized_name);
         CREATE TABLE relations (
             id text PRIMARY KEY, organization_id text NOT NULL REFERENCES subjects(id), person_id text NOT NULL REFERENCES subjects(id),
             role text NOT NULL, valid_from date NOT NULL, valid_to date NULL,

@@ -30,10 +30,6 @@ internal static class SqliteSchema
         CREATE UNIQUE INDEX ux_subject_identifiers_strong ON subject_identifiers (scheme, value) WHERE strong = 1;
         CREATE INDEX ix_subject_identifiers_value ON subject_identifiers (value);
         CREATE INDEX ix_subject_identifiers_subject ON subject_identifiers (subject_id);
-        CREATE TABLE subject_names (
-            subject_id TEXT NOT NULL REFERENCES subjects(id), normalized_name TEXT NOT NULL,
-            PRIMARY KEY (subject_id, normalized_name));
-        CREATE INDEX ix_subject_names_name ON subject_names (normalized_name);
         CREATE TABLE relations (
             id TEXT PRIMARY KEY, organization_id TEXT NOT NULL REFERENCES subjects(id), person_id TEXT NOT NULL REFERENCES subjects(id),
             role TEXT NOT NULL, valid_from TEXT NOT NULL, valid_to TEXT NULL,

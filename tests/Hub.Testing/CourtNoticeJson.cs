@@ -1,22 +1,23 @@
 using System.Text.Json.Nodes;
 
-namespace Hub.Integration.Tests;
+namespace Hub.Testing;
 
-/// <summary>Court notices in the published field names, as a court system sends them.</summary>
-internal static class CourtNotices
+/// <summary>Court notices in the public portal's field names, as a court system sends them (tests and bench).</summary>
+public static class CourtNoticeJson
 {
     public const string Court = "COURT-34-1122";
     public const string CompanyUscc = "9134112215678901XC";
     public const string RepRic = "34112219780512361X";
 
-    public static JsonObject Company(string id, string uscc = CompanyUscc) => new()
+    public static JsonObject Company(string id, string uscc = CompanyUscc, string name = "安徽皖东建设工程有限公司",
+        string caseCode = "(2026)皖1122执1194号", string repName = "王建国", string repRic = RepRic) => new()
     {
         ["id"] = id,
-        ["iname"] = "安徽皖东建设工程有限公司",
-        ["caseCode"] = "(2026)皖1122执1194号",
+        ["iname"] = name,
+        ["caseCode"] = caseCode,
         ["cardNum"] = uscc,
-        ["businessEntity"] = "王建国",
-        ["businessEntityCardNum"] = RepRic,
+        ["businessEntity"] = repName,
+        ["businessEntityCardNum"] = repRic,
         ["courtName"] = "来安县人民法院",
         ["areaName"] = "安徽",
         ["gistId"] = "(2025)皖1122民初2231号",
