@@ -17,17 +17,20 @@ public static class PublishingRegistration
 {
     public static IServiceCollection AddHubPublishing(this IServiceCollection services, PublishingOptions options)
     {
-        services.AddResiliencePipeline(HubPublisher.Pipeline, b => b
-            .AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = options.MaxRetryAttempts,
-                Delay = options.FirstRetryDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
-            })
-            .AddTimeout(options.AttemptTimeout));
+        services.AddResiliencePipeline(HubPublisher.Pipeline, b => Configure(b, options));
         services.AddSingleton<HubPublisher>();
         return services;
     }
+
+    /// <summary>Retries with exponential back-off and jitter around a timeout per attempt; cancellation is not retried.</summary>
+    internal static ResiliencePipelineBuilder Configure(ResiliencePipelineBuilder b, PublishingOptions options) => b
+        .AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = options.MaxRetryAttempts,
+            Delay = options.FirstRetryDelay,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
+        })
+        .AddTimeout(options.AttemptTimeout);
 }
