@@ -30,8 +30,4 @@ public static class Regions
     /// <summary>The province of a region code (any length of 2 or more), or null.</summary>
     public static Province? ProvinceOf(string? regionCode) =>
         regionCode is { Length: >= 2 } && ByCode.TryGetValue(regionCode[..2], out var p) ? p : null;
-
-    public static Province? ByName(string? name) =>
-        string.IsNullOrWhiteSpace(name) ? null
-            : Provinces.FirstOrDefault(p => name.Contains(p.Name, StringComparison.Ordinal));
 }
