@@ -81,8 +81,21 @@ public sealed class IndexDatabase
         await c.ExecuteScalarAsync<int>(new CommandDefinition(_sql.Ping, cancellationToken: ct));
     }
 
-    public Task<SubjectRow?> GetSubjectAsync(string id, CancellationToken ct) =>
-        QueryFirstAsync<SubjectRow>(_sql.SubjectById, new { Id = id }, ct);
+    /// <summary>A subject with its identifiers, listings, relations and the subjects on the other side of them,
+    /// read over one connection; null when there is no such subject.</summary>
+    public async Task<SubjectDetail?> SubjectDetailAsync(string id, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        var subject = await c.QueryFirstOrDefaultAsync<SubjectRow>(new CommandDefinition(_sql.SubjectById, new { Id = id }, cancellationToken: ct));
+        if (subject is null) return null;
+        var args = new { Id = id };
+        var identifiers = await QueryAsync<IdentifierRow>(c, _sql.IdentifiersOf, args, ct);
+        var listings = await QueryAsync<ListingRow>(c, _sql.ListingsOf, args, ct);
+        var relations = await QueryAsync<RelationRow>(c, _sql.RelationsOf, args, ct);
+        var otherIds = relations.SelectMany(r => new[] { r.OrganizationId, r.PersonId }).Where(x => x != id).Distinct().ToArray();
+        var related = otherIds.Length == 0 ? [] : await QueryAsync<SubjectRow>(c, _sql.SubjectsById, new { Ids = otherIds }, ct);
+        return new SubjectDetail(subject, identifiers, listings, relations, related);
+    }
 
     public async Task<string?> FindSubjectIdAsync(string scheme, string value, CancellationToken ct)
     {
@@ -90,17 +103,11 @@ public sealed class IndexDatabase
         return await c.QueryFirstOrDefaultAsync<string>(new CommandDefinition(_sql.SubjectIdByIdentifier, new { Scheme = scheme, Value = value }, cancellationToken: ct));
     }
 
-    public Task<IReadOnlyList<IdentifierRow>> IdentifiersOfAsync(string subjectId, CancellationToken ct) =>
-        QueryAsync<IdentifierRow>(_sql.IdentifiersOf, new { Id = subjectId }, ct);
-
     public Task<IReadOnlyList<ListingRow>> ListingsOfAsync(string subjectId, CancellationToken ct) =>
         QueryAsync<ListingRow>(_sql.ListingsOf, new { Id = subjectId }, ct);
 
     public Task<IReadOnlyList<RelationRow>> RelationsOfAsync(string subjectId, CancellationToken ct) =>
         QueryAsync<RelationRow>(_sql.RelationsOf, new { Id = subjectId }, ct);
-
-    public async Task<IReadOnlyList<SubjectRow>> SubjectsAsync(IReadOnlyCollection<string> ids, CancellationToken ct) =>
-        ids.Count == 0 ? [] : await QueryAsync<SubjectRow>(_sql.SubjectsById, new { Ids = ids.ToArray() }, ct);
 
     /// <summary>Listings issued directly (not imputed to a representative).</summary>
     public async Task<long> CountListingsAsync(CancellationToken ct)
@@ -127,12 +134,9 @@ public sealed class IndexDatabase
     private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object args, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);
-        return (await c.QueryAsync<T>(new CommandDefinition(sql, args, cancellationToken: ct))).AsList();
+        return await QueryAsync<T>(c, sql, args, ct);
     }
 
-    private async Task<T?> QueryFirstAsync<T>(string sql, object args, CancellationToken ct)
-    {
-        await using var c = await OpenAsync(ct);
-        return await c.QueryFirstOrDefaultAsync<T>(new CommandDefinition(sql, args, cancellationToken: ct));
-    }
+    private static async Task<IReadOnlyList<T>> QueryAsync<T>(DbConnection c, string sql, object args, CancellationToken ct) =>
+        (await c.QueryAsync<T>(new CommandDefinition(sql, args, cancellationToken: ct))).AsList();
 }

@@ -108,6 +108,14 @@ public sealed class OutboxRow
     public DateTimeOffset CreatedAt { get; set; }
 }
 
+/// <summary>Everything the index holds about one subject, for the lookup API.</summary>
+public sealed record SubjectDetail(
+    SubjectRow Subject,
+    IReadOnlyList<IdentifierRow> Identifiers,
+    IReadOnlyList<ListingRow> Listings,
+    IReadOnlyList<RelationRow> Relations,
+    IReadOnlyList<SubjectRow> Related);
+
 /// <summary>A listing that ends: removed by its issuer or superseded by a newer revision.</summary>
 public sealed record ListingEnd(string ListingId, string Status, string Reason, DateOnly EndedOn, DateTimeOffset At);
 

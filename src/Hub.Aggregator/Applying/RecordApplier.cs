@@ -203,7 +203,7 @@ public sealed partial class RecordApplier(IndexDatabase db, RecordRules rules, T
     }
 
     /// <summary>Version 7 ids sort by creation time, which keeps index pages warm.</summary>
-    private static string NewId(DateTimeOffset now) => Guid.CreateVersion7(now).ToString("N");
+    internal static string NewId(DateTimeOffset now) => Guid.CreateVersion7(now).ToString("N");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied batch of {Count} in {ElapsedMs:0.0} ms: {Applied} applied, {Duplicates} duplicates, {Rejected} rejected")]
     private partial void LogBatch(int count, double elapsedMs, int applied, int duplicates, int rejected);

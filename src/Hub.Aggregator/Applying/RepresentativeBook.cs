@@ -21,7 +21,7 @@ internal sealed class RepresentativeBook(IReadOnlyList<RepresentativeRow> curren
         _byOrganization[organizationId] = (personId, normalizedName);
         w.Relations.Add(new RelationRow
         {
-            Id = Guid.CreateVersion7(w.At).ToString("N"), OrganizationId = organizationId, PersonId = personId,
+            Id = RecordApplier.NewId(w.At), OrganizationId = organizationId, PersonId = personId,
             Role = RecordApplier.LegalRepresentativeRole, ValidFrom = from, AgencyCode = agency, SourceRecordId = sourceRecordId, RecordedAt = w.At,
         });
     }

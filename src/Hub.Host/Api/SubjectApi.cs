@@ -77,14 +77,11 @@ public static class SubjectApi
 
     private static async Task<IResult> ViewAsync(string id, IndexDatabase db, LegalBasisCatalogue catalogue, TimeProvider time, CancellationToken ct)
     {
-        var subject = await db.GetSubjectAsync(id, ct);
-        if (subject is null) return Problem(404, $"no subject with hub id {id}");
+        var detail = await db.SubjectDetailAsync(id, ct);
+        if (detail is null) return Problem(404, $"no subject with hub id {id}");
+        var (subject, identifiers, listings, relations, related) = detail;
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-        var identifiers = await db.IdentifiersOfAsync(id, ct);
-        var listings = await db.ListingsOfAsync(id, ct);
-        var relations = await db.RelationsOfAsync(id, ct);
-        var others = (await db.SubjectsAsync(relations.SelectMany(r => new[] { r.OrganizationId, r.PersonId }).Where(x => x != id).ToHashSet(), ct))
-            .Append(subject).ToDictionary(s => s.Id);
+        var others = related.Append(subject).ToDictionary(s => s.Id);
 
         var listingViews = listings.Select(l =>
         {
