@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Hub.Aggregator;
 using Hub.Storage;
 using Hub.Testing;
 using Microsoft.AspNetCore.Hosting;
@@ -11,7 +13,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
 // Hub end-to-end ingest against a raw RabbitMQ.Client baseline, side by side in one run on one machine.
-//   dotnet run -c Release --project bench/Hub.Bench -- [--notices N] [--rounds R] [--set Hub:Key=Value ...]
+//   dotnet run -c Release --project bench/Hub.Bench -- [--notices N] [--rounds R] [--warmup N] [--stages] [--set Hub:Key=Value ...]
 // Needs RabbitMQ and PostgreSQL (deploy/local/start-services.sh starts both).
 
 namespace Hub.Bench;
@@ -30,13 +32,32 @@ internal static class Bench
         var envelopeSize = Encoding.UTF8.GetByteCount(body) + 900; // MassTransit envelope around the canonical event
         Console.WriteLine($"court notice ~{Encoding.UTF8.GetByteCount(body)} B; baseline messages {envelopeSize} B (the size of a Hub message on the wire)");
 
+        // JIT: the first minute of a .NET process compiles MassTransit, ASP.NET Core and Npgsql twice over (tier 0,
+        // then optimised), half the process's CPU in a cold 20,000-notice run. A server runs for weeks: warm both
+        // sides up first, uncounted, so the rounds compare steady states.
+        var warmup = Arg(args, "--warmup", 5_000);
+        if (warmup > 0)
+        {
+            var rawWarm = await RawBaseline(warmup, envelopeSize);
+            var hubWarm = await HubEndToEnd(warmup, args);
+            Console.WriteLine($"warm-up (not counted): raw {rawWarm:N0} msg/s, Hub {hubWarm:N0} notices/s, {warmup:N0} each");
+        }
+        if (args.Contains("--stages"))
+        {
+            for (var round = 1; round <= rounds; round++) await Stages(notices, args);
+            return 0;
+        }
         var results = new List<(double Raw, double Hub)>();
         for (var round = 1; round <= rounds; round++)
         {
+            var cpu = CpuUse.Start();
             var raw = await RawBaseline(notices, envelopeSize);
             Console.WriteLine($"round {round}: raw RabbitMQ.Client   {raw,10:N0} msg/s   (persistent, publisher confirms, manual acks)");
+            Console.WriteLine($"  CPU per message: {cpu.PerMessage(notices)}");
+            cpu = CpuUse.Start();
             var hub = await HubEndToEnd(notices, args);
             Console.WriteLine($"round {round}: Hub end to end        {hub,10:N0} notices/s (HTTP court adapter → RabbitMQ → aggregator → PostgreSQL)");
+            Console.WriteLine($"  CPU per notice: {cpu.PerMessage(notices)}");
             results.Add((raw, hub));
         }
         var ratios = results.Select(r => r.Hub / r.Raw).OrderBy(r => r).ToList();
@@ -86,11 +107,43 @@ internal static class Bench
         return n / sw.Elapsed.TotalSeconds;
     }
 
-    static async Task<double> HubEndToEnd(int n, string[] args)
+    /// <summary>The Hub's two stages one after the other, each alone on the machine: the court adapter publishing N
+    /// notices into the aggregator's queue (aggregator off), then the aggregator draining that queue into the index.</summary>
+    static async Task Stages(int n, string[] args)
     {
         await using var vhost = await RabbitMqTestVhost.CreateAsync();
         await using var database = await PostgresTestDatabase.CreateAsync();
-        await using var hub = new WebApplicationFactory<global::Program>().WithWebHostBuilder(b =>
+        await using (var topology = HubHost(vhost, database, args))
+        {
+            using var c = topology.CreateClient();
+            await WaitReady(c); // declares the aggregator's queue and bindings
+        }
+        double adapterRate;
+        var cpu = CpuUse.Start();
+        await using (var adapterOnly = HubHost(vhost, database, [.. args, "--set", "Hub:Aggregator:Enabled=false"]))
+        {
+            using var client = adapterOnly.CreateClient();
+            await WaitReady(client);
+            var sw = Stopwatch.StartNew();
+            await PostAll(client, n);
+            adapterRate = n / sw.Elapsed.TotalSeconds;
+        }
+        Console.WriteLine($"court adapter alone: {adapterRate,8:N0} notices/s; CPU per notice: {cpu.PerMessage(n)}");
+        cpu = CpuUse.Start();
+        await using (var aggregatorOnly = HubHost(vhost, database, [.. args, "--set", "Hub:CourtAdapter:Enabled=false"]))
+        {
+            using var applied = new AppliedRecords(null); // before the host starts: the queue is full already
+            var sw = Stopwatch.StartNew();
+            using var client = aggregatorOnly.CreateClient(); // starts the host
+            await applied.WaitForAsync(n);
+            var elapsed = sw.Elapsed;
+            Console.WriteLine($"aggregator alone:    {n / elapsed.TotalSeconds,8:N0} notices/s (from host start); CPU per notice: {cpu.PerMessage(n)}");
+            await ExpectListings(aggregatorOnly.Services, n);
+        }
+    }
+
+    static WebApplicationFactory<global::Program> HubHost(RabbitMqTestVhost vhost, PostgresTestDatabase database, string[] args) =>
+        new WebApplicationFactory<global::Program>().WithWebHostBuilder(b =>
         {
             b.UseSetting("Hub:Bus:Transport", "RabbitMq");
             b.UseSetting("ConnectionStrings:RabbitMq", vhost.AmqpUri.ToString());
@@ -100,16 +153,46 @@ internal static class Bench
             foreach (var (key, value) in Settings(args)) b.UseSetting(key, value);
             b.UseSetting("Logging:LogLevel:Hub", Environment.GetEnvironmentVariable("HUB_BENCH_LOG") ?? "Warning");
         });
-        using var client = hub.CreateClient();
-        client.Timeout = TimeSpan.FromMinutes(10);
-        var index = hub.Services.GetRequiredService<IndexDatabase>();
-        while (!(await client.GetAsync("/health/ready")).IsSuccessStatusCode) await Task.Delay(100);
 
+    /// <summary>One COUNT after the timing: the index really holds the listings the aggregator reported.</summary>
+    static async Task ExpectListings(IServiceProvider services, int n)
+    {
+        var count = await services.GetRequiredService<IndexDatabase>().CountListingsAsync(CancellationToken.None);
+        if (count != n) throw new InvalidOperationException($"the aggregator reported {n:N0} records applied but the index holds {count:N0} listings");
+    }
+
+    static async Task WaitReady(HttpClient client)
+    {
+        client.Timeout = TimeSpan.FromMinutes(10);
+        while (!(await client.GetAsync("/health/ready")).IsSuccessStatusCode) await Task.Delay(100);
+    }
+
+    static async Task<double> HubEndToEnd(int n, string[] args)
+    {
+        await using var vhost = await RabbitMqTestVhost.CreateAsync();
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var hub = HubHost(vhost, database, args);
+        using var client = hub.CreateClient();
+        using var applied = new AppliedRecords(hub.Services);
+        await WaitReady(client);
+
+        var sw = Stopwatch.StartNew();
+        await PostAll(client, n);
+        var accepted = sw.Elapsed;
+        await applied.WaitForAsync(n);
+        var elapsed = sw.Elapsed;
+        await ExpectListings(hub.Services, n);
+        Console.WriteLine($"  (adapter: all {n:N0} confirmed by the broker after {accepted.TotalSeconds:0.0} s; index complete after {elapsed.TotalSeconds:0.0} s)");
+        return n / elapsed.TotalSeconds;
+    }
+
+    /// <summary>Posts N court notices to the court adapter, 500 a request, 4 requests at a time (a few court systems).</summary>
+    static async Task PostAll(HttpClient client, int n)
+    {
         var all = Notices(n);
         const int perRequest = 500;
-        var sw = Stopwatch.StartNew();
         var posts = new List<Task>();
-        using var gate = new SemaphoreSlim(4); // a few court systems pushing at once
+        using var gate = new SemaphoreSlim(4);
         for (var start = 0; start < n; start += perRequest)
         {
             var chunk = new JsonArray(all.Skip(start).Take(perRequest).Select(x => (JsonNode)x.DeepClone()).ToArray());
@@ -117,10 +200,6 @@ internal static class Bench
             posts.Add(Post(chunk));
         }
         await Task.WhenAll(posts);
-        var accepted = sw.Elapsed;
-        while (await index.CountListingsAsync(CancellationToken.None) < n) await Task.Delay(25);
-        Console.WriteLine($"  (adapter: all {n:N0} confirmed by the broker after {accepted.TotalSeconds:0.0} s; index complete after {sw.Elapsed.TotalSeconds:0.0} s)");
-        return n / sw.Elapsed.TotalSeconds;
 
         async Task Post(JsonArray chunk)
         {
@@ -152,4 +231,85 @@ internal static class Bench
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
+}
+
+/// <summary>CPU time spent during one phase by this process, RabbitMQ (beam.smp) and PostgreSQL (every backend, from
+/// /proc; reaped backends count through the postmaster's children time). Linux only; elsewhere only this process.</summary>
+internal sealed class CpuUse
+{
+    private readonly TimeSpan _self;
+    private readonly double _broker, _database;
+
+    private CpuUse()
+    {
+        _self = Process.GetCurrentProcess().TotalProcessorTime;
+        _broker = Seconds("beam.smp");
+        _database = Seconds("postgres");
+    }
+
+    public static CpuUse Start() => new();
+
+    public string PerMessage(int n)
+    {
+        var self = (Process.GetCurrentProcess().TotalProcessorTime - _self).TotalMilliseconds * 1000 / n;
+        var broker = (Seconds("beam.smp") - _broker) * 1e6 / n;
+        var database = (Seconds("postgres") - _database) * 1e6 / n;
+        return string.Create(CultureInfo.InvariantCulture, $"bench process {self:0} µs, RabbitMQ {broker:0} µs, PostgreSQL {database:0} µs");
+    }
+
+    private static double Seconds(string command)
+    {
+        if (!OperatingSystem.IsLinux()) return 0;
+        double ticks = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                if (!int.TryParse(Path.GetFileName(dir), out _)) continue;
+                if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() != command) continue;
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                // fields 14-17 (utime, stime, cutime, cstime) are 11-14 after the command
+                ticks += double.Parse(f[11], CultureInfo.InvariantCulture) + double.Parse(f[12], CultureInfo.InvariantCulture)
+                       + double.Parse(f[13], CultureInfo.InvariantCulture) + double.Parse(f[14], CultureInfo.InvariantCulture);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return ticks / 100.0; // USER_HZ
+    }
+}
+
+/// <summary>
+/// Counts records the host's aggregator applied, from its <c>hub.aggregator.records</c> instrument. The benchmark
+/// waits on this rather than polling the index: a COUNT(*) every few milliseconds cost PostgreSQL more than the
+/// ingest itself (docs/BENCHMARKS.md).
+/// </summary>
+internal sealed class AppliedRecords : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private long _applied;
+
+    /// <param name="host">Count only this host's aggregator; null: any aggregator in this process.</param>
+    public AppliedRecords(IServiceProvider? host)
+    {
+        var scope = host?.GetRequiredService<IMeterFactory>();
+        _listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == AggregatorMetrics.RecordsName && (scope is null || instrument.Meter.Scope == scope)) l.EnableMeasurementEvents(instrument);
+        };
+        _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var t in tags)
+                if (t.Key == "outcome" && (string?)t.Value == "applied") Interlocked.Add(ref _applied, value);
+        });
+        _listener.Start();
+    }
+
+    public async Task WaitForAsync(long n)
+    {
+        while (Interlocked.Read(ref _applied) < n) await Task.Delay(5);
+    }
+
+    public void Dispose() => _listener.Dispose();
 }

@@ -39,6 +39,7 @@ public static class AggregatorRegistration
     public static IServiceCollection AddAggregatorServices(this IServiceCollection services)
     {
         services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<AggregatorMetrics>();
         services.AddSingleton<RecordApplier>();
         services.AddSingleton<OutboxRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());

@@ -24,6 +24,13 @@ public interface ISqlDialect
     /// <summary>Predicate matching a column against a list parameter (pass arrays).</summary>
     string InList(string parameter);
 
+    /// <summary>
+    /// A read of the rows whose key column matches any value of a list parameter, probing the key's index once per
+    /// value. <paramref name="query"/> is a SELECT whose WHERE clause has <c>{key}</c> right after the key column,
+    /// e.g. <c>SELECT * FROM listings WHERE source_record_id {key} AND status = 'active'</c>.
+    /// </summary>
+    string ForEachKey(string parameter, string query);
+
     /// <summary>Most parameters one statement may carry; bulk inserts are chunked below it.</summary>
     int MaxParameters { get; }
 }

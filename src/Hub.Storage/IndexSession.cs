@@ -71,10 +71,9 @@ public sealed class IndexSession : IAsyncDisposable
         var max = _dialect.MaxParameters;
         await Subjects.ExecuteAsync(_connection, _transaction, w.Subjects, max, ct);
         await Identifiers.ExecuteAsync(_connection, _transaction, w.Identifiers, max, ct);
-        // a new relation of a role replaces the open one of the same organisation and role (callers add only changes)
-        foreach (var g in w.Relations.GroupBy(r => (r.Role, r.ValidFrom)))
+        foreach (var g in w.RelationEnds.GroupBy(r => (r.Role, r.ValidTo)))
             await _connection.ExecuteAsync(new CommandDefinition(_sql.CloseRelations,
-                new { ValidTo = g.Key.ValidFrom, g.Key.Role, Ids = g.Select(r => r.OrganizationId).Distinct().ToArray() }, _transaction, cancellationToken: ct));
+                new { g.Key.ValidTo, g.Key.Role, Ids = g.Select(r => r.OrganizationId).Distinct().ToArray() }, _transaction, cancellationToken: ct));
         await Relations.ExecuteAsync(_connection, _transaction, w.Relations, max, ct);
         foreach (var group in w.ListingEnds.GroupBy(e => (e.Status, e.Reason, e.EndedOn, e.At)))
             await _connection.ExecuteAsync(new CommandDefinition(_sql.EndListings,

@@ -2,7 +2,8 @@ namespace Hub.Storage;
 
 /// <summary>
 /// The statements both dialects share, built once per dialect: they differ only in how a list parameter is matched
-/// (SQLite: Dapper expands <c>IN @Ids</c>; PostgreSQL: one array parameter, <c>= ANY(@Ids)</c>). Values always travel as parameters.
+/// (SQLite: Dapper expands <c>IN @Ids</c>; PostgreSQL: one array parameter, <c>= ANY(@Ids)</c>, or one index probe per key
+/// for the aggregator's batch reads, see <see cref="ISqlDialect.ForEachKey"/>). Values always travel as parameters.
 /// </summary>
 internal sealed class IndexSql(ISqlDialect dialect)
 {
@@ -12,17 +13,17 @@ internal sealed class IndexSql(ISqlDialect dialect)
     public string RecordVersion { get; } = "INSERT INTO schema_version (version, applied_at) VALUES (@Version, @AppliedAt)";
 
     public string SeenMessages { get; } = $"SELECT message_id FROM inbox WHERE message_id {dialect.InList("Ids")}";
-    public string RecordsBySource { get; } =
-        $"SELECT agency_code, source_record_id, revision, kind FROM records WHERE source_record_id {dialect.InList("Ids")}";
-    public string StrongIdentifiers { get; } =
-        $"SELECT scheme, value, subject_id, strong FROM subject_identifiers WHERE value {dialect.InList("Values")} AND strong = @Strong";
-    public string ActiveListingsBySource { get; } =
-        $"SELECT * FROM listings WHERE source_record_id {dialect.InList("Ids")} AND status = 'active'";
-    public string Representatives { get; } = $"""
+    public string RecordsBySource { get; } = dialect.ForEachKey("Ids",
+        "SELECT agency_code, source_record_id, revision, kind FROM records WHERE source_record_id {key}");
+    public string StrongIdentifiers { get; } = dialect.ForEachKey("Values",
+        "SELECT scheme, value, subject_id, strong FROM subject_identifiers WHERE value {key} AND strong = @Strong");
+    public string ActiveListingsBySource { get; } = dialect.ForEachKey("Ids",
+        "SELECT * FROM listings WHERE source_record_id {key} AND status = 'active'");
+    public string Representatives { get; } = dialect.ForEachKey("Ids", """
         SELECT r.organization_id, r.person_id, s.normalized_name
         FROM relations r JOIN subjects s ON s.id = r.person_id
-        WHERE r.organization_id {dialect.InList("Ids")} AND r.role = 'legal-representative' AND r.valid_to IS NULL
-        """;
+        WHERE r.organization_id {key} AND r.role = 'legal-representative' AND r.valid_to IS NULL
+        """);
     public string SubjectsById { get; } = $"SELECT * FROM subjects WHERE id {dialect.InList("Ids")}";
     public string EndListings { get; } = $"""
         UPDATE listings SET status = @Status, status_reason = @Reason, ended_on = @EndedOn, superseded_at = @At

@@ -119,6 +119,9 @@ public sealed record SubjectDetail(
 /// <summary>A listing that ends: removed by its issuer or superseded by a newer revision.</summary>
 public sealed record ListingEnd(string ListingId, string Status, string Reason, DateOnly EndedOn, DateTimeOffset At);
 
+/// <summary>An organisation's stored open relation of a role that ends where its successor begins.</summary>
+public sealed record RelationEnd(string OrganizationId, string Role, DateOnly ValidTo);
+
 /// <summary>Everything one batch adds to the index, written with multi-row statements in one transaction.</summary>
 public sealed class IndexWrite(DateTimeOffset at)
 {
@@ -128,6 +131,7 @@ public sealed class IndexWrite(DateTimeOffset at)
     public List<SubjectRow> Subjects { get; } = [];
     public List<IdentifierRow> Identifiers { get; } = [];
     public List<RelationRow> Relations { get; } = [];
+    public List<RelationEnd> RelationEnds { get; } = [];
     public List<ListingRow> Listings { get; } = [];
     public List<ListingEnd> ListingEnds { get; } = [];
     public List<LedgerRow> Records { get; } = [];

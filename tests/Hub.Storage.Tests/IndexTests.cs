@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Hub.Aggregator;
 using Hub.Aggregator.Applying;
 using Hub.Aggregator.Outbox;
 using Hub.Contracts;
@@ -21,6 +22,7 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
     private FakeTimeProvider _time = default!;
     private IndexDatabase _db = default!;
     private RecordApplier _applier = default!;
+    private AggregatorMetrics _metrics = default!;
 
     [SetUp]
     public async Task SetUp()
@@ -30,7 +32,7 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
         _db = await _target.CreateAsync(_time);
         await _db.MigrateAsync(CancellationToken.None);
         var rules = new RecordRules(LegalBasisCatalogue.Embedded(), AgencyRegistry.Embedded());
-        _applier = new RecordApplier(_db, rules, _time, new OutboxSignal(), NullLogger<RecordApplier>.Instance);
+        _applier = new RecordApplier(_db, rules, _time, new OutboxSignal(), _metrics = new AggregatorMetrics(), NullLogger<RecordApplier>.Instance);
     }
 
     [TearDown]
@@ -99,6 +101,28 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
         Assert.That(resent, Is.EqualTo(new BatchOutcome(0, 1, 0)));
         Assert.That(inOneBatch, Is.EqualTo(new BatchOutcome(1, 1, 0)));
         Assert.That(await _db.CountListingsAsync(CancellationToken.None), Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Records_are_counted_by_outcome_for_operators()
+    {
+        var counted = new Dictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == _metrics.Meter && instrument.Name == AggregatorMetrics.RecordsName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            var outcome = (string)tags.ToArray().Single(t => t.Key == "outcome").Value!;
+            counted[outcome] = counted.GetValueOrDefault(outcome) + value;
+        });
+        listener.Start();
+
+        await Apply(In(Listed(), "m-1"), In(Listed(sourceId: "LA-2"), "m-2"));
+        await Apply(In(Listed(), "m-1"), In(Listed(sourceId: "LA-3", uscc: "9134112215678901XD"), "m-3"));
+
+        Assert.That(counted, Is.EquivalentTo(new Dictionary<string, long> { ["applied"] = 2, ["duplicate"] = 1, ["rejected"] = 1 }));
     }
 
     [Test]
@@ -196,6 +220,24 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
         Assert.That(relations[1].ValidTo, Is.Null);
         var zhao = relations[0].PersonId;
         Assert.That((await _db.ListingsOfAsync(zhao, CancellationToken.None)).Count, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task A_representative_replaced_within_one_batch_leaves_one_open_relation()
+    {
+        await Apply(In(Listed(sourceId: "A", repRic: null, repName: "赵某", decided: new DateOnly(2026, 6, 1))),
+                    In(Listed(sourceId: "B", repRic: null, repName: "钱某", decided: new DateOnly(2026, 6, 20))));
+        await Apply(In(Listed(sourceId: "C", repRic: null, repName: "孙某", decided: new DateOnly(2026, 7, 1))),
+                    In(Listed(sourceId: "D", repRic: null, repName: "李某", decided: new DateOnly(2026, 7, 9))));
+
+        var relations = await _db.RelationsOfAsync(await SubjectId("uscc", CompanyUscc), CancellationToken.None);
+        Assert.That(relations.Select(r => (r.ValidFrom, r.ValidTo)), Is.EqualTo(new (DateOnly, DateOnly?)[]
+        {
+            (new(2026, 6, 1), new DateOnly(2026, 6, 20)),   // replaced in the same batch
+            (new(2026, 6, 20), new DateOnly(2026, 7, 1)),   // stored, replaced by the next batch
+            (new(2026, 7, 1), new DateOnly(2026, 7, 9)),
+            (new(2026, 7, 9), null),
+        }));
     }
 
     [Test]

@@ -11,8 +11,11 @@ namespace Hub.Testing;
 /// </summary>
 public static class TestServers
 {
+    /// <summary>The local server over loopback without TLS, as the broker is reached (amqp://, not amqps://): Debian's
+    /// cluster offers TLS and Npgsql would take it, spending a tenth of the aggregator's CPU on encrypting loopback
+    /// traffic (docs/BENCHMARKS.md). Across machines, use <c>SSL Mode=VerifyFull</c> (deploy/README.md).</summary>
     public static string PostgresAdmin =>
-        Environment.GetEnvironmentVariable("HUB_TEST_POSTGRES") ?? "Host=127.0.0.1;Port=5432;Username=hub;Password=hub;Database=postgres";
+        Environment.GetEnvironmentVariable("HUB_TEST_POSTGRES") ?? "Host=127.0.0.1;Port=5432;Username=hub;Password=hub;Database=postgres;SSL Mode=Disable";
 
     /// <summary>amqp://user:password@host:port (no vhost).</summary>
     public static Uri RabbitMq => new(Environment.GetEnvironmentVariable("HUB_TEST_RABBITMQ") ?? "amqp://guest:guest@127.0.0.1:5672");

@@ -13,7 +13,8 @@ namespace Hub.Aggregator.Applying;
 /// (imputing them to legal representatives where the catalogue says so), the ledger, and the outbound events
 /// into the outbox — all with multi-row statements. No bus here: consumers call it, tests call it directly.
 /// </summary>
-public sealed partial class RecordApplier(IndexDatabase db, RecordRules rules, TimeProvider time, OutboxSignal outboxSignal, ILogger<RecordApplier> log)
+public sealed partial class RecordApplier(
+    IndexDatabase db, RecordRules rules, TimeProvider time, OutboxSignal outboxSignal, AggregatorMetrics metrics, ILogger<RecordApplier> log)
 {
     public const string LegalRepresentativeRole = "legal-representative";
 
@@ -123,7 +124,9 @@ public sealed partial class RecordApplier(IndexDatabase db, RecordRules rules, T
         if (w.Outbox.Count > 0) outboxSignal.Notify();
 
         var outcome = new BatchOutcome(w.Records.Count, duplicates, rejected);
-        LogBatch(batch.Count, time.GetElapsedTime(started).TotalMilliseconds, outcome.Applied, outcome.Duplicates, outcome.Rejected);
+        var elapsedMs = time.GetElapsedTime(started).TotalMilliseconds;
+        metrics.BatchApplied(batch.Count, outcome, elapsedMs);
+        LogBatch(batch.Count, elapsedMs, outcome.Applied, outcome.Duplicates, outcome.Rejected);
         return outcome;
 
         void Route<T>(Incoming item, Decision<T> decision, List<(Incoming, T)> into) where T : class

@@ -14,7 +14,7 @@ namespace Hub.Aggregator.Outbox;
 /// At least once: a crash between publish and mark sends an event again; subscribers drop repeats by <c>EventId</c>.
 /// </summary>
 public sealed partial class OutboxRelay(
-    IndexDatabase db, IBus bus, OutboxSignal signal, IOptions<AggregatorOptions> options, ILogger<OutboxRelay> log) : BackgroundService
+    IndexDatabase db, IBus bus, OutboxSignal signal, IOptions<AggregatorOptions> options, AggregatorMetrics metrics, ILogger<OutboxRelay> log) : BackgroundService
 {
     private static readonly Dictionary<string, Type> Outbound = new[]
     {
@@ -69,6 +69,7 @@ public sealed partial class OutboxRelay(
         finally
         {
             await db.MarkPublishedAsync(done, CancellationToken.None);
+            metrics.Relayed(done.Count);
         }
         return done.Count;
     }

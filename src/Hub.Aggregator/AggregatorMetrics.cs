@@ -1,0 +1,45 @@
+using System.Diagnostics.Metrics;
+using Hub.Aggregator.Applying;
+
+namespace Hub.Aggregator;
+
+/// <summary>
+/// The aggregator's instruments, on the meter <c>Hub.Aggregator</c> (any OpenTelemetry or dotnet-counters listener
+/// can read them): records by outcome, batch size and duration, events relayed from the outbox.
+/// </summary>
+public sealed class AggregatorMetrics
+{
+    public const string MeterName = "Hub.Aggregator";
+    public const string RecordsName = "hub.aggregator.records";
+
+    private readonly Counter<long> _records;
+    private readonly Histogram<double> _batchDuration;
+    private readonly Histogram<int> _batchSize;
+    private readonly Counter<long> _relayed;
+
+    public Meter Meter { get; }
+
+    /// <param name="meters">The host's meter factory; without one (tests, tools) a meter of its own.</param>
+    public AggregatorMetrics(IMeterFactory? meters = null)
+    {
+        var meter = Meter = meters?.Create(MeterName) ?? new Meter(MeterName);
+        _records = meter.CreateCounter<long>(RecordsName, "{record}", "Inbound records by outcome: applied, duplicate or rejected (quarantined)");
+        _batchDuration = meter.CreateHistogram<double>("hub.aggregator.batch.duration", "ms", "Time to apply one batch, reads to commit");
+        _batchSize = meter.CreateHistogram<int>("hub.aggregator.batch.size", "{record}", "Records in one batch");
+        _relayed = meter.CreateCounter<long>("hub.aggregator.outbox.published", "{event}", "Outbound events the relay published from the outbox");
+    }
+
+    internal void BatchApplied(int size, BatchOutcome outcome, double elapsedMs)
+    {
+        if (outcome.Applied > 0) _records.Add(outcome.Applied, new KeyValuePair<string, object?>("outcome", "applied"));
+        if (outcome.Duplicates > 0) _records.Add(outcome.Duplicates, new KeyValuePair<string, object?>("outcome", "duplicate"));
+        if (outcome.Rejected > 0) _records.Add(outcome.Rejected, new KeyValuePair<string, object?>("outcome", "rejected"));
+        _batchSize.Record(size);
+        _batchDuration.Record(elapsedMs);
+    }
+
+    internal void Relayed(int count)
+    {
+        if (count > 0) _relayed.Add(count);
+    }
+}
