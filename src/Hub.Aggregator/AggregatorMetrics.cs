@@ -11,6 +11,7 @@ public sealed class AggregatorMetrics
 {
     public const string MeterName = "Hub.Aggregator";
     public const string RecordsName = "hub.aggregator.records";
+    public const string PublishedName = "hub.aggregator.outbox.published";
 
     private readonly Counter<long> _records;
     private readonly Histogram<double> _batchDuration;
@@ -26,7 +27,7 @@ public sealed class AggregatorMetrics
         _records = meter.CreateCounter<long>(RecordsName, "{record}", "Inbound records by outcome: applied, duplicate or rejected (quarantined)");
         _batchDuration = meter.CreateHistogram<double>("hub.aggregator.batch.duration", "ms", "Time to apply one batch, reads to commit");
         _batchSize = meter.CreateHistogram<int>("hub.aggregator.batch.size", "{record}", "Records in one batch");
-        _relayed = meter.CreateCounter<long>("hub.aggregator.outbox.published", "{event}", "Outbound events the relay published from the outbox");
+        _relayed = meter.CreateCounter<long>(PublishedName, "{event}", "Outbound events the relay published from the outbox");
     }
 
     internal void BatchApplied(int size, BatchOutcome outcome, double elapsedMs)

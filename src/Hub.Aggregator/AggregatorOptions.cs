@@ -21,6 +21,11 @@ public sealed class AggregatorOptions
     /// <summary>Batches applied at once. One keeps records about one subject in order; partitioning comes with scale-out.</summary>
     public int BatchConcurrency { get; set; } = 1;
 
+    /// <summary>Most pending events the relay reads at once.</summary>
     public int OutboxBatchSize { get; set; } = 500;
+
+    /// <summary>Events the relay publishes at once (about different subjects; one subject's events stay in order).</summary>
+    public int OutboxPublishConcurrency { get; set; } = 32;
+
     public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

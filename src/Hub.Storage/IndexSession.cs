@@ -29,7 +29,8 @@ public sealed class IndexSession : IAsyncDisposable
         [new("id", "text", typeof(string)), new("agency_code", "text", typeof(string)), new("source_record_id", "text", typeof(string)), new("revision", "integer", typeof(int?)), new("kind", "text", typeof(string)), new("reason_code", "text", typeof(string)), new("reason", "text", typeof(string)), new("payload", "text", typeof(string)), new("message_id", "text", typeof(string)), new("received_at", "timestamptz", typeof(DateTimeOffset))],
         r => [r.Id, r.AgencyCode, r.SourceRecordId, r.Revision, r.Kind, r.ReasonCode, r.Reason, r.Payload, r.MessageId, r.ReceivedAt]);
     private static readonly BulkInsert<OutboxRow> Outbox = new("outbox",
-        [new("message_type", "text", typeof(string)), new("payload", "text", typeof(string)), new("created_at", "timestamptz", typeof(DateTimeOffset))], r => [r.MessageType, r.Payload, r.CreatedAt]);
+        [new("message_type", "text", typeof(string)), new("payload", "text", typeof(string)), new("created_at", "timestamptz", typeof(DateTimeOffset)), new("ordering_key", "text", typeof(string))],
+        r => [r.MessageType, r.Payload, r.CreatedAt, r.OrderingKey]);
 
     private readonly DbConnection _connection;
     private readonly DbTransaction _transaction;

@@ -106,6 +106,8 @@ public sealed class OutboxRow
     public string MessageType { get; set; } = "";
     public string Payload { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>Events with the same key (the subject, or the rejected record) are published in outbox order; others may overtake.</summary>
+    public string? OrderingKey { get; set; }
 }
 
 /// <summary>Everything the index holds about one subject, for the lookup API.</summary>

@@ -149,7 +149,7 @@ public sealed partial class RecordApplier(
             {
                 EventId = NewId(now), AgencyCode = s?.AgencyCode ?? "", SourceRecordId = s?.SourceRecordId ?? "", Revision = s?.Revision ?? 0,
                 RecordKind = item.Kind, ReasonCode = r.Code, Reason = r.Reason, QuarantineId = q.Id, RejectedAt = now,
-            });
+            }, $"{s?.AgencyCode}/{s?.SourceRecordId}");
             LogRejected(item.Kind, s?.AgencyCode, s?.SourceRecordId, item.MessageId, r.Code, r.Reason);
         }
 
@@ -171,7 +171,7 @@ public sealed partial class RecordApplier(
                 CatalogueVersion = row.CatalogueVersion, OriginAgency = row.OriginAgency, OriginProvince = row.OriginProvince,
                 ValidFrom = row.ValidFrom, ValidUntil = row.ValidUntil, ImputedFromListingId = parent?.Id, ImputedRole = row.ImputedRole,
                 RecordedAt = now,
-            });
+            }, subjectId);
             return row;
         }
 
@@ -184,7 +184,7 @@ public sealed partial class RecordApplier(
             {
                 EventId = NewId(now), HubSubjectId = listing.SubjectId, ListingId = listing.Id, ListType = listing.ListType,
                 OriginAgency = listing.OriginAgency, Status = status, Reason = reason, EffectiveDate = endedOn, RecordedAt = now,
-            });
+            }, listing.SubjectId);
         }
 
         void AddLedger(Incoming item) => w.Records.Add(new LedgerRow
@@ -194,8 +194,10 @@ public sealed partial class RecordApplier(
             Payload = item.Payload(), ReceivedAt = now,
         });
 
-        void Emit<T>(T message) where T : class =>
-            w.Outbox.Add(new OutboxRow { MessageType = typeof(T).Name, Payload = JsonSerializer.Serialize(message, Incoming.Json), CreatedAt = now });
+        void Emit<T>(T message, string orderingKey) where T : class => w.Outbox.Add(new OutboxRow
+        {
+            MessageType = typeof(T).Name, Payload = JsonSerializer.Serialize(message, Incoming.Json), CreatedAt = now, OrderingKey = orderingKey,
+        });
     }
 
     private static List<ListingRow> TakeActive(List<ListingRow> active, string agency, string sourceRecordId)

@@ -35,6 +35,7 @@ public static class BusRegistration
                                   ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not set (Hub:Bus:Transport is RabbitMq)"));
                 x.UsingRabbitMq((context, cfg) =>
                 {
+                    cfg.ConfigureJsonSerializerOptions(Compact);
                     var (user, password) = Credentials(uri);
                     var vhost = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
                     cfg.Host(uri.Host, (ushort)(uri.IsDefaultPort || uri.Port < 0 ? 5672 : uri.Port), vhost.Length == 0 ? "/" : vhost, h =>
@@ -50,6 +51,7 @@ public static class BusRegistration
             {
                 x.UsingInMemory((context, cfg) =>
                 {
+                    cfg.ConfigureJsonSerializerOptions(Compact);
                     if (aggregator.Enabled)
                         cfg.ReceiveEndpoint(aggregator.QueueName, e => e.ConfigureAggregatorEndpoint(context, aggregator));
                 });
@@ -58,6 +60,14 @@ public static class BusRegistration
         // after MassTransit: hosted services stop in reverse order, so the relay stops before the bus it publishes on
         if (aggregator.Enabled) builder.Services.AddAggregatorServices();
         return builder;
+    }
+
+    /// <summary>MassTransit writes indented JSON by default: a third more bytes per message for the broker to move and
+    /// store, and more work to write and read (docs/BENCHMARKS.md). Compact JSON reads the same.</summary>
+    private static System.Text.Json.JsonSerializerOptions Compact(System.Text.Json.JsonSerializerOptions options)
+    {
+        options.WriteIndented = false;
+        return options;
     }
 
     private static (string User, string Password) Credentials(Uri uri)

@@ -70,5 +70,9 @@ internal static class PostgresSchema
             received_at timestamptz NOT NULL, released_at timestamptz NULL);
         CREATE INDEX ix_quarantine_agency ON quarantine (agency_code, received_at);
         """,
+        // 2: the relay publishes events about different subjects at once and those about one subject in order
+        """
+        ALTER TABLE outbox ADD COLUMN ordering_key text NULL;
+        """,
     ];
 }

@@ -63,5 +63,9 @@ internal static class SqliteSchema
             received_at TEXT NOT NULL, released_at TEXT NULL);
         CREATE INDEX ix_quarantine_agency ON quarantine (agency_code, received_at);
         """,
+        // 2: the relay publishes events about different subjects at once and those about one subject in order
+        """
+        ALTER TABLE outbox ADD COLUMN ordering_key TEXT NULL;
+        """,
     ];
 }
