@@ -41,6 +41,7 @@ public static class AggregatorRegistration
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<AggregatorMetrics>();
         services.AddSingleton<RecordApplier>();
+        services.AddSingleton<IEventPublisher, BusEventPublisher>();
         services.AddSingleton<OutboxRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
         return services;

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Hub.Aggregator.Applying;
 using Hub.Contracts;
 using Hub.Storage;
-using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,11 +10,12 @@ using Microsoft.Extensions.Options;
 namespace Hub.Aggregator.Outbox;
 
 /// <summary>
-/// Publishes the events the aggregator committed to the outbox, in commit order, then marks them published.
-/// At least once: a crash between publish and mark sends an event again; subscribers drop repeats by <c>EventId</c>.
+/// Publishes the events the aggregator committed to the outbox — those about one subject in commit order — then marks
+/// them published. At least once: a crash between publish and mark sends an event again; subscribers drop repeats by
+/// <c>EventId</c>.
 /// </summary>
 public sealed partial class OutboxRelay(
-    IndexDatabase db, IBus bus, OutboxSignal signal, IOptions<AggregatorOptions> options, AggregatorMetrics metrics, ILogger<OutboxRelay> log) : BackgroundService
+    IndexDatabase db, IEventPublisher publisher, OutboxSignal signal, IOptions<AggregatorOptions> options, AggregatorMetrics metrics, ILogger<OutboxRelay> log) : BackgroundService
 {
     private static readonly Dictionary<string, Type> Outbound = new[]
     {
@@ -60,6 +60,8 @@ public sealed partial class OutboxRelay(
         if (pending.Count == 0) return 0;
         var lanes = pending.GroupBy(r => r.OrderingKey ?? "#" + r.Id.ToString(CultureInfo.InvariantCulture)).ToList();
         var done = new List<long>(pending.Count);
+        Exception? firstFailure = null;
+        var failedLanes = 0;
         try
         {
             await Parallel.ForEachAsync(lanes, new ParallelOptions { MaxDegreeOfParallelism = options.Value.OutboxPublishConcurrency, CancellationToken = ct },
@@ -72,8 +74,18 @@ public sealed partial class OutboxRelay(
                             LogUnknownType(row.Id, row.MessageType);
                             return; // left pending, visible to operators: a newer build knows the type
                         }
-                        var message = JsonSerializer.Deserialize(row.Payload, type, Incoming.Json)!;
-                        await bus.Publish(message, type, token);
+                        try
+                        {
+                            var message = JsonSerializer.Deserialize(row.Payload, type, Incoming.Json)!;
+                            await publisher.PublishAsync(message, type, token);
+                        }
+                        catch (Exception ex) when (!token.IsCancellationRequested)
+                        {
+                            // this subject's later events wait behind it; other subjects go on
+                            Interlocked.Increment(ref failedLanes);
+                            Interlocked.CompareExchange(ref firstFailure, ex, null);
+                            return;
+                        }
                         lock (done) done.Add(row.Id);
                     }
                 });
@@ -83,6 +95,9 @@ public sealed partial class OutboxRelay(
             await db.MarkPublishedAsync(done, CancellationToken.None);
             metrics.Relayed(done.Count);
         }
+        if (firstFailure is not null)
+            throw new InvalidOperationException(
+                $"{failedLanes} outbound event(s) could not be published and stay pending with the events after them about the same subject; {done.Count} published", firstFailure);
         return done.Count;
     }
 
