@@ -241,6 +241,26 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
     }
 
     [Test]
+    public async Task Records_with_missing_parts_are_quarantined_not_thrown()
+    {
+        var noSource = Listed() with { Source = null! };
+        var noSubject = Listed(sourceId: "X-1") with { Subject = null! };
+        var noRep = Listed(sourceId: "X-2") with { LegalRepresentative = null };
+        var noBasis = Listed(sourceId: "X-3") with { LegalBasis = null! };
+        var removalNoTarget = Removed(sourceId: "X-4") with { ListingSourceRecordId = null! };
+
+        var outcome = await Apply(In(noSource), In(noSubject), In(noRep), In(noBasis), In(removalNoTarget));
+
+        Assert.That(outcome, Is.EqualTo(new BatchOutcome(1, 0, 4)), "a company without a representative is a valid listing");
+        var reasons = (await _db.QuarantineAsync(null, 10, CancellationToken.None)).Select(q => $"{q.ReasonCode}: {q.Reason}");
+        Assert.That(reasons, Is.EquivalentTo(new[]
+        {
+            "missing-field: source.agencyCode is missing", "missing-field: subject is missing",
+            "missing-field: legalBasis is missing", "missing-field: listingSourceRecordId is missing",
+        }));
+    }
+
+    [Test]
     public async Task A_large_batch_is_written_in_chunks_in_one_transaction()
     {
         var batch = Enumerable.Range(1, 1_200).Select(i => In(Listed(sourceId: $"BULK-{i}", uscc: TestIdentifiers.Uscc(i), repRic: null, repName: $"法人{i}"))).ToArray();
