@@ -62,8 +62,8 @@ public static class BusRegistration
         return builder;
     }
 
-    /// <summary>MassTransit writes indented JSON by default: a third more bytes per message for the broker to move and
-    /// store, and more work to write and read (docs/BENCHMARKS.md). Compact JSON reads the same.</summary>
+    /// <summary>MassTransit writes indented JSON by default: more bytes per message for the broker to move and store,
+    /// and more to write and read. Compact JSON reads the same (a JudgmentDefaulterListed is ~1.7 KB).</summary>
     private static System.Text.Json.JsonSerializerOptions Compact(System.Text.Json.JsonSerializerOptions options)
     {
         options.WriteIndented = false;
