@@ -261,6 +261,32 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
     }
 
     [Test]
+    public async Task Text_the_database_cannot_store_is_quarantined_and_the_rest_of_the_batch_applies()
+    {
+        // PostgreSQL refuses U+0000 in text: before the guard, one such record failed its whole batch on every retry
+        var nulInCase = Listed(sourceId: "NUL-1") with { CaseNumber = "(2026)皖1122执\u00001194号" };
+        var loneSurrogate = Listed(sourceId: "SUR-1", uscc: TestIdentifiers.Uscc(7)) with
+        {
+            Subject = Listed().Subject! with { Name = "安徽\ud800建设", Uscc = TestIdentifiers.Uscc(7) },
+        };
+        var nulInSourceId = Listed(sourceId: "KEY\u0000-1", uscc: TestIdentifiers.Uscc(8));
+
+        var outcome = await Apply(In(Listed(sourceId: "OK-1")), In(nulInCase), In(loneSurrogate), In(nulInSourceId));
+
+        Assert.That(outcome, Is.EqualTo(new BatchOutcome(1, 0, 3)));
+        var quarantined = await _db.QuarantineAsync(null, 10, CancellationToken.None);
+        Assert.That(quarantined.Select(q => (q.SourceRecordId, q.ReasonCode, q.Reason)), Is.EquivalentTo(new[]
+        {
+            ("NUL-1", Rejection.InvalidText, "caseNumber holds a NUL character (U+0000) at position 13, which cannot be stored"),
+            ("SUR-1", Rejection.InvalidText, "subject.name holds an unpaired surrogate at position 3, which cannot be stored"),
+            ("KEY\uFFFD-1", Rejection.InvalidText, "source.sourceRecordId holds a NUL character (U+0000) at position 4, which cannot be stored"),
+        }));
+        Assert.That(quarantined.Single(q => q.SourceRecordId == "NUL-1").Payload, Does.Contain("\\u0000"), "the record is kept whole, escaped");
+        Assert.That((await Outbox()).Count(e => e.Type == "RecordRejected"), Is.EqualTo(3));
+        Assert.That(await _db.CountListingsAsync(CancellationToken.None), Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task A_large_batch_is_written_in_chunks_in_one_transaction()
     {
         var batch = Enumerable.Range(1, 1_200).Select(i => In(Listed(sourceId: $"BULK-{i}", uscc: TestIdentifiers.Uscc(i), repRic: null, repName: $"法人{i}"))).ToArray();

@@ -32,6 +32,16 @@ public sealed partial class RecordApplier(
         var duplicates = batch.Count - fresh.Count;
         w.InboxMessageIds.AddRange(fresh.Select(b => b.MessageId).OfType<string>());
 
+        // text the database cannot store fails every statement carrying it, the whole batch on every retry: such a
+        // record is quarantined before any read or write uses its values
+        var rejected = 0;
+        fresh = fresh.Where(item =>
+        {
+            if (TextGuard.Find(item.Message) is not { } bad) return true;
+            Reject(item, bad);
+            return false;
+        }).ToList();
+
         // the ledger says which (agency, source id, revision, kind) were applied before, and the newest revision of each
         var sourceIds = fresh.Select(b => b.Source?.SourceRecordId).OfType<string>().ToHashSet();
         var ledger = await session.RecordsBySourceAsync(sourceIds, ct);
@@ -41,7 +51,6 @@ public sealed partial class RecordApplier(
         var listings = new List<(Incoming In, ListingIntent Intent)>();
         var removals = new List<(Incoming In, RemovalIntent Intent)>();
         var registrations = new List<(Incoming In, RegistrationIntent Intent)>();
-        var rejected = 0;
         foreach (var item in fresh)
         {
             var s = item.Source;
@@ -139,18 +148,19 @@ public sealed partial class RecordApplier(
         {
             rejected++;
             var s = item.Source;
+            var (agency, sourceId) = (TextGuard.Storable(s?.AgencyCode), TextGuard.Storable(s?.SourceRecordId));
             var q = new QuarantineRow
             {
-                Id = NewId(now), AgencyCode = s?.AgencyCode, SourceRecordId = s?.SourceRecordId, Revision = s?.Revision,
+                Id = NewId(now), AgencyCode = agency, SourceRecordId = sourceId, Revision = s?.Revision,
                 Kind = item.Kind, ReasonCode = r.Code, Reason = r.Reason, Payload = item.Payload(), MessageId = item.MessageId, ReceivedAt = now,
             };
             w.Quarantine.Add(q);
             Emit(new RecordRejected
             {
-                EventId = NewId(now), AgencyCode = s?.AgencyCode ?? "", SourceRecordId = s?.SourceRecordId ?? "", Revision = s?.Revision ?? 0,
+                EventId = NewId(now), AgencyCode = agency ?? "", SourceRecordId = sourceId ?? "", Revision = s?.Revision ?? 0,
                 RecordKind = item.Kind, ReasonCode = r.Code, Reason = r.Reason, QuarantineId = q.Id, RejectedAt = now,
-            }, $"{s?.AgencyCode}/{s?.SourceRecordId}");
-            LogRejected(item.Kind, s?.AgencyCode, s?.SourceRecordId, item.MessageId, r.Code, r.Reason);
+            }, $"{agency}/{sourceId}");
+            LogRejected(item.Kind, agency, sourceId, item.MessageId, r.Code, r.Reason);
         }
 
         ListingRow AddListing(ListingIntent intent, string subjectId, SubjectKeys subject, ListingRow? parent)

@@ -15,6 +15,7 @@ public sealed record Rejection(string Code, string Reason)
     public const string Minor = "minor";
     public const string NoSuchListing = "no-such-listing";
     public const string StaleRevision = "stale-revision";
+    public const string InvalidText = "invalid-text";
 }
 
 /// <summary>Either a value or a rejection.</summary>
