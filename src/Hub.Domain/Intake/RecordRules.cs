@@ -9,6 +9,10 @@ namespace Hub.Domain.Intake;
 /// </summary>
 public sealed class RecordRules(LegalBasisCatalogue catalogue, AgencyRegistry agencies)
 {
+    /// <summary>Dates a record may carry. Beyond them a date is a typing or export error — and term arithmetic on the
+    /// edge of the calendar would throw, failing the aggregator's whole batch instead of refusing one record.</summary>
+    public static readonly DateOnly EarliestDate = new(1950, 1, 1), LatestDate = new(2199, 12, 31);
+
     public LegalBasisCatalogue Catalogue => catalogue;
 
     public Decision<ListingIntent> Check(JudgmentDefaulterListed m)
@@ -46,6 +50,7 @@ public sealed class RecordRules(LegalBasisCatalogue catalogue, AgencyRegistry ag
         var (agency, basis) = origin.Value!;
         if (string.IsNullOrWhiteSpace(m.ListingSourceRecordId)) return Missing("listingSourceRecordId");
         if (!Enum.IsDefined(m.Reason)) return new Rejection(Rejection.MissingField, $"reason {(int)m.Reason} is not a removal reason");
+        if (DateProblem("effectiveDate", m.EffectiveDate) is { } badDate) return badDate;
         return new RemovalIntent(kind, m.Source, agency, basis, m.ListingSourceRecordId.Trim(), m.Reason.ToString(), m.EffectiveDate);
     }
 
@@ -55,6 +60,7 @@ public sealed class RecordRules(LegalBasisCatalogue catalogue, AgencyRegistry ag
         var origin = Origin(kind, m.Source, m.LegalBasis);
         if (origin.Rejection is not null) return origin.Rejection;
         var (agency, basis) = origin.Value!;
+        if (DateProblem("registeredOn", m.RegisteredOn) is { } badDate) return badDate;
         if (m.Organization?.Kind != SubjectKind.Organization) return new Rejection(Rejection.MissingField, "organization must be of kind Organization");
         var org = SubjectKeys.From(m.Organization, "organization", identifierRequired: true);
         if (org.Rejection is not null) return org.Rejection;
@@ -69,6 +75,7 @@ public sealed class RecordRules(LegalBasisCatalogue catalogue, AgencyRegistry ag
     {
         if (basis.ListType is null)
             return new Rejection(Rejection.WrongRecordKind, $"legal basis {basis.Code} does not put anyone on a list");
+        if (DateProblem("decisionDate", decisionDate) is { } badDate) return badDate;
         // a person's only key in public court data may be a masked number; organisations need a strong one
         var subject = SubjectKeys.From(subjectRef, "subject", identifierRequired: true);
         if (subject.Rejection is not null) return subject.Rejection;
@@ -80,6 +87,8 @@ public sealed class RecordRules(LegalBasisCatalogue catalogue, AgencyRegistry ag
             if (r.Rejection is not null) return r.Rejection;
             rep = r.Value;
         }
+        if (subject.Value!.BirthDate is { } birth && birth > decisionDate)
+            return new Rejection(Rejection.InvalidDate, $"subject.birthDate {birth:yyyy-MM-dd} is after the decisionDate {decisionDate:yyyy-MM-dd}");
         if (basis.MinorsExcluded && subject.Value!.BirthDate is { } born && born.AddYears(18) > decisionDate)
             return new Rejection(Rejection.Minor, $"legal basis {basis.Code} excludes minors; the subject was under 18 on {decisionDate:yyyy-MM-dd}");
 
@@ -98,6 +107,12 @@ public sealed class RecordRules(LegalBasisCatalogue catalogue, AgencyRegistry ag
 
         return new ListingIntent(kind, source, agency, basis, reference, subject.Value!, rep, decisionDate, validUntil);
     }
+
+    private static Rejection? DateProblem(string field, DateOnly date) =>
+        date == default ? Missing(field)
+        : date < EarliestDate || date > LatestDate
+            ? new Rejection(Rejection.InvalidDate, $"{field} {date:yyyy-MM-dd} is outside {EarliestDate:yyyy-MM-dd} to {LatestDate:yyyy-MM-dd}")
+            : null;
 
     private Decision<Origin> Origin(string kind, SourceStamp? source, string? basisCode)
     {

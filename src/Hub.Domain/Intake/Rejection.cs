@@ -16,6 +16,7 @@ public sealed record Rejection(string Code, string Reason)
     public const string NoSuchListing = "no-such-listing";
     public const string StaleRevision = "stale-revision";
     public const string InvalidText = "invalid-text";
+    public const string InvalidDate = "invalid-date";
 }
 
 /// <summary>Either a value or a rejection.</summary>

@@ -116,4 +116,32 @@ public sealed class RecordRulesTests
         Assert.That(serious.Rejection, Is.Null);
         Assert.That(serious.Value!.ValidUntil, Is.EqualTo(new DateOnly(2029, 2, 28)));
     }
+
+    // date arithmetic on the edge of the calendar threw, and an exception in the rules fails the aggregator's whole batch
+    [TestCase("0001-01-01", "missing-field", "decisionDate is missing")]
+    [TestCase("9999-12-31", "invalid-date", "decisionDate 9999-12-31 is outside 1950-01-01 to 2199-12-31")]
+    [TestCase("1900-05-01", "invalid-date", "decisionDate 1900-05-01 is outside 1950-01-01 to 2199-12-31")]
+    public void A_decision_date_that_cannot_be_one_is_refused_not_thrown(string date, string code, string reason)
+    {
+        var notice = Notice() with { DecisionDate = DateOnly.Parse(date, System.Globalization.CultureInfo.InvariantCulture) };
+
+        Assert.That(Rules.Check(notice).Rejection, Is.EqualTo(new Rejection(code, reason)));
+    }
+
+    [Test]
+    public void A_birth_date_at_the_end_of_the_calendar_is_refused_not_thrown()
+    {
+        var person = new SubjectReference { Kind = SubjectKind.Person, Name = "张三", ResidentIdNumber = "34112219780512361X", BirthDate = DateOnly.MaxValue };
+        var notice = Notice(basis: "JD-1", subject: person) with { LegalRepresentative = null };
+
+        Assert.That(Rules.Check(notice).Rejection, Is.EqualTo(new Rejection("invalid-date", "subject.birthDate 9999-12-31 is after the decisionDate 2026-06-11")));
+    }
+
+    [Test]
+    public void A_listed_until_at_the_end_of_the_calendar_is_refused_not_thrown()
+    {
+        var notice = Notice(until: DateOnly.MaxValue);
+
+        Assert.That(Rules.Check(notice).Rejection?.Code, Is.EqualTo(Rejection.InvalidTerm));
+    }
 }
