@@ -270,19 +270,22 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
             Subject = Listed().Subject! with { Name = "安徽\ud800建设", Uscc = TestIdentifiers.Uscc(7) },
         };
         var nulInSourceId = Listed(sourceId: "KEY\u0000-1", uscc: TestIdentifiers.Uscc(8));
+        // longer than a PostgreSQL index entry may be, and random so that compression cannot shrink it
+        var hugeSourceId = Listed(sourceId: "LONG-" + string.Concat(Enumerable.Range(0, 400).Select(i => Guid.NewGuid().ToString("N"))), uscc: TestIdentifiers.Uscc(9));
 
-        var outcome = await Apply(In(Listed(sourceId: "OK-1")), In(nulInCase), In(loneSurrogate), In(nulInSourceId));
+        var outcome = await Apply(In(Listed(sourceId: "OK-1")), In(nulInCase), In(loneSurrogate), In(nulInSourceId), In(hugeSourceId));
 
-        Assert.That(outcome, Is.EqualTo(new BatchOutcome(1, 0, 3)));
+        Assert.That(outcome, Is.EqualTo(new BatchOutcome(1, 0, 4)));
         var quarantined = await _db.QuarantineAsync(null, 10, CancellationToken.None);
         Assert.That(quarantined.Select(q => (q.SourceRecordId, q.ReasonCode, q.Reason)), Is.EquivalentTo(new[]
         {
             ("NUL-1", Rejection.InvalidText, "caseNumber holds a NUL character (U+0000) at position 13, which cannot be stored"),
             ("SUR-1", Rejection.InvalidText, "subject.name holds an unpaired surrogate at position 3, which cannot be stored"),
             ("KEY\uFFFD-1", Rejection.InvalidText, "source.sourceRecordId holds a NUL character (U+0000) at position 4, which cannot be stored"),
+            (hugeSourceId.Source.SourceRecordId[..199] + "…", Rejection.InvalidText, "source.sourceRecordId is 12,805 characters long; a key may have at most 200"),
         }));
         Assert.That(quarantined.Single(q => q.SourceRecordId == "NUL-1").Payload, Does.Contain("\\u0000"), "the record is kept whole, escaped");
-        Assert.That((await Outbox()).Count(e => e.Type == "RecordRejected"), Is.EqualTo(3));
+        Assert.That((await Outbox()).Count(e => e.Type == "RecordRejected"), Is.EqualTo(4));
         Assert.That(await _db.CountListingsAsync(CancellationToken.None), Is.EqualTo(1));
     }
 

@@ -5,20 +5,31 @@ using System.Text.Json;
 namespace Hub.Domain.Intake;
 
 /// <summary>
-/// Finds text the index cannot store: PostgreSQL refuses U+0000 in text, and an unpaired UTF-16 surrogate is not
-/// text at all. One such character in one record would fail every statement that carries it — the whole batch, again
-/// on every retry — so the aggregator quarantines the record before it reads or writes anything with its values.
+/// Finds text the index cannot store: PostgreSQL refuses U+0000 in text, an unpaired UTF-16 surrogate is not text at
+/// all, and a key longer than an index entry may be (about 2,700 bytes) cannot be indexed. One such value in one
+/// record would fail every statement that carries it — the whole batch, again on every retry — so the aggregator
+/// quarantines the record before it reads or writes anything with its values.
 /// </summary>
 public static class TextGuard
 {
+    /// <summary>Longest value the index accepts in its key fields (characters); longer keys are export errors.</summary>
+    public const int MaxKeyLength = 200;
+
+    private static readonly HashSet<string> KeyFields = ["source.agencyCode", "source.sourceRecordId", "legalBasis", "listingSourceRecordId"];
     private static readonly ConcurrentDictionary<Type, (PropertyInfo Property, string Name)[]> Properties = new();
 
     /// <summary>The first string in the record (nested contract types included) with such a character, as a rejection
     /// naming the field and the position — never the value; null when every string is storable.</summary>
     public static Rejection? Find(object record) => Find(record, "", 0);
 
-    /// <summary>The value with NUL and unpaired surrogates replaced by U+FFFD, for columns that keep a refused record's keys.</summary>
-    public static string? Storable(string? value) => value is null || Position(value) < 0 ? value : Replace(value);
+    /// <summary>The value with NUL and unpaired surrogates replaced by U+FFFD and cut to <see cref="MaxKeyLength"/>,
+    /// for the columns that keep a refused record's keys.</summary>
+    public static string? Storable(string? value)
+    {
+        if (value is null) return null;
+        if (Position(value) >= 0) value = Replace(value);
+        return value.Length <= MaxKeyLength ? value : value[..(MaxKeyLength - 1)] + "…";
+    }
 
     private static Rejection? Find(object record, string path, int depth)
     {
@@ -33,6 +44,8 @@ public static class TextGuard
                 if (at >= 0)
                     return new Rejection(Rejection.InvalidText,
                         $"{field} holds {(s[at] == '\0' ? "a NUL character (U+0000)" : "an unpaired surrogate")} at position {at + 1}, which cannot be stored");
+                if (s.Length > MaxKeyLength && KeyFields.Contains(field))
+                    return new Rejection(Rejection.InvalidText, $"{field} is {s.Length:N0} characters long; a key may have at most {MaxKeyLength}");
             }
             else if (value is not null && IsContract(value.GetType()) && Find(value, field, depth + 1) is { } nested) return nested;
         }
