@@ -17,7 +17,6 @@ namespace Hub.Storage.Tests;
 [TestFixture(typeof(PostgresTarget))]
 public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
 {
-    private static readonly DateTimeOffset Now = new(2026, 11, 26, 8, 0, 0, TimeSpan.Zero);
     private TTarget _target = default!;
     private FakeTimeProvider _time = default!;
     private IndexDatabase _db = default!;
@@ -31,8 +30,7 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
         _time = new FakeTimeProvider(Now);
         _db = await _target.CreateAsync(_time);
         await _db.MigrateAsync(CancellationToken.None);
-        var rules = new RecordRules(LegalBasisCatalogue.Embedded(), AgencyRegistry.Embedded());
-        _applier = new RecordApplier(_db, rules, _time, new OutboxSignal(), _metrics = new AggregatorMetrics(), NullLogger<RecordApplier>.Instance);
+        _applier = Applier(_db, _time, _metrics = new AggregatorMetrics());
     }
 
     [TearDown]

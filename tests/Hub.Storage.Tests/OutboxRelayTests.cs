@@ -27,12 +27,11 @@ public sealed class OutboxRelayTests<TTarget> where TTarget : IIndexTarget, new(
     public async Task SetUp()
     {
         _target = new TTarget();
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 8, 0, 0, TimeSpan.Zero));
+        var time = new FakeTimeProvider(Now);
         _db = await _target.CreateAsync(time);
         await _db.MigrateAsync(CancellationToken.None);
         var metrics = new AggregatorMetrics();
-        _applier = new RecordApplier(_db, new RecordRules(LegalBasisCatalogue.Embedded(), AgencyRegistry.Embedded()), time,
-            new OutboxSignal(), metrics, NullLogger<RecordApplier>.Instance);
+        _applier = Applier(_db, time, metrics);
         _published = new Recorder();
         _relay = new OutboxRelay(_db, _published, new OutboxSignal(), Options.Create(new AggregatorOptions { OutboxPublishConcurrency = 8 }),
             metrics, NullLogger<OutboxRelay>.Instance);

@@ -1,5 +1,10 @@
+using Hub.Aggregator;
 using Hub.Aggregator.Applying;
+using Hub.Aggregator.Outbox;
 using Hub.Contracts;
+using Hub.Domain.Catalogue;
+using Hub.Domain.Intake;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hub.Storage.Tests;
 
@@ -10,6 +15,14 @@ internal static class Samples
     public const string CompanyUscc = "9134112215678901XC";
     public const string CompanyOrgCode = "15678901X";
     public const string RepRic = "34112219780512361X";
+
+    /// <summary>The fake clock's start in every fixture.</summary>
+    public static readonly DateTimeOffset Now = new(2026, 11, 26, 8, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The aggregator's apply step over <paramref name="db"/> with the shipped catalogue and agency list.</summary>
+    public static RecordApplier Applier(IndexDatabase db, TimeProvider time, AggregatorMetrics metrics) =>
+        new(db, new RecordRules(LegalBasisCatalogue.Embedded(), AgencyRegistry.Embedded()), time, new OutboxSignal(), metrics,
+            NullLogger<RecordApplier>.Instance);
 
     public static Incoming In(object message, string? messageId = null) => new(messageId ?? Guid.NewGuid().ToString("N"), message);
 
