@@ -1,12 +1,9 @@
 using System.Text.Json;
 using Hub.Aggregator;
 using Hub.Aggregator.Applying;
-using Hub.Aggregator.Outbox;
 using Hub.Contracts;
-using Hub.Domain.Catalogue;
 using Hub.Domain.Intake;
 using Hub.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using static Hub.Storage.Tests.Samples;
 

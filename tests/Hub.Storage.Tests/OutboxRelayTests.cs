@@ -2,8 +2,6 @@ using Hub.Aggregator;
 using Hub.Aggregator.Applying;
 using Hub.Aggregator.Outbox;
 using Hub.Contracts;
-using Hub.Domain.Catalogue;
-using Hub.Domain.Intake;
 using Hub.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
