@@ -27,7 +27,13 @@ public static class TextGuard
     public static string? Storable(string? value)
     {
         if (value is null) return null;
-        if (Position(value) >= 0) value = Replace(value);
+        var at = Position(value, 0);
+        if (at >= 0)
+        {
+            var chars = value.ToCharArray();
+            for (; at >= 0; at = Position(value, at + 1)) chars[at] = '\uFFFD';
+            value = new string(chars);
+        }
         return value.Length <= MaxKeyLength ? value : value[..(MaxKeyLength - 1)] + "…";
     }
 
@@ -37,24 +43,26 @@ public static class TextGuard
         foreach (var (property, name) in Properties.GetOrAdd(record.GetType(), Readable))
         {
             var value = property.GetValue(record);
-            var field = path.Length == 0 ? name : path + "." + name;
             if (value is string s)
             {
-                var at = Position(s);
+                var at = Position(s, 0);
                 if (at >= 0)
                     return new Rejection(Rejection.InvalidText,
-                        $"{field} holds {(s[at] == '\0' ? "a NUL character (U+0000)" : "an unpaired surrogate")} at position {at + 1}, which cannot be stored");
-                if (s.Length > MaxKeyLength && KeyFields.Contains(field))
-                    return new Rejection(Rejection.InvalidText, $"{field} is {s.Length:N0} characters long; a key may have at most {MaxKeyLength}");
+                        $"{Field(path, name)} holds {(s[at] == '\0' ? "a NUL character (U+0000)" : "an unpaired surrogate")} at position {at + 1}, which cannot be stored");
+                if (s.Length > MaxKeyLength && KeyFields.Contains(Field(path, name)))
+                    return new Rejection(Rejection.InvalidText, $"{Field(path, name)} is {s.Length:N0} characters long; a key may have at most {MaxKeyLength}");
             }
-            else if (value is not null && IsContract(value.GetType()) && Find(value, field, depth + 1) is { } nested) return nested;
+            else if (value is not null && IsContract(value.GetType()) && Find(value, Field(path, name), depth + 1) is { } nested) return nested;
         }
         return null;
     }
 
-    private static int Position(string s)
+    private static string Field(string path, string name) => path.Length == 0 ? name : path + "." + name;
+
+    /// <summary>Index of the first NUL or unpaired surrogate at or after <paramref name="from"/>; -1 when there is none.</summary>
+    private static int Position(string s, int from)
     {
-        for (var i = 0; i < s.Length; i++)
+        for (var i = from; i < s.Length; i++)
         {
             var c = s[i];
             if (c == '\0') return i;
@@ -62,17 +70,6 @@ public static class TextGuard
             if (char.IsSurrogate(c)) return i;
         }
         return -1;
-    }
-
-    private static string Replace(string s)
-    {
-        var chars = s.ToCharArray();
-        for (var i = 0; i < chars.Length; i++)
-        {
-            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1])) { i++; continue; }
-            if (chars[i] == '\0' || char.IsSurrogate(chars[i])) chars[i] = '\uFFFD';
-        }
-        return new string(chars);
     }
 
     private static (PropertyInfo, string)[] Readable(Type type) =>
