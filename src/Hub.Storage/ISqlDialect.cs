@@ -21,6 +21,10 @@ public interface ISqlDialect
     /// <summary>Statements run once on every new connection (pragmas); null for none.</summary>
     string? ConnectionSetupSql { get; }
 
+    /// <summary>Statements run first in every write transaction (<see cref="IndexDatabase.BeginAsync"/>), for
+    /// settings scoped to it; null for none.</summary>
+    string? TransactionSetupSql { get; }
+
     /// <summary>Predicate matching a column against a list parameter (pass arrays).</summary>
     string InList(string parameter);
 

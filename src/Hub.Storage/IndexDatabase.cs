@@ -66,6 +66,8 @@ public sealed class IndexDatabase
         try
         {
             var tx = await c.BeginTransactionAsync(ct);
+            if (_dialect.TransactionSetupSql is { } setup)
+                await c.ExecuteAsync(new CommandDefinition(setup, transaction: tx, cancellationToken: ct));
             return new IndexSession(c, tx, _dialect, _sql);
         }
         catch

@@ -45,6 +45,10 @@ public sealed class IndexSession : IAsyncDisposable
         _dialect = dialect;
     }
 
+    /// <summary>For tests that look at the session's own state on the server.</summary>
+    internal DbConnection Connection => _connection;
+    internal DbTransaction Transaction => _transaction;
+
     public async Task<HashSet<string>> SeenMessagesAsync(IReadOnlyCollection<string> messageIds, CancellationToken ct) =>
         messageIds.Count == 0 ? [] : [.. await Query<string>(_sql.SeenMessages, new { Ids = messageIds.ToArray() }, ct)];
 

@@ -10,6 +10,7 @@ public sealed class SqliteDialect : ISqlDialect
     public IReadOnlyList<string> Migrations => SqliteSchema.Migrations;
     public string? MigrationLockSql => null;
     public string? DatabaseSetupSql => "PRAGMA journal_mode = WAL;";
+    public string? TransactionSetupSql => null;
     public string? ConnectionSetupSql => "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;";
     public string InList(string parameter) => "IN @" + parameter;
     public string ForEachKey(string parameter, string query) => query.Replace("{key}", InList(parameter), StringComparison.Ordinal);

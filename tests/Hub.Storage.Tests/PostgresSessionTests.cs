@@ -1,0 +1,61 @@
+using System.Data.Common;
+using Hub.Storage.Postgres;
+using Hub.Testing;
+using Npgsql;
+
+namespace Hub.Storage.Tests;
+
+/// <summary>What the PostgreSQL dialect sets up on a real server: session settings and the key columns' collation.</summary>
+public sealed class PostgresSessionTests
+{
+    private PostgresTestDatabase _db = default!;
+
+    [SetUp]
+    public async Task SetUp() => _db = await PostgresTestDatabase.CreateAsync();
+
+    [TearDown]
+    public async Task TearDown() => await _db.DisposeAsync();
+
+    private static async Task<string?> Scalar(DbConnection c, string sql)
+    {
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return (await cmd.ExecuteScalarAsync())?.ToString();
+    }
+
+    [Test]
+    public async Task The_aggregators_transactions_run_without_the_jit_compiler()
+    {
+        var db = new IndexDatabase(new PostgresDialect(), _db.ConnectionString, TimeProvider.System);
+        await db.MigrateAsync(CancellationToken.None);
+        await using var c = new NpgsqlConnection(_db.ConnectionString);
+        await c.OpenAsync();
+        Assert.That(await Scalar(c, "SHOW jit"), Is.EqualTo("on"), "precondition: PostgreSQL's default, which the Hub's transactions turn off");
+
+        await using (var session = await db.BeginAsync(CancellationToken.None))
+        {
+            await using var cmd = session.Connection.CreateCommand();
+            cmd.Transaction = session.Transaction;
+            cmd.CommandText = "SHOW jit";
+            Assert.That(await cmd.ExecuteScalarAsync(), Is.EqualTo("off"));
+        }
+    }
+
+    [Test]
+    public async Task Key_columns_compare_bytewise_whatever_the_clusters_collation()
+    {
+        var db = new IndexDatabase(new PostgresDialect(), _db.ConnectionString, TimeProvider.System);
+        await db.MigrateAsync(CancellationToken.None);
+        await using var c = new NpgsqlConnection(_db.ConnectionString);
+        await c.OpenAsync();
+        var keys = new[]
+        {
+            ("subjects", "id"), ("subject_identifiers", "value"), ("subject_identifiers", "subject_id"),
+            ("relations", "organization_id"), ("relations", "person_id"), ("records", "source_record_id"),
+            ("listings", "id"), ("listings", "subject_id"), ("listings", "source_record_id"), ("inbox", "message_id"),
+        };
+        foreach (var (table, column) in keys)
+            Assert.That(await Scalar(c, $"SELECT collation_name FROM information_schema.columns WHERE table_name = '{table}' AND column_name = '{column}'"),
+                Is.EqualTo("C"), $"{table}.{column}");
+    }
+}
