@@ -17,6 +17,7 @@ public sealed class AggregatorMetrics
     private readonly Histogram<double> _batchDuration;
     private readonly Histogram<int> _batchSize;
     private readonly Counter<long> _relayed;
+    private readonly Counter<long> _split;
 
     public Meter Meter { get; }
 
@@ -28,15 +29,24 @@ public sealed class AggregatorMetrics
         _batchDuration = meter.CreateHistogram<double>("hub.aggregator.batch.duration", "ms", "Time to apply one batch, reads to commit");
         _batchSize = meter.CreateHistogram<int>("hub.aggregator.batch.size", "{record}", "Records in one batch");
         _relayed = meter.CreateCounter<long>(PublishedName, "{event}", "Outbound events the relay published from the outbox");
+        _split = meter.CreateCounter<long>("hub.aggregator.batch.split", "{batch}",
+            "Batches that failed whole for a reason no rule foresaw and were applied in halves to find the records at fault");
     }
 
     internal void BatchApplied(int size, BatchOutcome outcome, double elapsedMs)
     {
+        Counted(outcome);
+        _batchSize.Record(size);
+        _batchDuration.Record(elapsedMs);
+    }
+
+    internal void BatchSplit() => _split.Add(1);
+
+    internal void Counted(BatchOutcome outcome)
+    {
         if (outcome.Applied > 0) _records.Add(outcome.Applied, new KeyValuePair<string, object?>("outcome", "applied"));
         if (outcome.Duplicates > 0) _records.Add(outcome.Duplicates, new KeyValuePair<string, object?>("outcome", "duplicate"));
         if (outcome.Rejected > 0) _records.Add(outcome.Rejected, new KeyValuePair<string, object?>("outcome", "rejected"));
-        _batchSize.Record(size);
-        _batchDuration.Record(elapsedMs);
     }
 
     internal void Relayed(int count)

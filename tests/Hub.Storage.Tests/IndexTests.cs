@@ -284,6 +284,56 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
         Assert.That(await _db.CountListingsAsync(CancellationToken.None), Is.EqualTo(1));
     }
 
+    /// <summary>A trigger that makes the database refuse listings whose reference matches, the way a constraint no
+    /// rule of the Hub's foresaw would.</summary>
+    private Task RefuseListingsLike(string pattern) => _target.ExecuteAsync(
+        $"CREATE TRIGGER refuse BEFORE INSERT ON listings WHEN NEW.reference LIKE '{pattern}' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+        $"""
+        CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.reference LIKE '{pattern}' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$;
+        CREATE TRIGGER refuse BEFORE INSERT ON listings FOR EACH ROW EXECUTE FUNCTION refuse();
+        """);
+
+    [Test]
+    public async Task A_record_that_fails_its_batch_for_an_unforeseen_reason_is_quarantined_alone_and_the_rest_applies()
+    {
+        await RefuseListingsLike("%POISON%");
+        var batch = Enumerable.Range(1, 7).Select(i => In(Listed(sourceId: $"SPLIT-{i}", uscc: TestIdentifiers.Uscc(i)) with
+        {
+            CaseNumber = i is 3 or 6 ? $"(2026)POISON{i}" : $"(2026)皖1122执{i}号",
+            LegalRepresentative = null,
+        })).ToArray();
+
+        var outcome = await Apply(batch);
+
+        Assert.That(outcome, Is.EqualTo(new BatchOutcome(5, 0, 2)));
+        var quarantined = await _db.QuarantineAsync(null, 10, CancellationToken.None);
+        Assert.That(quarantined.Select(q => (q.SourceRecordId, q.ReasonCode)), Is.EquivalentTo(new[]
+        {
+            ("SPLIT-3", Rejection.ApplyFailed), ("SPLIT-6", Rejection.ApplyFailed),
+        }));
+        Assert.That(quarantined[0].Reason, Does.StartWith("the Hub could not apply this record: the database refused it").And.Contain("refused by the test"));
+        Assert.That(await _db.CountListingsAsync(CancellationToken.None), Is.EqualTo(5));
+        var events = await Outbox();
+        Assert.That(events.Count(e => e.Type == "RecordRejected"), Is.EqualTo(2));
+        Assert.That(events.Count(e => e.Type == "SubjectListed"), Is.EqualTo(5));
+
+        Assert.That(await Apply(batch), Is.EqualTo(new BatchOutcome(0, 7, 0)), "delivered again: nothing applied or quarantined twice");
+    }
+
+    [Test]
+    public async Task When_every_record_of_a_batch_fails_the_fault_is_not_the_records_and_the_batch_fails_whole()
+    {
+        await RefuseListingsLike("%");
+        var batch = Enumerable.Range(1, 4).Select(i => In(Listed(sourceId: $"ALL-{i}", uscc: TestIdentifiers.Uscc(i)))).ToArray();
+
+        Assert.That(() => Apply(batch), Throws.InstanceOf<System.Data.Common.DbException>().With.Message.Contain("refused by the test"));
+
+        Assert.That(await _db.QuarantineAsync(null, 10, CancellationToken.None), Is.Empty, "nothing blamed on the records");
+        Assert.That(await _db.CountListingsAsync(CancellationToken.None), Is.Zero);
+        Assert.That(await Outbox(), Is.Empty);
+    }
+
     [Test]
     public async Task A_large_batch_is_written_in_chunks_in_one_transaction()
     {

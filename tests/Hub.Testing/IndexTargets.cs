@@ -8,14 +8,30 @@ namespace Hub.Testing;
 public interface IIndexTarget : IAsyncDisposable
 {
     Task<IndexDatabase> CreateAsync(TimeProvider time);
+
+    /// <summary>Runs test set-up SQL on the database (after <see cref="CreateAsync"/>): the statement for this dialect.</summary>
+    Task ExecuteAsync(string sqlite, string postgres);
 }
 
 public sealed class SqliteTarget : IIndexTarget
 {
     private readonly string _file = Path.Combine(Path.GetTempPath(), $"hub-test-{Guid.NewGuid():N}.db");
 
+    private string ConnectionString => $"Data Source={_file};Pooling=False";
+
     public Task<IndexDatabase> CreateAsync(TimeProvider time) =>
-        Task.FromResult(new IndexDatabase(new SqliteDialect(), $"Data Source={_file};Pooling=False", time));
+        Task.FromResult(new IndexDatabase(new SqliteDialect(), ConnectionString, time));
+
+    public Task ExecuteAsync(string sqlite, string postgres) => Execute(new SqliteDialect().CreateConnection(ConnectionString), sqlite);
+
+    internal static async Task Execute(System.Data.Common.DbConnection connection, string sql)
+    {
+        await using var c = connection;
+        await c.OpenAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        await cmd.ExecuteNonQueryAsync();
+    }
 
     public ValueTask DisposeAsync()
     {
@@ -34,6 +50,9 @@ public sealed class PostgresTarget : IIndexTarget
         _db = await PostgresTestDatabase.CreateAsync();
         return new IndexDatabase(new PostgresDialect(), _db.ConnectionString, time);
     }
+
+    public Task ExecuteAsync(string sqlite, string postgres) =>
+        SqliteTarget.Execute(new PostgresDialect().CreateConnection((_db ?? throw new InvalidOperationException("CreateAsync first")).ConnectionString), postgres);
 
     public async ValueTask DisposeAsync()
     {

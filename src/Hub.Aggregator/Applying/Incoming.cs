@@ -32,4 +32,8 @@ public sealed record Incoming(string? MessageId, object Message)
 }
 
 /// <summary>What a batch did, for metrics and logs.</summary>
-public sealed record BatchOutcome(int Applied, int Duplicates, int Rejected);
+public sealed record BatchOutcome(int Applied, int Duplicates, int Rejected)
+{
+    public static BatchOutcome operator +(BatchOutcome a, BatchOutcome b) =>
+        new(a.Applied + b.Applied, a.Duplicates + b.Duplicates, a.Rejected + b.Rejected);
+}

@@ -1,5 +1,7 @@
+using System.Data.Common;
 using System.Text.Json;
 using Hub.Contracts;
+using Hub.Domain.Identifiers;
 using Hub.Domain.Intake;
 using Hub.Aggregator.Outbox;
 using Hub.Storage;
@@ -18,7 +20,101 @@ public sealed partial class RecordApplier(
 {
     public const string LegalRepresentativeRole = "legal-representative";
 
+    /// <summary>More records failing one by one in a batch than this is no bad record but a broken Hub or database.</summary>
+    internal const int MaxIsolated = 16;
+
+    /// <summary>
+    /// Applies the batch in one transaction. Should that fail for a reason no rule foresaw and that is not transient,
+    /// the batch is split in halves, each applied in its own transaction, down to the records that fail alone: those
+    /// are quarantined (<see cref="Rejection.ApplyFailed"/>) and the rest applies, in their order. When nothing applies,
+    /// or more than <see cref="MaxIsolated"/> records fail alone, the fault is the Hub's or the database's, not a
+    /// record's: the exception goes up, to the bus's retries and then its error queue, with the whole batch.
+    /// </summary>
     public async Task<BatchOutcome> ApplyAsync(IReadOnlyList<Incoming> batch, CancellationToken ct)
+    {
+        try
+        {
+            return await ApplyOnceAsync(batch, ct);
+        }
+        catch (Exception ex) when (batch.Count > 1 && !IsTransient(ex) && !ct.IsCancellationRequested)
+        {
+            LogIsolating(batch.Count, Describe(ex), ex.StackTrace);
+            metrics.BatchSplit();
+            var failed = new List<(Incoming Item, Exception Error)>();
+            var outcome = await IsolateAsync(batch, failed, ct);
+            if (outcome is null || outcome.Applied + outcome.Duplicates + outcome.Rejected == 0) throw;
+            return outcome + await QuarantineFailedAsync(failed, ct);
+        }
+    }
+
+    /// <summary>Applies the halves of a failing batch; null when too many records fail alone to go on.</summary>
+    private async Task<BatchOutcome?> IsolateAsync(IReadOnlyList<Incoming> batch, List<(Incoming Item, Exception Error)> failed, CancellationToken ct)
+    {
+        var total = new BatchOutcome(0, 0, 0);
+        var half = batch.Count / 2;
+        foreach (var part in new[] { batch.Take(half).ToList(), batch.Skip(half).ToList() })
+        {
+            try
+            {
+                total += await ApplyOnceAsync(part, ct);
+            }
+            catch (Exception ex) when (!IsTransient(ex) && !ct.IsCancellationRequested)
+            {
+                if (part.Count == 1)
+                {
+                    failed.Add((part[0], ex));
+                    if (failed.Count > MaxIsolated) return null;
+                    continue;
+                }
+                if (await IsolateAsync(part, failed, ct) is not { } inner) return null;
+                total += inner;
+            }
+        }
+        return total;
+    }
+
+    /// <summary>Quarantines the records that failed alone, in one transaction of their own, and tells their agencies.</summary>
+    private async Task<BatchOutcome> QuarantineFailedAsync(List<(Incoming Item, Exception Error)> failed, CancellationToken ct)
+    {
+        if (failed.Count == 0) return new BatchOutcome(0, 0, 0);
+        var now = time.GetUtcNow();
+        var w = new IndexWrite(now);
+        foreach (var (item, error) in failed)
+        {
+            var reason = $"the Hub could not apply this record: {(error is DbException ? "the database refused it: " : "")}{Describe(error)}";
+            if (reason.Length > 500) reason = reason[..499] + "…";
+            if (item.MessageId is { } id) w.InboxMessageIds.Add(id);
+            Quarantine(w, item, new Rejection(Rejection.ApplyFailed, reason), now);
+            LogApplyFailed(item.Kind, TextGuard.Storable(item.Source?.AgencyCode), TextGuard.Storable(item.Source?.SourceRecordId), item.MessageId,
+                Describe(error), error.StackTrace);
+        }
+        await using var session = await db.BeginAsync(ct);
+        await session.WriteAsync(w, ct);
+        await session.CommitAsync(ct);
+        outboxSignal.Notify();
+        var outcome = new BatchOutcome(0, 0, failed.Count);
+        metrics.Counted(outcome);
+        return outcome;
+    }
+
+    /// <summary>An exception as the Hub writes it down (quarantine, logs): type, SQLSTATE and message, with anything that
+    /// could be an ID number masked — a message may quote the key it failed on. Stack traces carry no data.</summary>
+    internal static string Describe(Exception ex)
+    {
+        var text = ex is DbException { SqlState: { } state } ? $"{ex.GetType().Name} {state}: {ex.Message}" : $"{ex.GetType().Name}: {ex.Message}";
+        if (ex.InnerException is { } inner) text += $" (from {Describe(inner)})";
+        return ResidentIdNumber.MaskAllIn(text);
+    }
+
+    /// <summary>A failure that may pass by itself (connection, timeout, deadlock, lock): retried, never blamed on a record.</summary>
+    internal static bool IsTransient(Exception ex) => ex switch
+    {
+        DbException { IsTransient: true } or TimeoutException or IOException or OperationCanceledException => true,
+        { InnerException: { } inner } => IsTransient(inner),
+        _ => false,
+    };
+
+    private async Task<BatchOutcome> ApplyOnceAsync(IReadOnlyList<Incoming> batch, CancellationToken ct)
     {
         var started = time.GetTimestamp();
         var now = time.GetUtcNow();
@@ -147,19 +243,7 @@ public sealed partial class RecordApplier(
         void Reject(Incoming item, Rejection r)
         {
             rejected++;
-            var s = item.Source;
-            var (agency, sourceId) = (TextGuard.Storable(s?.AgencyCode), TextGuard.Storable(s?.SourceRecordId));
-            var q = new QuarantineRow
-            {
-                Id = NewId(now), AgencyCode = agency, SourceRecordId = sourceId, Revision = s?.Revision,
-                Kind = item.Kind, ReasonCode = r.Code, Reason = r.Reason, Payload = item.Payload(), MessageId = item.MessageId, ReceivedAt = now,
-            };
-            w.Quarantine.Add(q);
-            Emit(new RecordRejected
-            {
-                EventId = NewId(now), AgencyCode = agency ?? "", SourceRecordId = sourceId ?? "", Revision = s?.Revision ?? 0,
-                RecordKind = item.Kind, ReasonCode = r.Code, Reason = r.Reason, QuarantineId = q.Id, RejectedAt = now,
-            }, $"{agency}/{sourceId}");
+            var (agency, sourceId) = Quarantine(w, item, r, now);
             LogRejected(item.Kind, agency, sourceId, item.MessageId, r.Code, r.Reason);
         }
 
@@ -204,11 +288,32 @@ public sealed partial class RecordApplier(
             Payload = item.Payload(), ReceivedAt = now,
         });
 
-        void Emit<T>(T message, string orderingKey) where T : class => w.Outbox.Add(new OutboxRow
-        {
-            MessageType = typeof(T).Name, Payload = JsonSerializer.Serialize(message, Incoming.Json), CreatedAt = now, OrderingKey = orderingKey,
-        });
+        void Emit<T>(T message, string orderingKey) where T : class => AddOutbox(w, message, orderingKey, now);
     }
+
+    /// <summary>Keeps a refused record in quarantine and tells its agency (<see cref="RecordRejected"/>).</summary>
+    private static (string? Agency, string? SourceId) Quarantine(IndexWrite w, Incoming item, Rejection r, DateTimeOffset now)
+    {
+        var s = item.Source;
+        var (agency, sourceId) = (TextGuard.Storable(s?.AgencyCode), TextGuard.Storable(s?.SourceRecordId));
+        var q = new QuarantineRow
+        {
+            Id = NewId(now), AgencyCode = agency, SourceRecordId = sourceId, Revision = s?.Revision,
+            Kind = item.Kind, ReasonCode = r.Code, Reason = r.Reason, Payload = item.Payload(), MessageId = item.MessageId, ReceivedAt = now,
+        };
+        w.Quarantine.Add(q);
+        AddOutbox(w, new RecordRejected
+        {
+            EventId = NewId(now), AgencyCode = agency ?? "", SourceRecordId = sourceId ?? "", Revision = s?.Revision ?? 0,
+            RecordKind = item.Kind, ReasonCode = r.Code, Reason = r.Reason, QuarantineId = q.Id, RejectedAt = now,
+        }, $"{agency}/{sourceId}", now);
+        return (agency, sourceId);
+    }
+
+    private static void AddOutbox<T>(IndexWrite w, T message, string orderingKey, DateTimeOffset now) where T : class => w.Outbox.Add(new OutboxRow
+    {
+        MessageType = typeof(T).Name, Payload = JsonSerializer.Serialize(message, Incoming.Json), CreatedAt = now, OrderingKey = orderingKey,
+    });
 
     private static List<ListingRow> TakeActive(List<ListingRow> active, string agency, string sourceRecordId)
     {
@@ -222,6 +327,12 @@ public sealed partial class RecordApplier(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied batch of {Count} in {ElapsedMs:0.0} ms: {Applied} applied, {Duplicates} duplicates, {Rejected} rejected")]
     private partial void LogBatch(int count, double elapsedMs, int applied, int duplicates, int rejected);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Applying a batch of {Count} failed: {Error}; applying it in halves to find the records that fail alone\n{StackTrace}")]
+    private partial void LogIsolating(int count, string error, string? stackTrace);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Quarantined {Kind} {AgencyCode}/{SourceRecordId} (message {MessageId}): it fails alone and the rest of its batch applied: {Error}\n{StackTrace}")]
+    private partial void LogApplyFailed(string kind, string? agencyCode, string? sourceRecordId, string? messageId, string error, string? stackTrace);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Quarantined {Kind} {AgencyCode}/{SourceRecordId} (message {MessageId}): {ReasonCode}: {Reason}")]
     private partial void LogRejected(string kind, string? agencyCode, string? sourceRecordId, string? messageId, string reasonCode, string reason);

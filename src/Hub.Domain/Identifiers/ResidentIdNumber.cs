@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace Hub.Domain.Identifiers;
 
@@ -6,7 +7,7 @@ namespace Hub.Domain.Identifiers;
 /// Resident identity number, GB 11643-1999: region (6), birth date (8), sequence (3), check (ISO 7064 MOD 11-2).
 /// Also the 15-digit first generation (upgraded to 18) and the publicly masked form (digits 11-14 as ****).
 /// </summary>
-public static class ResidentIdNumber
+public static partial class ResidentIdNumber
 {
     private static readonly int[] Weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     private const string CheckCharacters = "10X98765432";
@@ -70,6 +71,17 @@ public static class ResidentIdNumber
     /// <summary>The public form: digits 11-14 (birth month and day) replaced by ****.</summary>
     public static string MaskNumber(string normalized18) =>
         normalized18.Length == 18 ? normalized18[..10] + Mask + normalized18[14..] : Mask;
+
+    /// <summary>
+    /// Masks every run in free text that could be an ID number (18 characters: 17 digits and a digit or X; or 15
+    /// digits), for text the Hub did not write itself — an exception's message may quote a key it failed on.
+    /// </summary>
+    public static string MaskAllIn(string text) => PossibleNumber().Replace(text, m => m.Length == 18
+        ? MaskNumber(m.Value.ToUpperInvariant())
+        : m.Value[..8] + Mask + m.Value[12..]); // 15 digits: birth month and day are digits 9-12
+
+    [GeneratedRegex(@"(?<![0-9A-Za-z])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9A-Za-z])")]
+    private static partial Regex PossibleNumber();
 
     /// <summary>Birth date of a valid normalised 18-character number.</summary>
     public static DateOnly BirthDate(string normalized18) =>

@@ -17,6 +17,10 @@ public sealed record Rejection(string Code, string Reason)
     public const string StaleRevision = "stale-revision";
     public const string InvalidText = "invalid-text";
     public const string InvalidDate = "invalid-date";
+
+    /// <summary>The Hub failed to apply the record for a reason no rule foresaw (its own fault or the database's);
+    /// kept for operators, the rest of its batch applied.</summary>
+    public const string ApplyFailed = "apply-failed";
 }
 
 /// <summary>Either a value or a rejection.</summary>

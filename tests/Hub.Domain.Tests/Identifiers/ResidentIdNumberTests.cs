@@ -71,6 +71,14 @@ public sealed class ResidentIdNumberTests
     }
 
     [Test]
+    public void MaskAllIn_MasksEveryPossibleNumberInFreeTextAndLeavesOtherCodesAlone()
+    {
+        var text = "Key: 11010519491231002x; old 110105491231002; uscc 9134112215678901XC; order 12345; id 0190a3b2c4d5e6f70190a3b2c4d5e6f7";
+        Assert.That(ResidentIdNumber.MaskAllIn(text), Is.EqualTo(
+            "Key: 1101051949****002X; old 11010549****002; uscc 9134112215678901XC; order 12345; id 0190a3b2c4d5e6f70190a3b2c4d5e6f7"));
+    }
+
+    [Test]
     public void MaskNumber_HidesBirthMonthAndDay()
     {
         Assert.That(ResidentIdNumber.MaskNumber(StandardExample), Is.EqualTo("1101051949****002X"));
