@@ -335,6 +335,21 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
     }
 
     [Test]
+    public async Task When_more_than_a_few_records_fail_alone_the_batch_fails_whole_and_nothing_is_quarantined()
+    {
+        await RefuseListingsLike("%POISON%");
+        var batch = Enumerable.Range(1, 20).Select(i => In(Listed(sourceId: $"MANY-{i}", uscc: TestIdentifiers.Uscc(i)) with
+        {
+            CaseNumber = i > 2 ? $"(2026)POISON{i}" : $"(2026)皖1122执{i}号",
+        })).ToArray();
+
+        Assert.That(() => Apply(batch), Throws.InstanceOf<System.Data.Common.DbException>());
+
+        Assert.That(await _db.QuarantineAsync(null, 100, CancellationToken.None), Is.Empty,
+            $"{RecordApplier.MaxIsolated} records failing alone is a broken Hub or database: the batch goes to the error queue");
+    }
+
+    [Test]
     public async Task A_large_batch_is_written_in_chunks_in_one_transaction()
     {
         var batch = Enumerable.Range(1, 1_200).Select(i => In(Listed(sourceId: $"BULK-{i}", uscc: TestIdentifiers.Uscc(i), repRic: null, repName: $"法人{i}"))).ToArray();

@@ -21,7 +21,7 @@ public sealed partial class RecordApplier(
     public const string LegalRepresentativeRole = "legal-representative";
 
     /// <summary>More records failing one by one in a batch than this is no bad record but a broken Hub or database.</summary>
-    internal const int MaxIsolated = 16;
+    public const int MaxIsolated = 16;
 
     /// <summary>
     /// Applies the batch in one transaction. Should that fail for a reason no rule foresaw and that is not transient,
