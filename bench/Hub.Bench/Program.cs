@@ -144,7 +144,6 @@ internal static class Bench
         }
         double adapterRate;
         using var jit = Environment.GetEnvironmentVariable("HUB_BENCH_JIT") == "1" ? new JitReport() : null;
-        if (jit is not null) jit.On = true;
         CpuUse cpu;
         await using (var adapterOnly = HubHost(vhost, database, [.. args, "--set", "Hub:Aggregator:Enabled=false"]))
         {
@@ -152,6 +151,7 @@ internal static class Bench
             await WaitReady(client);
             await PostAll(client, warmRequests);
             await JitSettled();
+            if (jit is not null) jit.On = true;
             cpu = CpuUse.Start();
             var sw = Stopwatch.StartNew();
             await PostAll(client, requests);

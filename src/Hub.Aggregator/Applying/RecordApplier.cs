@@ -81,12 +81,13 @@ public sealed partial class RecordApplier(
         var w = new IndexWrite(now);
         foreach (var (item, error) in failed)
         {
-            var reason = $"the Hub could not apply this record: {(error is DbException ? "the database refused it: " : "")}{Describe(error)}";
+            var described = Describe(error);
+            var reason = $"the Hub could not apply this record: {(error is DbException ? "the database refused it: " : "")}{described}";
             if (reason.Length > 500) reason = reason[..499] + "…";
             if (item.MessageId is { } id) w.InboxMessageIds.Add(id);
             Quarantine(w, item, new Rejection(Rejection.ApplyFailed, reason), now);
             LogApplyFailed(item.Kind, TextGuard.Storable(item.Source?.AgencyCode), TextGuard.Storable(item.Source?.SourceRecordId), item.MessageId,
-                Describe(error), error.StackTrace);
+                described, error.StackTrace);
         }
         await using var session = await db.BeginAsync(ct);
         await session.WriteAsync(w, ct);
