@@ -28,6 +28,9 @@ public interface ISqlDialect
     /// <summary>Predicate matching a column against a list parameter (pass arrays).</summary>
     string InList(string parameter);
 
+    /// <summary>Predicate true when a column matches no value of a list parameter (an empty list matches nothing).</summary>
+    string NotInList(string parameter);
+
     /// <summary>
     /// A read of the rows whose key column matches any value of a list parameter, probing the key's index once per
     /// value. <paramref name="query"/> is a SELECT whose WHERE clause has <c>{key}</c> right after the key column,

@@ -123,8 +123,10 @@ public sealed class IndexDatabase
             ? QueryAsync<QuarantineRow>(_sql.QuarantineLatest, new { Limit = limit }, ct)
             : QueryAsync<QuarantineRow>(_sql.QuarantineOfAgency, new { Agency = agency, Limit = limit }, ct);
 
-    public Task<IReadOnlyList<OutboxRow>> PendingOutboxAsync(int limit, CancellationToken ct) =>
-        QueryAsync<OutboxRow>(_sql.PendingOutbox, new { Limit = limit }, ct);
+    /// <summary>The oldest pending outbound events, leaving out the ids and ordering keys given (parked by the relay).</summary>
+    public Task<IReadOnlyList<OutboxRow>> PendingOutboxAsync(int limit, CancellationToken ct,
+        IReadOnlyCollection<long>? skipIds = null, IReadOnlyCollection<string>? skipKeys = null) =>
+        QueryAsync<OutboxRow>(_sql.PendingOutbox, new { Limit = limit, SkipIds = (skipIds ?? []).ToArray(), SkipKeys = (skipKeys ?? []).ToArray() }, ct);
 
     public async Task MarkPublishedAsync(IReadOnlyCollection<long> ids, CancellationToken ct)
     {

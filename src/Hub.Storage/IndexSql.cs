@@ -43,7 +43,11 @@ internal sealed class IndexSql(ISqlDialect dialect)
     public string CountListings { get; } = "SELECT COUNT(*) FROM listings WHERE parent_listing_id IS NULL";
     public string QuarantineLatest { get; } = "SELECT * FROM quarantine ORDER BY received_at DESC, id LIMIT @Limit";
     public string QuarantineOfAgency { get; } = "SELECT * FROM quarantine WHERE agency_code = @Agency ORDER BY received_at DESC, id LIMIT @Limit";
-    public string PendingOutbox { get; } = "SELECT id, message_type, payload, created_at, ordering_key FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT @Limit";
+    public string PendingOutbox { get; } = $"""
+        SELECT id, message_type, payload, created_at, ordering_key FROM outbox
+        WHERE published_at IS NULL AND id {dialect.NotInList("SkipIds")} AND (ordering_key IS NULL OR ordering_key {dialect.NotInList("SkipKeys")})
+        ORDER BY id LIMIT @Limit
+        """;
     public string MarkPublished { get; } = $"UPDATE outbox SET published_at = @At WHERE id {dialect.InList("Ids")}";
     public string Ping { get; } = "SELECT 1";
 }

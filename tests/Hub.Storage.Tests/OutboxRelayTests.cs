@@ -68,6 +68,39 @@ public sealed class OutboxRelayTests<TTarget> where TTarget : IIndexTarget, new(
         Assert.That(await _db.PendingOutboxAsync(100, CancellationToken.None), Is.Empty);
     }
 
+    [Test]
+    public async Task Events_of_a_type_this_build_does_not_know_wait_with_their_lane_and_do_not_stall_the_rest()
+    {
+        // a newer build wrote 600 events of a type this one does not know (more than one read of the relay), then one
+        // more and a known event behind it in the same lane, before it was rolled back
+        await _target.ExecuteAsync(
+            """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600)
+            INSERT INTO outbox (message_type, payload, created_at, ordering_key)
+            SELECT 'SubjectsMerged', '{}', '2026-11-26T08:00:00.0000000+00:00', 'merged-' || i FROM n;
+            INSERT INTO outbox (message_type, payload, created_at, ordering_key) VALUES
+                ('SubjectsMerged', '{}', '2026-11-26T08:00:00.0000000+00:00', 'K'),
+                ('SubjectDelisted', '{}', '2026-11-26T08:00:00.0000000+00:00', 'K');
+            """,
+            """
+            INSERT INTO outbox (message_type, payload, created_at, ordering_key)
+            SELECT 'SubjectsMerged', '{}', now(), 'merged-' || i FROM generate_series(1, 600) i;
+            INSERT INTO outbox (message_type, payload, created_at, ordering_key) VALUES
+                ('SubjectsMerged', '{}', now(), 'K'), ('SubjectDelisted', '{}', now(), 'K');
+            """);
+        await _applier.ApplyAsync([In(Listed())], CancellationToken.None);
+
+        Assert.That(await _relay.PublishPendingAsync(500, CancellationToken.None), Is.EqualTo(2));
+
+        Assert.That(_published.Events.Select(e => e.Type), Is.EqualTo(new[] { nameof(SubjectListed), nameof(SubjectListed) }),
+            "the company and its representative, behind 601 events the relay cannot publish");
+        var pending = await _db.PendingOutboxAsync(1_000, CancellationToken.None);
+        Assert.That(pending, Has.Count.EqualTo(602));
+        Assert.That(pending.Where(p => p.OrderingKey == "K").Select(p => p.MessageType), Is.EqualTo(new[] { "SubjectsMerged", nameof(SubjectDelisted) }),
+            "the known event behind an unknown one in its lane waits, in order");
+        Assert.That(await _relay.PublishPendingAsync(500, CancellationToken.None), Is.Zero, "nothing more to do, and no loop");
+    }
+
     private sealed class Recorder : IEventPublisher
     {
         private readonly List<(string Type, string Subject)> _events = [];

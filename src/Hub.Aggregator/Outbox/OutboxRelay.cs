@@ -22,6 +22,12 @@ public sealed partial class OutboxRelay(
         typeof(SubjectListed), typeof(SubjectDelisted), typeof(RecordRejected),
     }.ToDictionary(t => t.Name);
 
+    // Events of a type this build does not know (written by a newer build before a roll-back) stay pending for a build
+    // that knows them; so do the later events of their lane, to keep its order. Parked here, they are left out of the
+    // next reads: without that, a head of the outbox full of them was read again and again and nothing behind it went out.
+    private readonly HashSet<long> _parkedIds = [];
+    private readonly HashSet<string> _parkedKeys = [];
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
@@ -56,7 +62,18 @@ public sealed partial class OutboxRelay(
     /// </summary>
     public async Task<int> PublishPendingAsync(int max, CancellationToken ct)
     {
-        var pending = await db.PendingOutboxAsync(max, ct);
+        while (true)
+        {
+            var parked = _parkedIds.Count;
+            var published = await PublishOnceAsync(max, ct);
+            // a read that only parked events is read again at once: the events behind them wait for no poll
+            if (published > 0 || _parkedIds.Count == parked) return published;
+        }
+    }
+
+    private async Task<int> PublishOnceAsync(int max, CancellationToken ct)
+    {
+        var pending = await db.PendingOutboxAsync(max, ct, _parkedIds, _parkedKeys);
         if (pending.Count == 0) return 0;
         var lanes = pending.GroupBy(r => r.OrderingKey ?? "#" + r.Id.ToString(CultureInfo.InvariantCulture)).ToList();
         var done = new List<long>(pending.Count);
@@ -71,8 +88,13 @@ public sealed partial class OutboxRelay(
                     {
                         if (!Outbound.TryGetValue(row.MessageType, out var type))
                         {
-                            LogUnknownType(row.Id, row.MessageType);
-                            return; // left pending, visible to operators: a newer build knows the type
+                            lock (_parkedIds)
+                            {
+                                _parkedIds.Add(row.Id);
+                                if (row.OrderingKey is not null) _parkedKeys.Add(row.OrderingKey);
+                            }
+                            LogUnknownType(row.Id, row.MessageType, row.OrderingKey);
+                            return; // left pending with the rest of its lane, visible to operators: a newer build knows the type
                         }
                         try
                         {
@@ -104,6 +126,6 @@ public sealed partial class OutboxRelay(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox relay failed ({Failures} in a row); retrying in {DelayMs} ms")]
     private partial void LogFailed(Exception ex, int failures, double delayMs);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Outbox entry {OutboxId} has unknown message type {MessageType}; left pending")]
-    private partial void LogUnknownType(long outboxId, string messageType);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Outbox entry {OutboxId} has unknown message type {MessageType}; it and the later events with ordering key {OrderingKey} stay pending for a build that knows the type")]
+    private partial void LogUnknownType(long outboxId, string messageType, string? orderingKey);
 }

@@ -20,6 +20,7 @@ public sealed class PostgresDialect : ISqlDialect
     /// </remarks>
     public string? TransactionSetupSql => "SET LOCAL jit = off";
     public string InList(string parameter) => $"= ANY(@{parameter})";
+    public string NotInList(string parameter) => $"<> ALL(@{parameter})";
 
     /// <remarks>
     /// <c>col = ANY(@keys)</c> lets the planner choose, and on a young table (no statistics yet, or tens of thousands

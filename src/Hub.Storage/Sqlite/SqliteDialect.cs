@@ -13,6 +13,7 @@ public sealed class SqliteDialect : ISqlDialect
     public string? TransactionSetupSql => null;
     public string? ConnectionSetupSql => "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;";
     public string InList(string parameter) => "IN @" + parameter;
+    public string NotInList(string parameter) => "NOT IN @" + parameter;
     public string ForEachKey(string parameter, string query) => query.Replace("{key}", InList(parameter), StringComparison.Ordinal);
     public int MaxParameters => 32_000;
 }
