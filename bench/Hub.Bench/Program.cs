@@ -36,6 +36,12 @@ internal static class Bench
         const int envelopeSize = 1_700;
         Console.WriteLine($"court notice ~{Encoding.UTF8.GetByteCount(body)} B; baseline messages {envelopeSize} B (the size of a Hub message on the wire)");
 
+        if (args.Contains("--broker-costs"))
+        {
+            await BrokerCosts.RunAsync(notices, envelopeSize);
+            return 0;
+        }
+
         // JIT: the first minute of a .NET process compiles MassTransit, ASP.NET Core and Npgsql twice over (tier 0,
         // then optimised), half the process's CPU in a cold 20,000-notice run. A server runs for weeks: warm both
         // sides up first, uncounted, so the rounds compare steady states.

@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using Hub.Testing;
+using RabbitMQ.Client;
+
+namespace Hub.Bench;
+
+/// <summary>
+/// `--broker-costs`: what RabbitMQ spends per confirmed publish of a Hub-sized message, by where it goes — an exchange
+/// with no bindings (the Hub's outbound events while nobody subscribes), a queue behind one exchange (the raw
+/// baseline), a queue behind an exchange-to-exchange binding (MassTransit's topology: message-type exchange → queue
+/// exchange → queue). Publish side only; nothing consumes.
+/// </summary>
+internal static class BrokerCosts
+{
+    public static async Task RunAsync(int n, int size)
+    {
+        await using var vhost = await RabbitMqTestVhost.CreateAsync();
+        await using var connection = await new ConnectionFactory { Uri = vhost.AmqpUri }.CreateConnectionAsync();
+        await using var ch = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        foreach (var exchange in new[] { "costs.unbound", "costs.direct", "costs.type", "costs.queue" })
+            await ch.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
+        await ch.QueueDeclareAsync("costs.q1", durable: true, exclusive: false, autoDelete: false);
+        await ch.QueueDeclareAsync("costs.q2", durable: true, exclusive: false, autoDelete: false);
+        await ch.QueueBindAsync("costs.q1", "costs.direct", "");
+        await ch.ExchangeBindAsync("costs.queue", "costs.type", "");
+        await ch.QueueBindAsync("costs.q2", "costs.queue", "");
+
+        var payload = new byte[size];
+        var props = new BasicProperties { DeliveryMode = DeliveryModes.Persistent, ContentType = "application/vnd.masstransit+json" };
+        var cases = new[]
+        {
+            ("(warm-up)", "costs.unbound"),
+            ("exchange without bindings", "costs.unbound"),
+            ("queue behind one exchange", "costs.direct"),
+            ("queue behind exchange → exchange", "costs.type"),
+        };
+        foreach (var (name, exchange) in cases)
+        {
+            await ch.QueuePurgeAsync("costs.q1");
+            await ch.QueuePurgeAsync("costs.q2");
+            var cpu = CpuUse.Start();
+            var sw = Stopwatch.StartNew();
+            var window = new List<ValueTask>(256);
+            for (var i = 0; i < n; i++)
+            {
+                window.Add(ch.BasicPublishAsync(exchange, "", mandatory: false, props, payload));
+                if (window.Count < 256) continue;
+                foreach (var t in window) await t;
+                window.Clear();
+            }
+            foreach (var t in window) await t;
+            Console.WriteLine($"confirmed publish to {name,-34} {n / sw.Elapsed.TotalSeconds,8:N0} msg/s; CPU per message: {cpu.PerMessage(n)}");
+        }
+    }
+}
