@@ -35,20 +35,33 @@ internal static class BrokerCosts
             ("queue behind exchange → exchange", "costs.type"),
         };
         foreach (var (name, exchange) in cases)
+            await Measure(name, exchange, [ch], 256);
+        await Measure("queue, 16 outstanding", "costs.direct", [ch], 16);
+        // the way a Hub process publishes: from many concurrent callers, each awaiting its own confirm, on a few channels
+        var channels = new List<IChannel>();
+        for (var i = 0; i < 8; i++)
+            channels.Add(await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true)));
+        await Measure("queue, 8 channels × 16 outstanding", "costs.direct", channels, 16);
+        foreach (var c in channels) await c.DisposeAsync();
+
+        async Task Measure(string name, string exchange, IReadOnlyList<IChannel> on, int outstanding)
         {
             await ch.QueuePurgeAsync("costs.q1");
             await ch.QueuePurgeAsync("costs.q2");
             var cpu = CpuUse.Start();
             var sw = Stopwatch.StartNew();
-            var window = new List<ValueTask>(256);
-            for (var i = 0; i < n; i++)
+            await Task.WhenAll(on.Select(async c =>
             {
-                window.Add(ch.BasicPublishAsync(exchange, "", mandatory: false, props, payload));
-                if (window.Count < 256) continue;
+                var window = new List<ValueTask>(outstanding);
+                for (var i = 0; i < n / on.Count; i++)
+                {
+                    window.Add(c.BasicPublishAsync(exchange, "", mandatory: false, props, payload));
+                    if (window.Count < outstanding) continue;
+                    foreach (var t in window) await t;
+                    window.Clear();
+                }
                 foreach (var t in window) await t;
-                window.Clear();
-            }
-            foreach (var t in window) await t;
+            }));
             Console.WriteLine($"confirmed publish to {name,-34} {n / sw.Elapsed.TotalSeconds,8:N0} msg/s; CPU per message: {cpu.PerMessage(n)}");
         }
     }
