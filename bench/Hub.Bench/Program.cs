@@ -27,6 +27,7 @@ internal static class Bench
         // the host needs no content files here: every setting is given below
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_HUB_HOST", AppContext.BaseDirectory);
         var notices = Arg(args, "--notices", 20_000);
+        Posters = Arg(args, "--posters", 4);
         var rounds = Arg(args, "--rounds", 2);
         Console.WriteLine($"Hub ingest benchmark: {notices:N0} court notices per run, {rounds} round(s), {Environment.ProcessorCount} cores");
 
@@ -274,10 +275,13 @@ internal static class Bench
             .ToList();
     }
 
-    /// <summary>Posts the requests to the court adapter, 4 at a time (a few court systems).</summary>
+    /// <summary>How many requests are in flight at once: a few court systems posting (`--posters N`, default 4).</summary>
+    static int Posters = 4;
+
+    /// <summary>Posts the requests to the court adapter, <see cref="Posters"/> at a time.</summary>
     static async Task PostAll(HttpClient client, List<byte[]> requests)
     {
-        using var gate = new SemaphoreSlim(4);
+        using var gate = new SemaphoreSlim(Posters);
         var posts = new List<Task>();
         foreach (var body in requests)
         {
