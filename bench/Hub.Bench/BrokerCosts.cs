@@ -50,19 +50,23 @@ internal static class BrokerCosts
             await ch.QueuePurgeAsync("costs.q2");
             var cpu = CpuUse.Start();
             var sw = Stopwatch.StartNew();
-            await Task.WhenAll(on.Select(async c =>
-            {
-                var window = new List<ValueTask>(outstanding);
-                for (var i = 0; i < n / on.Count; i++)
-                {
-                    window.Add(c.BasicPublishAsync(exchange, "", mandatory: false, props, payload));
-                    if (window.Count < outstanding) continue;
-                    foreach (var t in window) await t;
-                    window.Clear();
-                }
-                foreach (var t in window) await t;
-            }));
+            await Task.WhenAll(on.Select(c => PublishAsync(c, exchange, props, payload, n / on.Count, outstanding)));
             Console.WriteLine($"confirmed publish to {name,-34} {n / sw.Elapsed.TotalSeconds,8:N0} msg/s; CPU per message: {cpu.PerMessage(n)}");
         }
+    }
+
+    /// <summary>Publishes <paramref name="count"/> messages on one channel with confirms, at most
+    /// <paramref name="outstanding"/> unconfirmed at a time.</summary>
+    public static async Task PublishAsync(IChannel channel, string exchange, BasicProperties props, byte[] payload, int count, int outstanding)
+    {
+        var window = new List<ValueTask>(outstanding);
+        for (var i = 0; i < count; i++)
+        {
+            window.Add(channel.BasicPublishAsync(exchange, "", mandatory: false, props, payload));
+            if (window.Count < outstanding) continue;
+            foreach (var t in window) await t;
+            window.Clear();
+        }
+        foreach (var t in window) await t;
     }
 }

@@ -123,17 +123,7 @@ internal static class Bench
 
         async Task Exchange(int count)
         {
-            var window = new List<ValueTask>(256);
-            for (var i = 0; i < count; i++)
-            {
-                window.Add(pub.BasicPublishAsync("bench.raw", "", mandatory: false, props, payload));
-                if (window.Count == 256)
-                {
-                    foreach (var t in window) await t;
-                    window.Clear();
-                }
-            }
-            foreach (var t in window) await t;
+            await BrokerCosts.PublishAsync(pub, "bench.raw", props, payload, count, outstanding: 256);
             await done.Task.WaitAsync(TimeSpan.FromMinutes(10));
         }
     }

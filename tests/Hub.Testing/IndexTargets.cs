@@ -22,16 +22,7 @@ public sealed class SqliteTarget : IIndexTarget
     public Task<IndexDatabase> CreateAsync(TimeProvider time) =>
         Task.FromResult(new IndexDatabase(new SqliteDialect(), ConnectionString, time));
 
-    public Task ExecuteAsync(string sqlite, string postgres) => Execute(new SqliteDialect().CreateConnection(ConnectionString), sqlite);
-
-    internal static async Task Execute(System.Data.Common.DbConnection connection, string sql)
-    {
-        await using var c = connection;
-        await c.OpenAsync();
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        await cmd.ExecuteNonQueryAsync();
-    }
+    public Task ExecuteAsync(string sqlite, string postgres) => IndexTargetSql.ExecuteAsync(new SqliteDialect(), ConnectionString, sqlite);
 
     public ValueTask DisposeAsync()
     {
@@ -52,10 +43,22 @@ public sealed class PostgresTarget : IIndexTarget
     }
 
     public Task ExecuteAsync(string sqlite, string postgres) =>
-        SqliteTarget.Execute(new PostgresDialect().CreateConnection((_db ?? throw new InvalidOperationException("CreateAsync first")).ConnectionString), postgres);
+        IndexTargetSql.ExecuteAsync(new PostgresDialect(), (_db ?? throw new InvalidOperationException("CreateAsync first")).ConnectionString, postgres);
 
     public async ValueTask DisposeAsync()
     {
         if (_db is not null) await _db.DisposeAsync();
+    }
+}
+
+internal static class IndexTargetSql
+{
+    public static async Task ExecuteAsync(ISqlDialect dialect, string connectionString, string sql)
+    {
+        await using var c = dialect.CreateConnection(connectionString);
+        await c.OpenAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        await cmd.ExecuteNonQueryAsync();
     }
 }
