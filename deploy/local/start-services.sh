@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the servers the test suite needs as local processes, when they are not running already:
 #  - RabbitMQ from Debian's rabbitmq-server package (installed with apt-get when missing and root),
-#    with the management plugin, on 127.0.0.1:5672 / :15672;
+#    with the management plugin, on 127.0.0.1:5672 / :15672, and with TLS on 127.0.0.1:5671 under a test CA
+#    of its own (made once with openssl in $HUB_TEST_PKI, default /var/lib/hub-test-pki; the tests trust ca.pem);
 #  - the PostgreSQL cluster already on the machine, with a `hub` role that may create databases.
 # Idempotent: safe to run again. Prints what it did; exits non-zero with a reason when it cannot.
 set -euo pipefail
@@ -16,8 +17,52 @@ wait_port() {
   log "$what did not open port $port"; return 1
 }
 
+PKI=${HUB_TEST_PKI:-/var/lib/hub-test-pki}
+TLS_CONF=/etc/rabbitmq/conf.d/20-hub-test-tls.conf
+
+# A test CA and a server certificate for localhost/127.0.0.1 signed by it, made once. The CA's key stays root's;
+# the server key is readable by the broker's user only.
+make_test_pki() {
+  [ -s "$PKI/ca.pem" ] && [ -s "$PKI/server.pem" ] && [ -s "$PKI/server.key" ] && return 0
+  log "making a test CA and a server certificate for localhost in $PKI"
+  mkdir -p "$PKI"
+  chmod 755 "$PKI"
+  local tmp
+  tmp=$(mktemp -d)
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Hub test CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$tmp/ca.key" -out "$tmp/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$tmp/server.key" -out "$tmp/server.csr" 2>/dev/null
+  printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+    "extendedKeyUsage=serverAuth" "subjectAltName=DNS:localhost,IP:127.0.0.1" >"$tmp/server.ext"
+  openssl x509 -req -in "$tmp/server.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" -CAcreateserial -days 3650 \
+    -extfile "$tmp/server.ext" -out "$tmp/server.pem" 2>/dev/null
+  install -m 600 "$tmp/ca.key" "$PKI/ca.key"
+  install -m 644 "$tmp/ca.pem" "$PKI/ca.pem"
+  install -m 644 "$tmp/server.pem" "$PKI/server.pem"
+  install -m 640 -g rabbitmq "$tmp/server.key" "$PKI/server.key"
+  rm -rf "$tmp"
+}
+
+# TLS on loopback only; clients authenticate with user name and password, so the broker asks for no client certificate.
+write_tls_config() {
+  local want
+  want=$(printf '%s\n' "# written by deploy/local/start-services.sh: TLS for the Hub's tests" \
+    "listeners.ssl.1 = 127.0.0.1:5671" \
+    "ssl_options.cacertfile = $PKI/ca.pem" \
+    "ssl_options.certfile = $PKI/server.pem" \
+    "ssl_options.keyfile = $PKI/server.key" \
+    "ssl_options.verify = verify_none" \
+    "ssl_options.fail_if_no_peer_cert = false")
+  [ -f "$TLS_CONF" ] && [ "$(cat "$TLS_CONF")" = "$want" ] && return 0
+  log "writing $TLS_CONF"
+  mkdir -p "$(dirname "$TLS_CONF")"
+  printf '%s\n' "$want" >"$TLS_CONF"
+  chmod 644 "$TLS_CONF"
+}
+
 start_rabbitmq() {
-  if port_open 5672 && port_open 15672; then log "RabbitMQ already running"; return; fi
+  if port_open 5672 && port_open 15672 && port_open 5671; then log "RabbitMQ already running (with TLS on 5671)"; return; fi
   if ! command -v rabbitmq-server >/dev/null; then
     [ "$(id -u)" = 0 ] || { log "rabbitmq-server is not installed and this is not root: apt-get install rabbitmq-server"; exit 1; }
     log "installing rabbitmq-server from Debian"
@@ -26,6 +71,18 @@ start_rabbitmq() {
     apt-get install -y -qq rabbitmq-server >/dev/null
   fi
   rabbitmq-plugins --offline enable rabbitmq_management >/dev/null
+  if [ "$(id -u)" = 0 ]; then
+    make_test_pki
+    write_tls_config
+    if port_open 5672 && ! port_open 5671; then
+      # the configuration is read at start only: a broker already running without the TLS listener is restarted
+      log "RabbitMQ runs without TLS on 5671: restarting it to take $TLS_CONF"
+      rabbitmqctl stop >/dev/null 2>&1 || true
+      for _ in $(seq 60); do port_open 5672 || break; sleep 1; done
+    fi
+  elif ! port_open 5671; then
+    log "not root: cannot configure RabbitMQ's TLS listener on 5671; the tests that connect over amqps:// will fail"
+  fi
   if ! port_open 5672; then
     log "starting RabbitMQ"
     if [ "$(id -u)" = 0 ] && id rabbitmq >/dev/null 2>&1; then
@@ -37,6 +94,7 @@ start_rabbitmq() {
   fi
   wait_port 5672 "RabbitMQ (AMQP)"
   wait_port 15672 "RabbitMQ (management)"
+  if [ "$(id -u)" = 0 ]; then wait_port 5671 "RabbitMQ (AMQP over TLS)"; fi
   log "RabbitMQ up"
 }
 
