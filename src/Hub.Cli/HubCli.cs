@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Hub.Domain.Access;
+using Hub.Domain.Catalogue;
 using Hub.Domain.Identifiers;
 
 namespace Hub.Cli;
@@ -16,6 +18,9 @@ public static class HubCli
           hub id check VALUE...                         check identifiers (USCC, organisation code, ID number)
           hub ingest FILE --agency CODE [--removals]    send a file of court notices (JSON array or JSON lines)
           hub lookup --uscc|--ric|--org-code VALUE      show a subject, its relations and listings
+          hub broker-definitions [--agencies FILE] [--catalogue FILE]
+                                                        print the RabbitMQ definitions (vhost, users, permissions)
+                                                        for the agency registry and legal-basis catalogue
         options:
           --hub URL    the Hub's address (default: $HUB_URL or http://localhost:5080)
         """;
@@ -29,6 +34,7 @@ public static class HubCli
                 ["id", "check", .. var values] when values.Length > 0 => IdCheck(values, stdout),
                 ["ingest", var file, .. var rest] => await IngestAsync(file, Options(rest), stdout, stderr, http, ct),
                 ["lookup", .. var rest] => await LookupAsync(Options(rest), stdout, stderr, http, ct),
+                ["broker-definitions", .. var rest] => await BrokerDefinitionsAsync(Options(rest), stdout, stderr, ct),
                 _ => UsageError(stderr, null),
             };
         }
@@ -91,6 +97,19 @@ public static class HubCli
         var failed = root.GetProperty("failed").GetInt32();
         await stdout.WriteLineAsync($"{accepted} accepted, {rejected} rejected, {failed} failed");
         return failed > 0 ? 3 : rejected > 0 ? 1 : 0;
+    }
+
+    /// <summary>The definitions deploy/rabbitmq/definitions.json is generated with: the shipped registry and catalogue,
+    /// or the reviewed files a deployment replaces them with (the same files as <c>Hub:Catalogue:*File</c>).</summary>
+    private static async Task<int> BrokerDefinitionsAsync(Dictionary<string, string?> o, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        if (o.Keys.Except(["agencies", "catalogue"]).FirstOrDefault() is { } unknown) throw new ArgumentException($"unexpected '--{unknown}'");
+        foreach (var file in new[] { o.GetValueOrDefault("agencies"), o.GetValueOrDefault("catalogue") }.OfType<string>())
+            if (!File.Exists(file)) { await stderr.WriteLineAsync($"hub: no file {file}"); return 2; }
+        var agencies = o.GetValueOrDefault("agencies") is { } a ? AgencyRegistry.Load(await File.ReadAllTextAsync(a, ct)) : AgencyRegistry.Embedded();
+        var catalogue = o.GetValueOrDefault("catalogue") is { } c ? LegalBasisCatalogue.Load(await File.ReadAllTextAsync(c, ct)) : LegalBasisCatalogue.Embedded();
+        await stdout.WriteAsync(new BrokerUsers(agencies, catalogue).Definitions());
+        return 0;
     }
 
     private static async Task<int> LookupAsync(Dictionary<string, string?> o, TextWriter stdout, TextWriter stderr, HttpClient? http, CancellationToken ct)
