@@ -1,8 +1,10 @@
 using Hub.Aggregator.Applying;
 using Hub.Aggregator.Consumers;
 using Hub.Aggregator.Outbox;
+using Hub.Domain.Access;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Hub.Aggregator;
 
@@ -35,9 +37,11 @@ public static class AggregatorRegistration
                 .SetConcurrencyLimit(o.BatchConcurrency)));
     }
 
-    /// <summary>The aggregator's services (applier, relay) — needs IndexDatabase and RecordRules registered.</summary>
+    /// <summary>The aggregator's services (applier, relay, broker users) — needs IndexDatabase, RecordRules, the
+    /// catalogue and the agency registry registered.</summary>
     public static IServiceCollection AddAggregatorServices(this IServiceCollection services)
     {
+        services.TryAddSingleton<BrokerUsers>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<AggregatorMetrics>();
         services.AddSingleton<RecordApplier>();

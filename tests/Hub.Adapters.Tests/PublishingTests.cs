@@ -22,11 +22,13 @@ public sealed class PublishingTests
     {
         public int Attempts;
         public readonly List<object> Confirmed = [];
+        public readonly List<string> Agencies = [];
 
-        public Task Publish(object message, CancellationToken ct)
+        public Task Publish(object message, string agencyCode, CancellationToken ct)
         {
             if (++Attempts <= failures) throw new InvalidOperationException($"broker unreachable (attempt {Attempts})");
             Confirmed.Add(message);
+            Agencies.Add(agencyCode);
             return Task.CompletedTask;
         }
     }
@@ -52,6 +54,7 @@ public sealed class PublishingTests
         Assert.That(result.Status, Is.EqualTo("accepted"));
         Assert.That(broker.Attempts, Is.EqualTo(4));
         Assert.That(broker.Confirmed.Single(), Is.TypeOf<JudgmentDefaulterListed>());
+        Assert.That(broker.Agencies.Single(), Is.EqualTo("COURT-34-1122"), "published for the court of the route");
     }
 
     [Test]
@@ -73,7 +76,7 @@ public sealed class PublishingTests
         var broker = new FlakyBroker(failures: 0);
         using var cts = new CancellationTokenSource();
         cts.Cancel();
-        Assert.That(async () => await Publisher(broker).PublishAsync(new object(), cts.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(async () => await Publisher(broker).PublishAsync(new object(), "COURT-34-1122", cts.Token), Throws.InstanceOf<OperationCanceledException>());
         Assert.That(broker.Attempts, Is.Zero);
     }
 }

@@ -236,6 +236,58 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
     }
 
     [Test]
+    public async Task A_bureau_publishing_as_a_court_is_quarantined_and_RecordRejected_goes_to_the_bureau_not_the_court()
+    {
+        await Apply(In(Listed(sourceId: "LA-1")));
+        var outbefore = (await Outbox()).Count;
+        var listingsBefore = await _db.CountListingsAsync(CancellationToken.None);
+
+        // a new record in the court's name, and one the court did send: the ledger must not answer before the publisher check
+        var outcome = await Apply(In(Listed(sourceId: "SPOOF-1"), "spoof-1", publisher: "FOOD-35"), In(Listed(sourceId: "LA-1"), "spoof-2", publisher: "FOOD-35"));
+
+        Assert.That(outcome, Is.EqualTo(new BatchOutcome(0, 0, 2)));
+        Assert.That(await _db.CountListingsAsync(CancellationToken.None), Is.EqualTo(listingsBefore), "nothing listed in the court's name");
+        Assert.That((await _db.QuarantineAsync(Court, 10, CancellationToken.None)), Is.Empty, "nothing is filed under the court it pretended to be");
+        var quarantined = (await _db.QuarantineAsync("FOOD-35", 10, CancellationToken.None)).OrderBy(q => q.MessageId).ToList();
+        Assert.That(quarantined.Select(q => (q.ReasonCode, q.SourceRecordId)), Is.EqualTo(new[] { ("spoofed-source", "SPOOF-1"), ("spoofed-source", "LA-1") }));
+        Assert.That(quarantined[0].Reason, Is.EqualTo("broker user 'food-35' publishes for FOOD-35, not for the source.agencyCode 'COURT-34-1122' the record names"));
+
+        var rejected = (await Outbox()).Skip(outbefore).ToList();
+        Assert.That(rejected.Select(e => e.Type), Is.EqualTo(new[] { "RecordRejected", "RecordRejected" }));
+        Assert.That(rejected.Select(e => e.Body.GetProperty("agencyCode").GetString()), Is.All.EqualTo("FOOD-35"), "told to the real publisher only");
+        Assert.That(rejected.Select(e => e.Body.GetProperty("quarantineId").GetString()), Is.EquivalentTo(quarantined.Select(q => q.Id)));
+        Assert.That(rejected.Select(e => e.Body.GetProperty("reasonCode").GetString()), Is.All.EqualTo(Rejection.SpoofedSource));
+    }
+
+    [Test]
+    public async Task A_record_whose_publisher_nobody_vouches_for_is_quarantined_and_nobody_is_told()
+    {
+        var outcome = await Apply(
+            new Incoming("anon-1", Listed(sourceId: "ANON-1"), PublisherAgency: null, PublisherUser: "guest"),
+            new Incoming("anon-2", Listed(sourceId: "ANON-2"), PublisherAgency: null));
+
+        Assert.That(outcome, Is.EqualTo(new BatchOutcome(0, 0, 2)));
+        Assert.That(await _db.CountListingsAsync(CancellationToken.None), Is.Zero);
+        var quarantined = (await _db.QuarantineAsync(null, 10, CancellationToken.None)).OrderBy(q => q.MessageId).ToList();
+        Assert.That(quarantined.Select(q => (q.ReasonCode, q.AgencyCode, q.SourceRecordId)),
+            Is.EqualTo(new[] { ("spoofed-source", (string?)null, "ANON-1"), ("spoofed-source", (string?)null, "ANON-2") }));
+        Assert.That(quarantined[0].Reason, Is.EqualTo("broker user 'guest' is no registered agency's; the record names source.agencyCode 'COURT-34-1122'"));
+        Assert.That(quarantined[1].Reason, Is.EqualTo("the message names no publisher (no AMQP user_id); the record names source.agencyCode 'COURT-34-1122'"));
+        Assert.That(await Outbox(), Is.Empty, "no RecordRejected: there is no publisher to tell, and never the court the record names");
+    }
+
+    [Test]
+    public async Task A_claimed_agency_code_is_never_echoed_as_an_ID_number()
+    {
+        var listed = Listed(sourceId: "SPOOF-ID") with { Source = new() { AgencyCode = RepRic, SourceRecordId = "SPOOF-ID" } };
+
+        await Apply(In(listed, publisher: "FOOD-35"));
+
+        var q = (await _db.QuarantineAsync("FOOD-35", 10, CancellationToken.None)).Single();
+        Assert.That(q.Reason, Does.Not.Contain(RepRic).And.Contain("3411221978****361X"));
+    }
+
+    [Test]
     public async Task Records_with_missing_parts_are_quarantined_not_thrown()
     {
         var noSource = Listed() with { Source = null! };
@@ -244,7 +296,7 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
         var noBasis = Listed(sourceId: "X-3") with { LegalBasis = null! };
         var removalNoTarget = Removed(sourceId: "X-4") with { ListingSourceRecordId = null! };
 
-        var outcome = await Apply(In(noSource), In(noSubject), In(noRep), In(noBasis), In(removalNoTarget));
+        var outcome = await Apply(In(noSource, publisher: Court), In(noSubject), In(noRep), In(noBasis), In(removalNoTarget));
 
         Assert.That(outcome, Is.EqualTo(new BatchOutcome(1, 0, 4)), "a company without a representative is a valid listing");
         var reasons = (await _db.QuarantineAsync(null, 10, CancellationToken.None)).Select(q => $"{q.ReasonCode}: {q.Reason}");

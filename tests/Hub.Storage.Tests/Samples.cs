@@ -24,7 +24,12 @@ internal static class Samples
         new(db, new RecordRules(LegalBasisCatalogue.Embedded(), AgencyRegistry.Embedded()), time, new OutboxSignal(), metrics,
             NullLogger<RecordApplier>.Instance);
 
-    public static Incoming In(object message, string? messageId = null) => new(messageId ?? Guid.NewGuid().ToString("N"), message);
+    /// <summary>A message as the consumer hands it over, published by the agency its record names.</summary>
+    public static Incoming In(object message, string? messageId = null, string? publisher = null)
+    {
+        var id = messageId ?? Guid.NewGuid().ToString("N");
+        return new Incoming(id, message, publisher ?? new Incoming(id, message, null).Source?.AgencyCode);
+    }
 
     public static JudgmentDefaulterListed Listed(string sourceId = "LA-1194", int revision = 1, string uscc = CompanyUscc,
         string? orgCode = null, string repName = "王建国", string? repRic = RepRic, string basis = "JD-4", DateOnly? decided = null) => new()

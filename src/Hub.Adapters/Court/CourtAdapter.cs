@@ -60,7 +60,7 @@ public sealed partial class CourtAdapter(CourtNoticeMapper mapper, HubPublisher 
                 await gate.WaitAsync(ct);
                 try
                 {
-                    await publisher.PublishAsync(mapped.Message, ct);
+                    await publisher.PublishAsync(mapped.Message, agencyCode, ct);
                     results[index] = new NoticeResult(item.Position, id, "accepted", null, mapped.Warnings);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)

@@ -1,10 +1,17 @@
 using System.Text.Json;
 using Hub.Contracts;
+using Hub.Domain.Access;
+using Hub.Domain.Identifiers;
+using Hub.Domain.Intake;
 
 namespace Hub.Aggregator.Applying;
 
 /// <summary>One inbound message as the aggregator applies it: the contract, its bus message id, and its JSON for the ledger.</summary>
-public sealed record Incoming(string? MessageId, object Message)
+/// <param name="PublisherAgency">The registered agency that published the message, as the transport vouches for it
+/// (RabbitMQ: the validated <c>user_id</c>; in-memory: the Hub's own adapter's header); null when unknown.</param>
+/// <param name="PublisherUser">The broker user the message came with (its <c>user_id</c>), agency or not, to name it
+/// when it is refused; null when there was none.</param>
+public sealed record Incoming(string? MessageId, object Message, string? PublisherAgency, string? PublisherUser = null)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -29,6 +36,28 @@ public sealed record Incoming(string? MessageId, object Message)
     } ?? "";
 
     public string Payload() => JsonSerializer.Serialize(Message, Message.GetType(), Json);
+
+    /// <summary>
+    /// Refuses a record whose publisher nobody vouches for, or that names another agency in <c>source.agencyCode</c>
+    /// than the one that published it: a bureau's user must not list people as a court. A record naming no agency at
+    /// all is let through to the rules, which refuse it as <c>missing-field</c> — to its publisher.
+    /// </summary>
+    public Rejection? PublisherMismatch()
+    {
+        var claimed = Source?.AgencyCode;
+        if (PublisherAgency is { } publisher &&
+            (string.IsNullOrWhiteSpace(claimed) || string.Equals(publisher, claimed.Trim(), StringComparison.OrdinalIgnoreCase)))
+            return null;
+        var reason = PublisherAgency is { } agency
+            ? $"broker user '{PublisherUser ?? BrokerUsers.UserOf(agency)}' publishes for {agency}, not for the source.agencyCode '{Shown(claimed)}' the record names"
+            : PublisherUser is { } user
+                ? $"broker user '{Shown(user)}' is no registered agency's; the record names source.agencyCode '{Shown(claimed)}'"
+                : $"the message names no publisher (no AMQP user_id); the record names source.agencyCode '{Shown(claimed)}'";
+        return new Rejection(Rejection.SpoofedSource, ResidentIdNumber.MaskAllIn(reason));
+
+        // a value anyone could write: storable, short, and never a whole ID number (masked above)
+        static string Shown(string? value) => TextGuard.Storable(value) is { } v ? (v.Length > 64 ? v[..63] + "…" : v) : "";
+    }
 }
 
 /// <summary>What a batch did, for metrics and logs.</summary>

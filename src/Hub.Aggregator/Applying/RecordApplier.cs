@@ -129,9 +129,17 @@ public sealed partial class RecordApplier(
         var duplicates = batch.Count - fresh.Count;
         w.InboxMessageIds.AddRange(fresh.Select(b => b.MessageId).OfType<string>());
 
+        // the agency the transport vouches for must be the one the record names, before anything believes the name
+        var rejected = 0;
+        fresh = fresh.Where(item =>
+        {
+            if (item.PublisherMismatch() is not { } spoofed) return true;
+            Reject(item, spoofed);
+            return false;
+        }).ToList();
+
         // text the database cannot store fails every statement carrying it, the whole batch on every retry: such a
         // record is quarantined before any read or write uses its values
-        var rejected = 0;
         fresh = fresh.Where(item =>
         {
             if (TextGuard.Find(item.Message) is not { } bad) return true;
@@ -293,19 +301,24 @@ public sealed partial class RecordApplier(
     }
 
     /// <summary>Keeps a refused record in quarantine and tells its agency (<see cref="RecordRejected"/>).</summary>
+    /// <remarks>The agency is the one that published the record (<see cref="Incoming.PublisherAgency"/>), not the one
+    /// its body names: a spoofed record is reported to its real publisher, never to the agency it pretends to be. With
+    /// no publisher anyone vouches for there is nobody to tell: the record waits in quarantine for an operator, and no
+    /// <see cref="RecordRejected"/> goes out.</remarks>
     private static (string? Agency, string? SourceId) Quarantine(IndexWrite w, Incoming item, Rejection r, DateTimeOffset now)
     {
         var s = item.Source;
-        var (agency, sourceId) = (TextGuard.Storable(s?.AgencyCode), TextGuard.Storable(s?.SourceRecordId));
+        var (agency, sourceId) = (TextGuard.Storable(item.PublisherAgency), TextGuard.Storable(s?.SourceRecordId));
         var q = new QuarantineRow
         {
             Id = NewId(now), AgencyCode = agency, SourceRecordId = sourceId, Revision = s?.Revision,
             Kind = item.Kind, ReasonCode = r.Code, Reason = r.Reason, Payload = item.Payload(), MessageId = item.MessageId, ReceivedAt = now,
         };
         w.Quarantine.Add(q);
+        if (agency is null) return (agency, sourceId);
         AddOutbox(w, new RecordRejected
         {
-            EventId = NewId(now), AgencyCode = agency ?? "", SourceRecordId = sourceId ?? "", Revision = s?.Revision ?? 0,
+            EventId = NewId(now), AgencyCode = agency, SourceRecordId = sourceId ?? "", Revision = s?.Revision ?? 0,
             RecordKind = item.Kind, ReasonCode = r.Code, Reason = r.Reason, QuarantineId = q.Id, RejectedAt = now,
         }, $"{agency}/{sourceId}", now);
         return (agency, sourceId);

@@ -43,8 +43,18 @@ public sealed class BrokerUsers(AgencyRegistry agencies, LegalBasisCatalogue cat
     /// <summary>A permission pattern that matches no entity.</summary>
     public const string Nothing = "^$";
 
+    /// <summary>
+    /// The MassTransit header naming the agency a Hub adapter published a record for. Believed only on the in-memory
+    /// transport, where nothing outside the process can publish; on RabbitMQ anyone with write permission can set any
+    /// header, so there the validated <c>user_id</c> alone counts.
+    /// </summary>
+    public const string PublisherAgencyHeader = "Hub-Publisher-Agency";
+
     /// <summary>The broker user of <paramref name="agency"/>.</summary>
-    public static string UserOf(Agency agency) => agency.Code.ToLowerInvariant();
+    public static string UserOf(Agency agency) => UserOf(agency.Code);
+
+    /// <summary>The broker user of the agency with <paramref name="agencyCode"/>.</summary>
+    public static string UserOf(string agencyCode) => agencyCode.Trim().ToLowerInvariant();
 
     /// <summary>The registered agency whose broker user is exactly <paramref name="brokerUser"/>, or null: RabbitMQ user
     /// names are case-sensitive, so <c>COURT-34-1122</c> is not the user <c>court-34-1122</c>.</summary>

@@ -18,6 +18,10 @@ public sealed record Rejection(string Code, string Reason)
     public const string InvalidText = "invalid-text";
     public const string InvalidDate = "invalid-date";
 
+    /// <summary>The record names another agency than the one that published it (the broker-validated user), or nobody
+    /// vouches for its publisher at all.</summary>
+    public const string SpoofedSource = "spoofed-source";
+
     /// <summary>The Hub failed to apply the record for a reason no rule foresaw (its own fault or the database's);
     /// kept for operators, the rest of its batch applied.</summary>
     public const string ApplyFailed = "apply-failed";
