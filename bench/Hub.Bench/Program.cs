@@ -190,7 +190,8 @@ internal static class Bench
         new WebApplicationFactory<global::Program>().WithWebHostBuilder(b =>
         {
             b.UseSetting("Hub:Bus:Transport", "RabbitMq");
-            b.UseSetting("ConnectionStrings:RabbitMq", vhost.AmqpUri.ToString());
+            // as the Hub's own impersonator user: its court adapter publishes with each court's user as user_id
+            b.UseSetting("ConnectionStrings:RabbitMq", vhost.HubAmqpUri.ToString());
             b.UseSetting("Hub:Storage:Provider", "Postgres");
             b.UseSetting("ConnectionStrings:Index", database.ConnectionString);
             b.UseSetting("Logging:LogLevel:Default", "Warning");

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
 
 namespace Hub.Integration.Tests;
 
@@ -43,12 +44,19 @@ internal sealed class RawBroker : IAsyncDisposable
         return null;
     }
 
-    public async Task PublishAsync(string exchange, string body, string contentType)
+    /// <summary>Publishes and waits for the broker's confirm. As an agency would: to the exchange the Hub declared (an
+    /// agency user may configure nothing), with <paramref name="userId"/> as the AMQP <c>user_id</c> when given.</summary>
+    public async Task PublishAsync(string exchange, string body, string contentType, string? userId = null)
     {
-        await _channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
-        var props = new BasicProperties { ContentType = contentType, DeliveryMode = DeliveryModes.Persistent, MessageId = Guid.NewGuid().ToString() };
+        var props = new BasicProperties
+        {
+            ContentType = contentType, DeliveryMode = DeliveryModes.Persistent, MessageId = Guid.NewGuid().ToString(), UserId = userId,
+        };
         await _channel.BasicPublishAsync(exchange, "", mandatory: false, props, Encoding.UTF8.GetBytes(body));
     }
+
+    /// <summary>Why the broker closed the channel (AMQP reply code and text), or null while it is open.</summary>
+    public ShutdownEventArgs? ChannelClosedBecause => _channel.CloseReason;
 
     public async ValueTask DisposeAsync()
     {

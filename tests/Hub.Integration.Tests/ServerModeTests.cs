@@ -19,6 +19,7 @@ public sealed class ServerModeTests
     private HubFactory _hub = default!;
     private HttpClient _client = default!;
     private RawBroker _broker = default!;
+    private RawBroker _court = default!;
     private string _delisted = "", _rejected = "", _listed = "";
 
     [OneTimeSetUp]
@@ -30,9 +31,12 @@ public sealed class ServerModeTests
         _listed = await _broker.SubscribeAsync("hub.subject-listed");
         _delisted = await _broker.SubscribeAsync("hub.subject-delisted");
         _rejected = await _broker.SubscribeAsync("hub.record-rejected");
-        _hub = new HubFactory(HubFactory.ServerMode(_vhost.AmqpUri, _database.ConnectionString));
+        // the Hub as its own impersonator user (its court adapter publishes with each court's user_id), never as guest
+        _hub = new HubFactory(HubFactory.ServerMode(_vhost.HubAmqpUri, _database.ConnectionString));
         _client = _hub.CreateClient();
         await Eventually.Get(async () => (await _client.GetAsync("/health/ready")).IsSuccessStatusCode ? "ready" : null, "/health/ready (bus connected, database answering)");
+        // a court publishing over AMQP itself, as its own broker user with the permissions the definitions give it
+        _court = await RawBroker.ConnectAsync(await _vhost.CreateAgencyUserAsync(Court));
     }
 
     [OneTimeTearDown]
@@ -41,6 +45,7 @@ public sealed class ServerModeTests
         _client?.Dispose();
         if (_hub is not null) await _hub.DisposeAsync();
         if (_broker is not null) await _broker.DisposeAsync();
+        if (_court is not null) await _court.DisposeAsync();
         if (_database is not null) await _database.DisposeAsync();
         if (_vhost is not null) await _vhost.DisposeAsync();
     }
@@ -107,11 +112,12 @@ public sealed class ServerModeTests
                 }
                 """),
         }.ToJsonString();
-        await _broker.PublishAsync("hub.judgment-defaulter-listed", envelope, "application/vnd.masstransit+json");
-        await _broker.PublishAsync("hub.judgment-defaulter-listed", envelope, "application/vnd.masstransit+json");
+        var user = Hub.Domain.Access.BrokerUsers.UserOf(Court);
+        await _court.PublishAsync("hub.judgment-defaulter-listed", envelope, "application/vnd.masstransit+json", user);
+        await _court.PublishAsync("hub.judgment-defaulter-listed", envelope, "application/vnd.masstransit+json", user);
         // and the same record as a fresh notice through the adapter
-        await _broker.PublishAsync("hub.judgment-defaulter-listed",
-            envelope.Replace(JsonNode.Parse(envelope)!["messageId"]!.GetValue<string>(), Guid.NewGuid().ToString()), "application/vnd.masstransit+json");
+        await _court.PublishAsync("hub.judgment-defaulter-listed",
+            envelope.Replace(JsonNode.Parse(envelope)!["messageId"]!.GetValue<string>(), Guid.NewGuid().ToString()), "application/vnd.masstransit+json", user);
 
         var subject = await SubjectWhere($"uscc={TestIdentifiers.Uscc(4242)}", s => s.GetProperty("listings").GetArrayLength() >= 1, "the listing");
         // give the later deliveries time to arrive: the inbox must hold them back, not a race

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using Hub.Domain.Access;
 using Npgsql;
 
 namespace Hub.Testing;
@@ -21,6 +22,23 @@ public static class TestServers
     public static Uri RabbitMq => new(Environment.GetEnvironmentVariable("HUB_TEST_RABBITMQ") ?? "amqp://guest:guest@127.0.0.1:5672");
 
     public static Uri RabbitMqManagement => new(Environment.GetEnvironmentVariable("HUB_TEST_RABBITMQ_MANAGEMENT") ?? "http://127.0.0.1:15672");
+
+    /// <summary>The same broker's TLS listener, amqps://host:port (no user, no vhost); deploy/local/start-services.sh
+    /// opens it on 127.0.0.1:5671.</summary>
+    public static Uri RabbitMqTls => new(Environment.GetEnvironmentVariable("HUB_TEST_RABBITMQ_TLS") ?? "amqps://127.0.0.1:5671");
+
+    /// <summary>The PEM file of the test CA that signed the broker's TLS certificate (made by start-services.sh).</summary>
+    public static string RabbitMqCaFile
+    {
+        get
+        {
+            var file = Environment.GetEnvironmentVariable("HUB_TEST_RABBITMQ_CA") ?? "/var/lib/hub-test-pki/ca.pem";
+            return File.Exists(file)
+                ? file
+                : throw new InvalidOperationException(
+                    $"the test CA of RabbitMQ's TLS listener is not at {file}: run ./test.sh as root (it makes it and configures the listener) or set HUB_TEST_RABBITMQ_CA");
+        }
+    }
 }
 
 /// <summary>A fresh PostgreSQL database for one fixture, dropped afterwards.</summary>
@@ -96,6 +114,19 @@ public sealed class RabbitMqTestVhost : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>The Hub's own broker user for this run (<c>{vhost}-hub</c>): tagged <c>impersonator</c> like
+    /// <c>hub-adapter</c>, so its court adapter may publish with the courts' users as <c>user_id</c>, with the Hub's
+    /// permissions from deploy/rabbitmq/definitions.json on this vhost only. Deleted with the vhost.</summary>
+    public string HubUser => Name + "-hub";
+
+    private string HubPassword { get; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>amqp URI into this vhost as <see cref="HubUser"/>: what the Hub under test connects with.</summary>
+    public Uri HubAmqpUri => AmqpUriAs(HubUser, HubPassword);
+
+    /// <summary>amqps URI (the broker's TLS listener) into this vhost as <see cref="HubUser"/>.</summary>
+    public Uri HubAmqpsUri => AmqpUriAs(HubUser, HubPassword, TestServers.RabbitMqTls);
+
     /// <summary>amqp URI including this vhost.</summary>
     public Uri AmqpUri => new UriBuilder(TestServers.RabbitMq) { Path = "/" + Uri.EscapeDataString(Name) }.Uri;
 
@@ -121,8 +152,48 @@ public sealed class RabbitMqTestVhost : IAsyncDisposable
             throw new InvalidOperationException(
                 $"RabbitMQ management is not reachable at {TestServers.RabbitMqManagement}: run ./test.sh (it starts the servers) or set HUB_TEST_RABBITMQ_MANAGEMENT. {ex.Message}", ex);
         }
-        return new RabbitMqTestVhost(name, http);
+        var vhost = new RabbitMqTestVhost(name, http);
+        await vhost.CreateUserAsync(vhost.HubUser, vhost.HubPassword, BrokerUsers.ImpersonatorTag,
+            BrokerUsers.HubEntities, BrokerUsers.HubEntities, BrokerUsers.HubEntities);
+        return vhost;
     }
+
+    /// <summary>
+    /// Creates (or updates: users are global to the broker, and PUT is idempotent) the broker user <paramref name="user"/>
+    /// with <paramref name="tags"/>, gives it the permissions on this vhost, and returns its amqp URI into this vhost.
+    /// Agency users keep their real names (<c>court-34-1122</c>), so every test run sets the same password and tags on
+    /// them; their permissions go with the vhost.
+    /// </summary>
+    public async Task<Uri> CreateUserAsync(string user, string password, string tags, string configure, string write, string read)
+    {
+        var escaped = Uri.EscapeDataString(user);
+        (await _management.PutAsJsonAsync($"api/users/{escaped}", new { password, tags })).EnsureSuccessStatusCode();
+        (await _management.PutAsJsonAsync($"api/permissions/{Name}/{escaped}", new { configure, write, read })).EnsureSuccessStatusCode();
+        return AmqpUriAs(user, password);
+    }
+
+    /// <summary>Password of every agency user the tests create: users are global, so concurrent runs must agree on it.</summary>
+    public const string AgencyPassword = "hub-test-agency";
+
+    /// <summary>The broker user of the registered agency <paramref name="agencyCode"/> with the permissions the generated
+    /// definitions give it (write its own inbound exchanges only, configure and read nothing), on this vhost; its amqp URI.</summary>
+    public Task<Uri> CreateAgencyUserAsync(string agencyCode)
+    {
+        var agency = Hub.Domain.Catalogue.AgencyRegistry.Embedded().Find(agencyCode)
+                     ?? throw new ArgumentException($"{agencyCode} is no registered agency", nameof(agencyCode));
+        var users = new BrokerUsers(Hub.Domain.Catalogue.AgencyRegistry.Embedded(), Hub.Domain.Catalogue.LegalBasisCatalogue.Embedded());
+        return CreateUserAsync(BrokerUsers.UserOf(agency), AgencyPassword, "", BrokerUsers.Nothing, users.WritePattern(agency.Kind), BrokerUsers.Nothing);
+    }
+
+    /// <summary>amqp URI into this vhost as <paramref name="user"/>.</summary>
+    public Uri AmqpUriAs(string user, string password, Uri? broker = null) =>
+        new UriBuilder(broker ?? TestServers.RabbitMq)
+        {
+            UserName = Uri.EscapeDataString(user), Password = Uri.EscapeDataString(password), Path = "/" + Uri.EscapeDataString(Name),
+        }.Uri;
+
+    /// <summary>Deletes a user made for this run only (not an agency's: another fixture may be using it).</summary>
+    public async Task DeleteUserAsync(string user) => await _management.DeleteAsync($"api/users/{Uri.EscapeDataString(user)}");
 
     /// <summary>Message count of a queue in this vhost, or null when the queue does not exist.</summary>
     public async Task<long?> QueueDepthAsync(string queue)
@@ -136,7 +207,11 @@ public sealed class RabbitMqTestVhost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try { await _management.DeleteAsync($"api/vhosts/{Name}"); }
+        try
+        {
+            await _management.DeleteAsync($"api/vhosts/{Name}");
+            await DeleteUserAsync(HubUser);
+        }
         finally { _management.Dispose(); }
     }
 }

@@ -36,9 +36,11 @@ public sealed class BrokerUsers(AgencyRegistry agencies, LegalBasisCatalogue cat
     /// <summary>Every password in the generated definitions: set real ones before importing.</summary>
     public const string PlaceholderPassword = "CHANGE-ME";
 
-    /// <summary>The Hub's own entities: its exchanges and queues (<c>hub.*</c>) and MassTransit's bus endpoint queue per
-    /// process (<c>{host}_bus_{id}</c>).</summary>
-    public const string HubEntities = @"^(hub\..*|[A-Za-z0-9-]+_bus_.*)$";
+    /// <summary>The Hub's own entities: its exchanges and queues (<c>hub.*</c>), MassTransit's fault exchanges
+    /// (<c>MassTransit:ReceiveFault</c> for a message that cannot be read, <c>MassTransit:Fault--…</c>) — without them
+    /// a malformed message closes the consumer's channel instead of reaching <c>hub.aggregator_error</c> — and its bus
+    /// endpoint queue per process (<c>{host}_bus_{id}</c>).</summary>
+    public const string HubEntities = @"^(hub\..*|MassTransit:.*|[A-Za-z0-9-]+_bus_.*)$";
 
     /// <summary>A permission pattern that matches no entity.</summary>
     public const string Nothing = "^$";

@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 
 namespace Hub.Host.Composition;
 
-/// <summary>Configuration section <c>Hub:Bus</c>. The broker address is <c>ConnectionStrings:RabbitMq</c> (amqp://user:password@host:port/vhost).</summary>
+/// <summary>Configuration section <c>Hub:Bus</c>. The broker address is <c>ConnectionStrings:RabbitMq</c>
+/// (amqp://user:password@host:port/vhost, or amqps:// for TLS; see <see cref="BrokerAddress"/>).</summary>
 public sealed class BusOptions
 {
     public const string Section = "Hub:Bus";
@@ -12,7 +13,20 @@ public sealed class BusOptions
     /// <summary><c>InMemory</c> (embedded default) or <c>RabbitMq</c>.</summary>
     public string Transport { get; set; } = "InMemory";
 
+    /// <summary>TLS to the broker (amqps://).</summary>
+    public BusTlsOptions Tls { get; set; } = new();
+
     public bool IsRabbitMq => string.Equals(Transport, "RabbitMq", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>Configuration section <c>Hub:Bus:Tls</c>.</summary>
+public sealed class BusTlsOptions
+{
+    public const string Section = "Hub:Bus:Tls";
+
+    /// <summary>A PEM file with the CA certificate the broker's certificate must chain to, for a broker with a private
+    /// CA; unset: the machine's trusted roots.</summary>
+    public string? CaFile { get; set; }
 }
 
 public static class BusRegistration
@@ -31,18 +45,13 @@ public static class BusRegistration
             if (aggregator.Enabled) x.AddAggregatorConsumers();
             if (bus.IsRabbitMq)
             {
-                var uri = new Uri(config.GetConnectionString("RabbitMq")
-                                  ?? throw new InvalidOperationException("ConnectionStrings:RabbitMq is not set (Hub:Bus:Transport is RabbitMq)"));
+                // parsed here, before anything starts: a server without credentials does not start at all
+                var broker = BrokerAddress.Parse(config.GetConnectionString(BrokerAddress.ConnectionStringName));
+                var caFile = string.IsNullOrWhiteSpace(bus.Tls.CaFile) ? null : bus.Tls.CaFile;
                 x.UsingRabbitMq((context, cfg) =>
                 {
                     cfg.ConfigureJsonSerializerOptions(Compact);
-                    var (user, password) = Credentials(uri);
-                    var vhost = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
-                    cfg.Host(uri.Host, (ushort)(uri.IsDefaultPort || uri.Port < 0 ? 5672 : uri.Port), vhost.Length == 0 ? "/" : vhost, h =>
-                    {
-                        h.Username(user);
-                        h.Password(password);
-                    });
+                    broker.Configure(cfg, caFile);
                     if (aggregator.Enabled)
                         cfg.ReceiveEndpoint(aggregator.QueueName, e => e.ConfigureAggregatorEndpoint(context, aggregator));
                 });
@@ -68,13 +77,5 @@ public static class BusRegistration
     {
         options.WriteIndented = false;
         return options;
-    }
-
-    private static (string User, string Password) Credentials(Uri uri)
-    {
-        var parts = uri.UserInfo.Split(':', 2);
-        return parts.Length == 2 && parts[0].Length > 0
-            ? (Uri.UnescapeDataString(parts[0]), Uri.UnescapeDataString(parts[1]))
-            : ("guest", "guest");
     }
 }
