@@ -18,6 +18,7 @@ public sealed class ServerModeTests
     private PostgresTestDatabase _database = default!;
     private HubFactory _hub = default!;
     private HttpClient _client = default!;
+    private HttpClient _operator = default!;
     private RawBroker _broker = default!;
     private string _delisted = "", _rejected = "", _listed = "";
 
@@ -31,7 +32,8 @@ public sealed class ServerModeTests
         _delisted = await _broker.SubscribeAsync("hub.subject-delisted");
         _rejected = await _broker.SubscribeAsync("hub.record-rejected");
         _hub = new HubFactory(HubFactory.ServerMode(_vhost.AmqpUri, _database.ConnectionString));
-        _client = _hub.CreateClient();
+        _client = await _hub.ClientAsAsync(Court);
+        _operator = await _hub.ClientAsAsync("operator:test");
         await Eventually.Get(async () => (await _client.GetAsync("/health/ready")).IsSuccessStatusCode ? "ready" : null, "/health/ready (bus connected, database answering)");
     }
 
@@ -39,6 +41,7 @@ public sealed class ServerModeTests
     public async Task StopHub()
     {
         _client?.Dispose();
+        _operator?.Dispose();
         if (_hub is not null) await _hub.DisposeAsync();
         if (_broker is not null) await _broker.DisposeAsync();
         if (_database is not null) await _database.DisposeAsync();
@@ -55,7 +58,10 @@ public sealed class ServerModeTests
 
     private async Task<JsonElement?> Subject(string query)
     {
-        using var response = await _client.GetAsync($"/api/subjects?{query}");
+        // person lookups carry the ID number in the body, never in the URL
+        using var response = query.StartsWith("ric=", StringComparison.Ordinal)
+            ? await _client.PostAsJsonAsync("/api/subjects/search", new { ric = query[4..] })
+            : await _client.GetAsync($"/api/subjects?{query}");
         return response.StatusCode == HttpStatusCode.OK ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement : null;
     }
 
@@ -147,7 +153,7 @@ public sealed class ServerModeTests
         Assert.That(rejected.Value.GetProperty("reasonCode").GetString(), Is.EqualTo("invalid-identifier"));
         Assert.That(rejected.Value.GetProperty("agencyCode").GetString(), Is.EqualTo(Court));
 
-        var quarantine = await _client.GetFromJsonAsync<JsonElement>($"/api/operator/quarantine?agency={Court}");
+        var quarantine = await _operator.GetFromJsonAsync<JsonElement>($"/api/operator/quarantine?agency={Court}");
         var entry = quarantine.EnumerateArray().Single(q => q.GetProperty("sourceRecordId").GetString() == "SRV-BAD");
         Assert.That(entry.GetProperty("reason").GetString(), Is.EqualTo("subject.uscc: check character is 'D', expected 'C'"));
         Assert.That(entry.GetProperty("id").GetString(), Is.EqualTo(rejected.Value.GetProperty("quarantineId").GetString()));
