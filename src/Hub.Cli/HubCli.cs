@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Hub.Domain.Access;
 using Hub.Domain.Catalogue;
@@ -21,8 +22,17 @@ public static class HubCli
           hub broker-definitions [--agencies FILE] [--catalogue FILE]
                                                         print the RabbitMQ definitions (vhost, users, permissions)
                                                         for the agency registry and legal-basis catalogue
+          hub audit verify                              walk the audit log's hash chain; name the first broken entry
+          hub audit show --subject HUBID [--limit N]    who saw a subject, and what was written about it
+          hub keys add PRINCIPAL [--label TEXT]         create an API key (an agency code, or role:name); shown once
+          hub keys list | hub keys revoke ID            the API keys (never the keys themselves) / revoke one
         options:
-          --hub URL    the Hub's address (default: $HUB_URL or http://localhost:5080)
+          --hub URL         the Hub's address (default: $HUB_URL or http://localhost:5080)
+          --api-key KEY     sent as X-Api-Key (default: $HUB_API_KEY)
+          --cert FILE --cert-key FILE   a client certificate and its key (PEM) for mutual TLS
+          --ca FILE         the authority that issued the Hub's server certificate (PEM), when it is the Hub's own
+        exit codes: 0 done; 1 some input refused (invalid identifier, rejected notice, not found, broken audit chain);
+          2 usage; 3 the Hub could not be reached, refused the credentials, or could not take everything
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, HttpClient? http, CancellationToken ct)
@@ -35,6 +45,11 @@ public static class HubCli
                 ["ingest", var file, .. var rest] => await IngestAsync(file, Options(rest), stdout, stderr, http, ct),
                 ["lookup", .. var rest] => await LookupAsync(Options(rest), stdout, stderr, http, ct),
                 ["broker-definitions", .. var rest] => await BrokerDefinitionsAsync(Options(rest), stdout, stderr, ct),
+                ["audit", "verify", .. var rest] => await AuditVerifyAsync(Options(rest), stdout, stderr, http, ct),
+                ["audit", "show", .. var rest] => await AuditShowAsync(Options(rest), stdout, stderr, http, ct),
+                ["keys", "add", var principal, .. var rest] => await KeysAddAsync(principal, Options(rest), stdout, stderr, http, ct),
+                ["keys", "list", .. var rest] => await KeysListAsync(Options(rest), stdout, stderr, http, ct),
+                ["keys", "revoke", var id, .. var rest] => await KeysRevokeAsync(id, Options(rest), stdout, stderr, http, ct),
                 _ => UsageError(stderr, null),
             };
         }
@@ -45,6 +60,11 @@ public static class HubCli
         catch (HttpRequestException ex)
         {
             await stderr.WriteLineAsync($"hub: cannot reach the Hub: {ex.Message}");
+            return 3;
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            await stderr.WriteLineAsync("hub: the Hub did not answer in time (5 minutes); what it accepted stays accepted, send the rest again");
             return 3;
         }
     }
@@ -78,7 +98,7 @@ public static class HubCli
         if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable))
         {
             await stderr.WriteLineAsync($"hub: {(int)response.StatusCode} {Error(body)}");
-            return response.StatusCode == HttpStatusCode.NotFound ? 1 : 3;
+            return response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge ? 1 : 3;
         }
         using var doc = JsonDocument.Parse(body);
         var root = doc.RootElement;
@@ -119,16 +139,93 @@ public static class HubCli
         using var client = http is null ? Client(o) : null;
         var hub = http ?? client!;
         var query = key == "org-code" ? "orgCode" : key;
-        using var response = await hub.GetAsync($"api/subjects?{query}={Uri.EscapeDataString(value)}", ct);
-        var body = await response.Content.ReadAsStringAsync(ct);
-        if (!response.IsSuccessStatusCode)
-        {
-            await stderr.WriteLineAsync($"hub: {Error(body)}");
-            return response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest ? 1 : 3;
-        }
+        // an ID number goes in the body, never in a URL
+        using var response = await hub.PostAsync("api/subjects/search",
+            new StringContent(JsonSerializer.Serialize(new Dictionary<string, string> { [query] = value }), System.Text.Encoding.UTF8, "application/json"), ct);
+        var (body, code) = await ReadAsync(response, stderr, ct);
+        if (body is null) return code;
         using var doc = JsonDocument.Parse(body);
         await stdout.WriteLineAsync(JsonSerializer.Serialize(doc.RootElement, Pretty));
         return 0;
+    }
+
+    private static async Task<int> AuditVerifyAsync(Dictionary<string, string?> o, TextWriter stdout, TextWriter stderr, HttpClient? http, CancellationToken ct)
+    {
+        using var client = http is null ? Client(o) : null;
+        using var response = await (http ?? client!).GetAsync("api/audit/verify", ct);
+        var (body, code) = await ReadAsync(response, stderr, ct);
+        if (body is null) return code;
+        var r = JsonDocument.Parse(body).RootElement;
+        var entries = r.GetProperty("entries").GetInt64();
+        if (r.GetProperty("firstBrokenSeq").ValueKind == JsonValueKind.Null)
+        {
+            await stdout.WriteLineAsync($"intact: {entries} entries; head {r.GetProperty("headSeq").GetInt64()} {r.GetProperty("headHash").GetString()}");
+            return 0;
+        }
+        await stdout.WriteLineAsync($"BROKEN at entry {r.GetProperty("firstBrokenSeq").GetInt64()}: {r.GetProperty("problem").GetString()} " +
+                                    $"({entries} entries before it verify)");
+        return 1;
+    }
+
+    /// <summary>One tab-separated line per entry, newest first: seq, time, principal, agency, action, outcome, detail.</summary>
+    private static async Task<int> AuditShowAsync(Dictionary<string, string?> o, TextWriter stdout, TextWriter stderr, HttpClient? http, CancellationToken ct)
+    {
+        var subject = o.GetValueOrDefault("subject") ?? throw new ArgumentException("audit show needs --subject HUBID");
+        var limit = o.GetValueOrDefault("limit") ?? "100";
+        using var client = http is null ? Client(o) : null;
+        using var response = await (http ?? client!).GetAsync($"api/audit?subject={Uri.EscapeDataString(subject)}&limit={Uri.EscapeDataString(limit)}", ct);
+        var (body, code) = await ReadAsync(response, stderr, ct);
+        if (body is null) return code;
+        foreach (var e in JsonDocument.Parse(body).RootElement.EnumerateArray())
+            await stdout.WriteLineAsync(string.Join('\t', e.GetProperty("seq").GetInt64(), e.GetProperty("at").GetString(), e.GetProperty("principal").GetString(),
+                e.GetProperty("agencyCode").GetString() ?? "-", e.GetProperty("action").GetString(), e.GetProperty("outcome").GetString(),
+                e.GetProperty("detail").GetString() ?? "-"));
+        return 0;
+    }
+
+    private static async Task<int> KeysAddAsync(string principal, Dictionary<string, string?> o, TextWriter stdout, TextWriter stderr, HttpClient? http, CancellationToken ct)
+    {
+        using var client = http is null ? Client(o) : null;
+        using var response = await (http ?? client!).PostAsync("api/operator/api-keys", new StringContent(
+            JsonSerializer.Serialize(new { principal, label = o.GetValueOrDefault("label") }), System.Text.Encoding.UTF8, "application/json"), ct);
+        var (body, code) = await ReadAsync(response, stderr, ct);
+        if (body is null) return code;
+        var r = JsonDocument.Parse(body).RootElement;
+        await stdout.WriteLineAsync($"{r.GetProperty("principal").GetString()}\t{r.GetProperty("id").GetString()}\t{r.GetProperty("key").GetString()}");
+        await stderr.WriteLineAsync("hub: the key is shown this once; the Hub keeps only its hash");
+        return 0;
+    }
+
+    private static async Task<int> KeysListAsync(Dictionary<string, string?> o, TextWriter stdout, TextWriter stderr, HttpClient? http, CancellationToken ct)
+    {
+        using var client = http is null ? Client(o) : null;
+        using var response = await (http ?? client!).GetAsync("api/operator/api-keys", ct);
+        var (body, code) = await ReadAsync(response, stderr, ct);
+        if (body is null) return code;
+        foreach (var k in JsonDocument.Parse(body).RootElement.EnumerateArray())
+            await stdout.WriteLineAsync(string.Join('\t', k.GetProperty("id").GetString(), k.GetProperty("principal").GetString(),
+                k.GetProperty("createdAt").GetString(), k.GetProperty("revokedAt").ValueKind == JsonValueKind.Null ? "active" : "revoked " + k.GetProperty("revokedAt").GetString(),
+                k.GetProperty("label").GetString() ?? "-"));
+        return 0;
+    }
+
+    private static async Task<int> KeysRevokeAsync(string id, Dictionary<string, string?> o, TextWriter stdout, TextWriter stderr, HttpClient? http, CancellationToken ct)
+    {
+        using var client = http is null ? Client(o) : null;
+        using var response = await (http ?? client!).DeleteAsync($"api/operator/api-keys/{Uri.EscapeDataString(id)}", ct);
+        var (body, code) = await ReadAsync(response, stderr, ct);
+        if (body is null) return code;
+        await stdout.WriteLineAsync($"revoked {id}");
+        return 0;
+    }
+
+    /// <summary>The body of a successful answer; otherwise the problem on standard error and the exit code for it.</summary>
+    private static async Task<(string? Body, int Code)> ReadAsync(HttpResponseMessage response, TextWriter stderr, CancellationToken ct)
+    {
+        var body = await response.Content.ReadAsStringAsync(ct);
+        if (response.IsSuccessStatusCode) return (body, 0);
+        await stderr.WriteLineAsync($"hub: {(int)response.StatusCode} {Error(body)}");
+        return (null, response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest or HttpStatusCode.Conflict ? 1 : 3);
     }
 
     private static readonly JsonSerializerOptions Pretty = new()
@@ -139,14 +236,43 @@ public static class HubCli
 
     private static string Error(string body)
     {
-        try { return JsonDocument.Parse(body).RootElement.GetProperty("error").GetString() ?? body; }
+        try
+        {
+            var root = JsonDocument.Parse(body).RootElement;
+            return (root.TryGetProperty("detail", out var d) ? d : root.GetProperty("error")).GetString() ?? body;
+        }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException) { return body; }
     }
 
     private static HttpClient Client(Dictionary<string, string?> o)
     {
         var url = o.GetValueOrDefault("hub") ?? Environment.GetEnvironmentVariable("HUB_URL") ?? "http://localhost:5080";
-        return new HttpClient { BaseAddress = new Uri(url.TrimEnd('/') + "/"), Timeout = TimeSpan.FromMinutes(5) };
+        var handler = new HttpClientHandler();
+        if (o.GetValueOrDefault("cert") is { } cert)
+        {
+            var key = o.GetValueOrDefault("cert-key") ?? throw new ArgumentException("--cert needs --cert-key FILE (the certificate's private key, PEM)");
+            handler.ClientCertificateOptions = ClientCertificateOption.Manual;
+            handler.ClientCertificates.Add(X509Certificate2.CreateFromPemFile(cert, key));
+        }
+        if (o.GetValueOrDefault("ca") is { } ca)
+        {
+            var authority = X509Certificate2.CreateFromPem(File.ReadAllText(ca));
+            handler.ServerCertificateCustomValidationCallback = (_, server, _, errors) =>
+            {
+                if (server is null) return false;
+                if (errors == System.Net.Security.SslPolicyErrors.None) return true;
+                if ((errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false;
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(authority);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return chain.Build(server);
+            };
+        }
+        var client = new HttpClient(handler) { BaseAddress = new Uri(url.TrimEnd('/') + "/"), Timeout = TimeSpan.FromMinutes(5) };
+        if ((o.GetValueOrDefault("api-key") ?? Environment.GetEnvironmentVariable("HUB_API_KEY")) is { Length: > 0 } apiKey)
+            client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        return client;
     }
 
     private static Dictionary<string, string?> Options(string[] rest)

@@ -25,6 +25,10 @@ public interface ISqlDialect
     /// settings scoped to it; null for none.</summary>
     string? TransactionSetupSql { get; }
 
+    /// <summary>Run in a write transaction before it reads the audit chain's head and appends to it, so appends from
+    /// several processes take turns; null where a write transaction already excludes other writers.</summary>
+    string? AuditLockSql { get; }
+
     /// <summary>Predicate matching a column against a list parameter (pass arrays).</summary>
     string InList(string parameter);
 

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using Dapper;
+using Hub.Storage.Audit;
 
 namespace Hub.Storage;
 
@@ -133,6 +134,70 @@ public sealed class IndexDatabase
         if (ids.Count == 0) return;
         await using var c = await OpenAsync(ct);
         await c.ExecuteAsync(new CommandDefinition(_sql.MarkPublished, new { Ids = ids.ToArray(), At = _time.GetUtcNow() }, cancellationToken: ct));
+    }
+
+    /// <summary>Appends entries to the audit chain in a transaction of their own.</summary>
+    public async Task AppendAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct)
+    {
+        if (entries.Count == 0) return;
+        await using var session = await BeginAsync(ct);
+        await session.AppendAuditAsync(entries, ct);
+        await session.CommitAsync(ct);
+    }
+
+    /// <summary>Walks the whole audit chain in order, a page at a time, and names the first entry that is not as written.</summary>
+    public async Task<AuditVerification> VerifyAuditAsync(CancellationToken ct)
+    {
+        const int page = 5_000;
+        await using var c = await OpenAsync(ct);
+        AuditRow? previous = null;
+        long count = 0;
+        while (true)
+        {
+            var rows = await QueryAsync<AuditRow>(c, _sql.AuditPage, new { After = previous?.Seq ?? 0, Limit = page }, ct);
+            foreach (var row in rows)
+            {
+                if (AuditChain.Check(row, previous) is { } problem)
+                    return new AuditVerification(count, previous?.Seq ?? 0, previous?.Hash ?? AuditChain.Genesis, row.Seq, problem);
+                previous = row;
+                count++;
+            }
+            if (rows.Count < page) return new AuditVerification(count, previous?.Seq ?? 0, previous?.Hash ?? AuditChain.Genesis, null, null);
+        }
+    }
+
+    /// <summary>The newest audit entries about a subject (who saw it, what was written about it), newest first.</summary>
+    public Task<IReadOnlyList<AuditRow>> AuditOfSubjectAsync(string subjectId, int limit, CancellationToken ct) =>
+        QueryAsync<AuditRow>(_sql.AuditOfSubject, new { Subject = subjectId, Limit = limit }, ct);
+
+    public Task<IReadOnlyList<AuditRow>> AuditLatestAsync(int limit, CancellationToken ct) =>
+        QueryAsync<AuditRow>(_sql.AuditLatest, new { Limit = limit }, ct);
+
+    public async Task AddApiKeyAsync(ApiKeyRow key, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        await c.ExecuteAsync(new CommandDefinition(_sql.AddApiKey, key, cancellationToken: ct));
+    }
+
+    public async Task<ApiKeyRow?> FindApiKeyAsync(string keyHash, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        return await c.QueryFirstOrDefaultAsync<ApiKeyRow>(new CommandDefinition(_sql.ApiKeyByHash, new { KeyHash = keyHash }, cancellationToken: ct));
+    }
+
+    public Task<IReadOnlyList<ApiKeyRow>> ApiKeysAsync(CancellationToken ct) => QueryAsync<ApiKeyRow>(_sql.ApiKeys, new { }, ct);
+
+    public async Task<long> CountApiKeysAsync(CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition(_sql.CountApiKeys, cancellationToken: ct));
+    }
+
+    /// <summary>Revokes a key; false when there is no such key or it was revoked already.</summary>
+    public async Task<bool> RevokeApiKeyAsync(string id, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        return await c.ExecuteAsync(new CommandDefinition(_sql.RevokeApiKey, new { Id = id, At = _time.GetUtcNow() }, cancellationToken: ct)) == 1;
     }
 
     private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object args, CancellationToken ct)

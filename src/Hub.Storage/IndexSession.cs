@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Hub.Storage.Audit;
 
 namespace Hub.Storage;
 
@@ -31,6 +32,10 @@ public sealed class IndexSession : IAsyncDisposable
     private static readonly BulkInsert<OutboxRow> Outbox = new("outbox",
         [new("message_type", "text", typeof(string)), new("payload", "text", typeof(string)), new("created_at", "timestamptz", typeof(DateTimeOffset)), new("ordering_key", "text", typeof(string))],
         r => [r.MessageType, r.Payload, r.CreatedAt, r.OrderingKey]);
+
+    private static readonly BulkInsert<AuditRow> AuditRows = new("audit_log",
+        [new("seq", "bigint", typeof(long)), new("at", "timestamptz", typeof(DateTimeOffset)), new("principal", "text", typeof(string)), new("agency_code", "text", typeof(string)), new("action", "text", typeof(string)), new("scope", "text", typeof(string)), new("subject_id", "text", typeof(string)), new("outcome", "text", typeof(string)), new("detail", "text", typeof(string)), new("channel", "text", typeof(string)), new("prev_hash", "text", typeof(string)), new("hash", "text", typeof(string))],
+        r => [r.Seq, r.At, r.Principal, r.AgencyCode, r.Action, r.Scope, r.SubjectId, r.Outcome, r.Detail, r.Channel, r.PrevHash, r.Hash]);
 
     private readonly DbConnection _connection;
     private readonly DbTransaction _transaction;
@@ -89,6 +94,28 @@ public sealed class IndexSession : IAsyncDisposable
         await Inbox.ExecuteAsync(_connection, _transaction, w.InboxMessageIds.Select(id => (id, w.At)).ToList(), max, ct);
         await Quarantine.ExecuteAsync(_connection, _transaction, w.Quarantine, max, ct);
         await Outbox.ExecuteAsync(_connection, _transaction, w.Outbox, max, ct);
+        await AppendAuditAsync(w.Audit, ct);
+    }
+
+    /// <summary>
+    /// Appends entries to the audit chain in this transaction: takes the chain's lock (held to the commit), reads the
+    /// head, and links each entry to the one before. Called last in a transaction, so the lock is held only briefly.
+    /// </summary>
+    public async Task AppendAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct)
+    {
+        if (entries.Count == 0) return;
+        if (_dialect.AuditLockSql is { } lockSql)
+            await _connection.ExecuteAsync(new CommandDefinition(lockSql, transaction: _transaction, cancellationToken: ct));
+        var head = await _connection.QueryFirstOrDefaultAsync<AuditRow>(new CommandDefinition(_sql.AuditHead, transaction: _transaction, cancellationToken: ct));
+        var (seq, prev) = head is null ? (0L, AuditChain.Genesis) : (head.Seq, head.Hash);
+        var rows = new List<AuditRow>(entries.Count);
+        foreach (var e in entries)
+        {
+            var row = AuditChain.Link(e, ++seq, prev);
+            rows.Add(row);
+            prev = row.Hash;
+        }
+        await AuditRows.ExecuteAsync(_connection, _transaction, rows, _dialect.MaxParameters, ct);
     }
 
     public Task CommitAsync(CancellationToken ct) => _transaction.CommitAsync(ct);

@@ -50,4 +50,18 @@ internal sealed class IndexSql(ISqlDialect dialect)
         """;
     public string MarkPublished { get; } = $"UPDATE outbox SET published_at = @At WHERE id {dialect.InList("Ids")}";
     public string Ping { get; } = "SELECT 1";
+
+    public string AuditHead { get; } = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
+    public string AuditPage { get; } = "SELECT * FROM audit_log WHERE seq > @After ORDER BY seq LIMIT @Limit";
+    public string AuditOfSubject { get; } = "SELECT * FROM audit_log WHERE subject_id = @Subject ORDER BY seq DESC LIMIT @Limit";
+    public string AuditLatest { get; } = "SELECT * FROM audit_log ORDER BY seq DESC LIMIT @Limit";
+
+    public string AddApiKey { get; } = """
+        INSERT INTO api_keys (id, principal, key_hash, label, created_at, created_by, revoked_at)
+        VALUES (@Id, @Principal, @KeyHash, @Label, @CreatedAt, @CreatedBy, NULL)
+        """;
+    public string ApiKeyByHash { get; } = "SELECT * FROM api_keys WHERE key_hash = @KeyHash";
+    public string ApiKeys { get; } = "SELECT * FROM api_keys ORDER BY created_at, id";
+    public string CountApiKeys { get; } = "SELECT COUNT(*) FROM api_keys";
+    public string RevokeApiKey { get; } = "UPDATE api_keys SET revoked_at = @At WHERE id = @Id AND revoked_at IS NULL";
 }

@@ -140,4 +140,19 @@ public sealed class IndexWrite(DateTimeOffset at)
     public List<string> InboxMessageIds { get; } = [];
     public List<QuarantineRow> Quarantine { get; } = [];
     public List<OutboxRow> Outbox { get; } = [];
+
+    /// <summary>What the batch did, for the audit log: appended to the chain last, just before the commit.</summary>
+    public List<Audit.AuditEntry> Audit { get; } = [];
+}
+
+/// <summary>An API key as stored: only its SHA-256 hash, never the key.</summary>
+public sealed class ApiKeyRow
+{
+    public string Id { get; set; } = "";
+    public string Principal { get; set; } = "";
+    public string KeyHash { get; set; } = "";
+    public string? Label { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public string CreatedBy { get; set; } = "";
+    public DateTimeOffset? RevokedAt { get; set; }
 }

@@ -25,6 +25,7 @@ public sealed class BrokerIdentityTests
     private PostgresTestDatabase _database = default!;
     private HubFactory _hub = default!;
     private HttpClient _client = default!;
+    private HttpClient _operator = default!;
     private RawBroker _subscriber = default!;
     private RawBroker _court = default!;
     private RawBroker _food = default!;
@@ -38,7 +39,8 @@ public sealed class BrokerIdentityTests
         _subscriber = await RawBroker.ConnectAsync(_vhost.AmqpUri);
         _rejected = await _subscriber.SubscribeAsync("hub.record-rejected");
         _hub = new HubFactory(HubFactory.ServerMode(_vhost.HubAmqpUri, _database.ConnectionString));
-        _client = _hub.CreateClient();
+        _client = await _hub.ClientAsAsync(Court);
+        _operator = await _hub.ClientAsAsync("operator:test");
         await Ready(_client);
         _court = await RawBroker.ConnectAsync(await _vhost.CreateAgencyUserAsync(Court));
         _food = await RawBroker.ConnectAsync(await _vhost.CreateAgencyUserAsync(Food));
@@ -48,6 +50,7 @@ public sealed class BrokerIdentityTests
     public async Task StopHub()
     {
         _client?.Dispose();
+        _operator?.Dispose();
         if (_hub is not null) await _hub.DisposeAsync();
         foreach (var broker in new[] { _subscriber, _court, _food })
             if (broker is not null) await broker.DisposeAsync();
@@ -92,7 +95,7 @@ public sealed class BrokerIdentityTests
     }
 
     private async Task<List<JsonElement>> Quarantine(string? agency = null) =>
-        (await _client.GetFromJsonAsync<JsonElement>($"/api/operator/quarantine{(agency is null ? "" : $"?agency={agency}")}")).EnumerateArray().ToList();
+        (await _operator.GetFromJsonAsync<JsonElement>($"/api/operator/quarantine{(agency is null ? "" : $"?agency={agency}")}")).EnumerateArray().ToList();
 
     /// <summary>Every RecordRejected about <paramref name="sourceId"/> that arrived so far (others are dropped).</summary>
     private async Task<List<JsonElement>> RejectedAbout(string sourceId)
@@ -177,7 +180,7 @@ public sealed class BrokerIdentityTests
         var settings = HubFactory.ServerMode(vhost.HubAmqpsUri, database.ConnectionString);
         settings["Hub:Bus:Tls:CaFile"] = TestServers.RabbitMqCaFile;
         await using var hub = new HubFactory(settings);
-        using var client = hub.CreateClient();
+        using var client = await hub.ClientAsAsync(Court);
         await Ready(client);
 
         using var post = await client.PostAsJsonAsync($"/api/adapters/court/{Court}/notices", Company("TLS-1", uscc: TestIdentifiers.Uscc(5106)));

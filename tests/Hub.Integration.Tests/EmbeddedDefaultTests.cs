@@ -18,7 +18,7 @@ public sealed class EmbeddedDefaultTests
     public async Task StartHub()
     {
         _hub = new HubFactory(HubFactory.Embedded(_file));
-        _client = _hub.CreateClient();
+        _client = await _hub.ClientAsAsync(Court);
         await Eventually.Get(async () => (await _client.GetAsync("/health/ready")).IsSuccessStatusCode ? "ready" : null, "/health/ready");
     }
 
@@ -48,11 +48,11 @@ public sealed class EmbeddedDefaultTests
     }
 
     [Test]
-    public async Task An_unknown_agency_and_a_malformed_body_get_clear_errors()
+    public async Task Another_agency_in_the_route_and_a_malformed_body_get_clear_errors()
     {
         using var unknown = await _client.PostAsJsonAsync("/api/adapters/court/COURT-99-9999/notices", Company("X"));
-        Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
-        Assert.That(await unknown.Content.ReadAsStringAsync(), Does.Contain("COURT-99-9999"));
+        Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That(await unknown.Content.ReadAsStringAsync(), Does.Contain("you may not act for agency 'COURT-99-9999'"));
 
         using var malformed = await _client.PostAsync($"/api/adapters/court/{Court}/notices", new StringContent("[{\"iname\": ", System.Text.Encoding.UTF8, "application/json"));
         Assert.That(malformed.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));

@@ -1,15 +1,36 @@
 using Microsoft.AspNetCore.Hosting;
+using Hub.Host.Security;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hub.Integration.Tests;
 
 /// <summary>The whole Hub host in-process, configured only through settings — exactly as an operator would.</summary>
 public sealed class HubFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
 {
+    /// <summary>Where the first start writes its API keys (never into the source tree).</summary>
+    public string BootstrapFile { get; } = Path.Combine(Path.GetTempPath(), $"hub-keys-{Guid.NewGuid():N}", "initial-api-keys.txt");
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseSetting("Hub:Auth:ApiKeys:BootstrapFile", BootstrapFile);
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+    }
+
+    /// <summary>A client calling as <paramref name="principal"/> (an agency code or role:name) with an API key made for it.</summary>
+    public async Task<HttpClient> ClientAsAsync(string principal)
+    {
+        var client = CreateClient();
+        var (_, key) = await Services.GetRequiredService<ApiKeyService>().CreateAsync(principal, "test", "test", CancellationToken.None);
+        client.DefaultRequestHeaders.Add(HubAuthenticationHandler.ApiKeyHeader, key);
+        return client;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && Directory.Exists(Path.GetDirectoryName(BootstrapFile))) Directory.Delete(Path.GetDirectoryName(BootstrapFile)!, recursive: true);
     }
 
     public static Dictionary<string, string?> Embedded(string sqliteFile) => new()

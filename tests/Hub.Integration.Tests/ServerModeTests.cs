@@ -18,6 +18,7 @@ public sealed class ServerModeTests
     private PostgresTestDatabase _database = default!;
     private HubFactory _hub = default!;
     private HttpClient _client = default!;
+    private HttpClient _operator = default!;
     private RawBroker _broker = default!;
     private RawBroker _court = default!;
     private string _delisted = "", _rejected = "", _listed = "";
@@ -33,7 +34,8 @@ public sealed class ServerModeTests
         _rejected = await _broker.SubscribeAsync("hub.record-rejected");
         // the Hub as its own impersonator user (its court adapter publishes with each court's user_id), never as guest
         _hub = new HubFactory(HubFactory.ServerMode(_vhost.HubAmqpUri, _database.ConnectionString));
-        _client = _hub.CreateClient();
+        _client = await _hub.ClientAsAsync(Court);
+        _operator = await _hub.ClientAsAsync("operator:test");
         await Eventually.Get(async () => (await _client.GetAsync("/health/ready")).IsSuccessStatusCode ? "ready" : null, "/health/ready (bus connected, database answering)");
         // a court publishing over AMQP itself, as its own broker user with the permissions the definitions give it
         _court = await RawBroker.ConnectAsync(await _vhost.CreateAgencyUserAsync(Court));
@@ -43,6 +45,7 @@ public sealed class ServerModeTests
     public async Task StopHub()
     {
         _client?.Dispose();
+        _operator?.Dispose();
         if (_hub is not null) await _hub.DisposeAsync();
         if (_broker is not null) await _broker.DisposeAsync();
         if (_court is not null) await _court.DisposeAsync();
@@ -60,7 +63,10 @@ public sealed class ServerModeTests
 
     private async Task<JsonElement?> Subject(string query)
     {
-        using var response = await _client.GetAsync($"/api/subjects?{query}");
+        // person lookups carry the ID number in the body, never in the URL
+        using var response = query.StartsWith("ric=", StringComparison.Ordinal)
+            ? await _client.PostAsJsonAsync("/api/subjects/search", new { ric = query[4..] })
+            : await _client.GetAsync($"/api/subjects?{query}");
         return response.StatusCode == HttpStatusCode.OK ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement : null;
     }
 
@@ -153,7 +159,7 @@ public sealed class ServerModeTests
         Assert.That(rejected.Value.GetProperty("reasonCode").GetString(), Is.EqualTo("invalid-identifier"));
         Assert.That(rejected.Value.GetProperty("agencyCode").GetString(), Is.EqualTo(Court));
 
-        var quarantine = await _client.GetFromJsonAsync<JsonElement>($"/api/operator/quarantine?agency={Court}");
+        var quarantine = await _operator.GetFromJsonAsync<JsonElement>($"/api/operator/quarantine?agency={Court}");
         var entry = quarantine.EnumerateArray().Single(q => q.GetProperty("sourceRecordId").GetString() == "SRV-BAD");
         Assert.That(entry.GetProperty("reason").GetString(), Is.EqualTo("subject.uscc: check character is 'D', expected 'C'"));
         Assert.That(entry.GetProperty("id").GetString(), Is.EqualTo(rejected.Value.GetProperty("quarantineId").GetString()));

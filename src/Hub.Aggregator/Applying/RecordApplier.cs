@@ -85,7 +85,9 @@ public sealed partial class RecordApplier(
             var reason = $"the Hub could not apply this record: {(error is DbException ? "the database refused it: " : "")}{described}";
             if (reason.Length > 500) reason = reason[..499] + "…";
             if (item.MessageId is { } id) w.InboxMessageIds.Add(id);
-            Quarantine(w, item, new Rejection(Rejection.ApplyFailed, reason), now);
+            var rejection = new Rejection(Rejection.ApplyFailed, reason);
+            Quarantine(w, item, rejection, now);
+            AddAudit(w, item, "quarantined", null, rejection.Code, now);
             LogApplyFailed(item.Kind, TextGuard.Storable(item.Source?.AgencyCode), TextGuard.Storable(item.Source?.SourceRecordId), item.MessageId,
                 described, error.StackTrace);
         }
@@ -161,7 +163,12 @@ public sealed partial class RecordApplier(
             var s = item.Source;
             if (s is not null && !string.IsNullOrWhiteSpace(s.AgencyCode) && !string.IsNullOrWhiteSpace(s.SourceRecordId))
             {
-                if (!applied.Add((s.AgencyCode, s.SourceRecordId, s.Revision, item.Kind))) { duplicates++; continue; }
+                if (!applied.Add((s.AgencyCode, s.SourceRecordId, s.Revision, item.Kind)))
+                {
+                    duplicates++;
+                    AddAudit(w, item, "duplicate", null, null, now);
+                    continue;
+                }
                 if (newest.TryGetValue((s.AgencyCode, s.SourceRecordId, item.Kind), out var rev) && rev > s.Revision)
                 {
                     Reject(item, new Rejection(Rejection.StaleRevision, $"revision {s.Revision} arrived after revision {rev} of the same record"));
@@ -206,7 +213,7 @@ public sealed partial class RecordApplier(
                 if (intent.Basis.ImputeLegalRepresentative)
                     AddListing(intent, personId, rep, listing);
             }
-            AddLedger(item);
+            AddLedger(item, subjectIds[i]);
         }
 
         foreach (var (item, intent) in removals)
@@ -221,7 +228,7 @@ public sealed partial class RecordApplier(
                 continue;
             }
             foreach (var l in ended) End(l, ListingStatus.Removed, intent.Reason, intent.EffectiveDate);
-            AddLedger(item);
+            AddLedger(item, ended[0].SubjectId);
         }
 
         for (var i = 0; i < registrations.Count; i++)
@@ -230,7 +237,7 @@ public sealed partial class RecordApplier(
             var orgId = organizationIds[i];
             var personId = resolver.Resolve(intent.LegalRepresentative, representatives.Find(orgId, intent.LegalRepresentative.NormalizedName));
             representatives.Link(w, orgId, personId, intent.LegalRepresentative.NormalizedName, intent.Agency.Code, intent.Source.SourceRecordId, intent.RegisteredOn);
-            AddLedger(item);
+            AddLedger(item, orgId);
         }
 
         await session.WriteAsync(w, ct);
@@ -253,6 +260,7 @@ public sealed partial class RecordApplier(
         {
             rejected++;
             var (agency, sourceId) = Quarantine(w, item, r, now);
+            AddAudit(w, item, "quarantined", null, r.Code, now);
             LogRejected(item.Kind, agency, sourceId, item.MessageId, r.Code, r.Reason);
         }
 
@@ -290,12 +298,16 @@ public sealed partial class RecordApplier(
             }, listing.SubjectId);
         }
 
-        void AddLedger(Incoming item) => w.Records.Add(new LedgerRow
+        void AddLedger(Incoming item, string subjectId)
         {
-            AgencyCode = item.Source!.AgencyCode, SourceRecordId = item.Source.SourceRecordId, Revision = item.Source.Revision,
-            Kind = item.Kind, MessageId = item.MessageId, LegalBasis = item.LegalBasis, CatalogueVersion = rules.Catalogue.Version,
-            Payload = item.Payload(), ReceivedAt = now,
-        });
+            w.Records.Add(new LedgerRow
+            {
+                AgencyCode = item.Source!.AgencyCode, SourceRecordId = item.Source.SourceRecordId, Revision = item.Source.Revision,
+                Kind = item.Kind, MessageId = item.MessageId, LegalBasis = item.LegalBasis, CatalogueVersion = rules.Catalogue.Version,
+                Payload = item.Payload(), ReceivedAt = now,
+            });
+            AddAudit(w, item, "applied", subjectId, null, now);
+        }
 
         void Emit<T>(T message, string orderingKey) where T : class => AddOutbox(w, message, orderingKey, now);
     }
@@ -322,6 +334,17 @@ public sealed partial class RecordApplier(
             RecordKind = item.Kind, ReasonCode = r.Code, Reason = r.Reason, QuarantineId = q.Id, RejectedAt = now,
         }, $"{agency}/{sourceId}", now);
         return (agency, sourceId);
+    }
+
+    /// <summary>The bus door's audit entry for one record: who published it, what became of it, which subject it is about.
+    /// Appended with the batch it describes, in the same transaction.</summary>
+    private static void AddAudit(IndexWrite w, Incoming item, string outcome, string? subjectId, string? reasonCode, DateTimeOffset now)
+    {
+        var agency = TextGuard.Storable(item.Source?.AgencyCode);
+        var detail = $"{item.Kind} {agency}/{TextGuard.Storable(item.Source?.SourceRecordId)} revision {item.Source?.Revision}" +
+                     (item.MessageId is { } m ? $", message {m}" : "");
+        w.Audit.Add(new Storage.Audit.AuditEntry(now, agency ?? "unknown", agency, "record.apply", null, subjectId,
+            reasonCode is null ? outcome : $"{outcome}:{reasonCode}", detail, "bus"));
     }
 
     private static void AddOutbox<T>(IndexWrite w, T message, string orderingKey, DateTimeOffset now) where T : class => w.Outbox.Add(new OutboxRow

@@ -1,6 +1,9 @@
 using Hub.Domain.Catalogue;
 using Hub.Domain.Identifiers;
+using Hub.Domain.Access;
+using Hub.Host.Security;
 using Hub.Storage;
+using Hub.Storage.Audit;
 
 namespace Hub.Host.Api;
 
@@ -45,43 +48,72 @@ public sealed record ListingView(
     string? ImputedRole,
     IReadOnlyList<string> Measures);
 
+/// <summary>A person lookup: the identifier travels in the body, never in a URL (URLs end up in access logs and proxies).</summary>
+public sealed record SubjectSearch(string? Ric, string? Uscc, string? OrgCode);
+
 public static class SubjectApi
 {
     public static WebApplication MapSubjectApi(this WebApplication app)
     {
         var api = app.MapGroup("/api/subjects");
-        api.MapGet("/", FindAsync);
-        api.MapGet("/{hubId}", GetAsync);
+        api.MapGet("/", FindAsync).RequireScope(Scopes.ReadSubjects);
+        api.MapPost("/search", SearchAsync).RequireScope(Scopes.ReadSubjects);
+        api.MapGet("/{hubId}", GetAsync).RequireScope(Scopes.ReadSubjects);
         return app;
     }
 
-    private static async Task<IResult> FindAsync(string? uscc, string? ric, string? orgCode, IndexDatabase db, LegalBasisCatalogue catalogue,
-        TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> FindAsync(string? uscc, string? ric, string? orgCode, HttpContext http, IndexDatabase db,
+        LegalBasisCatalogue catalogue, AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
-        var given = new[] { uscc, ric, orgCode }.Count(v => !string.IsNullOrWhiteSpace(v));
-        if (given != 1) return Problem(400, "give exactly one of uscc, ric or orgCode");
-        var (check, scheme, shown) =
-            uscc is not null ? (Uscc.Check(uscc), "uscc", uscc)
-            : orgCode is not null ? (OrganizationCode.Check(orgCode), "org-code", orgCode)
-            : (ResidentIdNumber.Check(ric!), "ric", "resident ID number");
-        if (!check.IsValid) return Problem(400, $"{scheme}: {check.Reason}");
-        if (check.Scheme == IdentifierScheme.ResidentIdMasked) return Problem(400, "a masked ID number cannot identify a subject; give the full number");
-        var id = await db.FindSubjectIdAsync(scheme, check.Normalized!, ct);
-        return id is null
-            ? Problem(404, $"no subject with {scheme} {(scheme == "ric" ? ResidentIdNumber.MaskNumber(check.Normalized!) : shown)}")
-            : await ViewAsync(id, db, catalogue, time, ct);
+        if (ric is not null)
+            return Problems.BadRequest("resident ID numbers are not taken in URLs (they end up in logs): POST /api/subjects/search with {\"ric\": \"...\"}", "ric");
+        return await LookupAsync(new SubjectSearch(null, uscc, orgCode), http, db, catalogue, audit, time, ct);
     }
 
-    private static Task<IResult> GetAsync(string hubId, IndexDatabase db, LegalBasisCatalogue catalogue, TimeProvider time, CancellationToken ct) =>
-        ViewAsync(hubId, db, catalogue, time, ct);
+    private static Task<IResult> SearchAsync(SubjectSearch search, HttpContext http, IndexDatabase db, LegalBasisCatalogue catalogue,
+        AuditTrail audit, TimeProvider time, CancellationToken ct) => LookupAsync(search, http, db, catalogue, audit, time, ct);
 
-    private static async Task<IResult> ViewAsync(string id, IndexDatabase db, LegalBasisCatalogue catalogue, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> LookupAsync(SubjectSearch search, HttpContext http, IndexDatabase db, LegalBasisCatalogue catalogue,
+        AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
+        var (uscc, ric, orgCode) = (search.Uscc, search.Ric, search.OrgCode);
+        var given = new[] { uscc, ric, orgCode }.Count(v => !string.IsNullOrWhiteSpace(v));
+        if (given != 1) return Problems.BadRequest("give exactly one of uscc, ric or orgCode");
+        var (check, scheme) =
+            !string.IsNullOrWhiteSpace(uscc) ? (Uscc.Check(uscc), "uscc")
+            : !string.IsNullOrWhiteSpace(orgCode) ? (OrganizationCode.Check(orgCode), "orgCode")
+            : (ResidentIdNumber.Check(ric!), "ric");
+        if (!check.IsValid) return Problems.BadRequest($"{scheme}: {check.Reason}", scheme);
+        if (check.Scheme == IdentifierScheme.ResidentIdMasked) return Problems.BadRequest("a masked ID number cannot identify a subject; give the full number", scheme);
+        var stored = scheme == "orgCode" ? "org-code" : scheme;
+        var shown = scheme == "ric" ? ResidentIdNumber.MaskNumber(check.Normalized!) : check.Normalized!;
+        var id = await db.FindSubjectIdAsync(stored, check.Normalized!, ct);
+        if (id is null)
+        {
+            await Disclosed(audit, http.Caller(), time, null, "not-found", $"by {scheme} {shown}", ct);
+            return Problems.NotFound($"no subject with {scheme} {shown}");
+        }
+        return await ViewAsync(id, $"by {scheme} {shown}", http, db, catalogue, audit, time, ct);
+    }
+
+    private static Task<IResult> GetAsync(string hubId, HttpContext http, IndexDatabase db, LegalBasisCatalogue catalogue, AuditTrail audit,
+        TimeProvider time, CancellationToken ct) =>
+        ViewAsync(hubId, "by hub id", http, db, catalogue, audit, time, ct);
+
+    private static async Task<IResult> ViewAsync(string id, string how, HttpContext http, IndexDatabase db, LegalBasisCatalogue catalogue,
+        AuditTrail audit, TimeProvider time, CancellationToken ct)
+    {
+        var caller = http.Caller();
         var detail = await db.SubjectDetailAsync(id, ct);
-        if (detail is null) return Problem(404, $"no subject with hub id {id}");
+        if (detail is null)
+        {
+            await Disclosed(audit, caller, time, null, "not-found", $"{how} {id}", ct);
+            return Problems.NotFound($"no subject with hub id {id}");
+        }
         var (subject, identifiers, listings, relations, related) = detail;
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         var others = related.Append(subject).ToDictionary(s => s.Id);
+        var fullIds = caller.Has(Scopes.ReadFullIds);
 
         var listingViews = listings.Select(l =>
         {
@@ -94,18 +126,32 @@ public static class SubjectApi
                 l.StatusReason, l.EndedOn, l.RecordedAt, l.ParentListingId, l.ImputedRole, basis?.Measures ?? []);
         }).ToList();
 
-        return Results.Ok(new SubjectView(
+        var view = new SubjectView(
             subject.Id, subject.Kind, subject.DisplayName, subject.HomeRegion,
-            identifiers.Select(i => new IdentifierView(i.Scheme, i.Scheme == "ric" ? ResidentIdNumber.MaskNumber(i.Value) : i.Value)).ToList(),
+            identifiers.Select(i => new IdentifierView(i.Scheme, i.Scheme == "ric" && !fullIds ? ResidentIdNumber.MaskNumber(i.Value) : i.Value)).ToList(),
             relations.Select(r => new RelationView(r.Role, Ref(others, r.OrganizationId), Ref(others, r.PersonId), r.ValidFrom, r.ValidTo, r.AgencyCode)).ToList(),
             listingViews,
             listingViews.Any(l => l.ActiveNow),
             catalogue.Version,
-            today));
+            today);
+
+        // on record before it is answered: the subject, and every person shown beside it
+        var ids = fullIds && identifiers.Any(i => i.Scheme == "ric") ? "whole ID numbers shown (ids:read-full)" : "ID numbers masked";
+        await Disclosed(audit, caller, time, subject.Id, "disclosed", $"{how}; {listingViews.Count} listings, {relations.Count} relations; {ids}", ct,
+            related.Where(r => r.Kind == "Person").Select(r => r.Id).ToList());
+        return Results.Ok(view);
+    }
+
+    private static async Task Disclosed(AuditTrail audit, Caller caller, TimeProvider time, string? subjectId, string outcome, string detail,
+        CancellationToken ct, IReadOnlyList<string>? alongside = null)
+    {
+        var now = time.GetUtcNow();
+        var main = audit.WriteAsync(new AuditEntry(now, caller.Principal, caller.AgencyCode, "subjects.lookup", Scopes.ReadSubjects, subjectId, outcome, detail, "http"), ct);
+        var others = (alongside ?? []).Select(person => audit.WriteAsync(new AuditEntry(now, caller.Principal, caller.AgencyCode, "subjects.lookup",
+            Scopes.ReadSubjects, person, "disclosed-alongside", $"shown as related to {subjectId}", "http"), ct));
+        await Task.WhenAll(others.Prepend(main));
     }
 
     private static SubjectRef Ref(Dictionary<string, SubjectRow> subjects, string id) =>
         subjects.TryGetValue(id, out var s) ? new SubjectRef(s.Id, s.DisplayName, s.Kind) : new SubjectRef(id, "?", "?");
-
-    internal static IResult Problem(int status, string detail) => Results.Json(new { error = detail }, statusCode: status);
 }

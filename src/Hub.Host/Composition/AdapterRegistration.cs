@@ -10,6 +10,12 @@ public sealed class CourtAdapterOptions
 
     /// <summary>Accept court notices over HTTP in this process.</summary>
     public bool Enabled { get; set; } = true;
+
+    /// <summary>Largest request body taken, in bytes; a larger one is answered 413 before it is parsed.</summary>
+    public long MaxRequestBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>Most notices in one request; more is answered 413 and nothing of it is sent.</summary>
+    public int MaxNoticesPerRequest { get; set; } = 5_000;
 }
 
 public static class AdapterRegistration

@@ -12,6 +12,9 @@ public sealed class CatalogueOptions
     public const string Section = "Hub:Catalogue";
     public string? LegalBasisFile { get; set; }
     public string? AgenciesFile { get; set; }
+
+    /// <summary>Who may do what (scopes by agency kind, grants, roles); the shipped <c>access.json</c> when not set.</summary>
+    public string? AccessFile { get; set; }
 }
 
 public static class IndexRegistration

@@ -19,6 +19,9 @@ public sealed class PostgresDialect : ISqlDialect
     /// refuses unknown startup options. One round trip per transaction (Npgsql sends the deferred <c>BEGIN</c> with it).
     /// </remarks>
     public string? TransactionSetupSql => "SET LOCAL jit = off";
+
+    /// <summary>Appends to the audit chain take turns across every Hub process: each reads the head and writes after it.</summary>
+    public string? AuditLockSql => "SELECT pg_advisory_xact_lock(72201103)";
     public string InList(string parameter) => $"= ANY(@{parameter})";
     public string NotInList(string parameter) => $"<> ALL(@{parameter})";
 
@@ -98,6 +101,18 @@ internal static class PostgresSchema
             ALTER COLUMN parent_listing_id TYPE text COLLATE "C", ALTER COLUMN status TYPE text COLLATE "C";
         ALTER TABLE inbox ALTER COLUMN message_id TYPE text COLLATE "C";
         ALTER TABLE quarantine ALTER COLUMN id TYPE text COLLATE "C", ALTER COLUMN agency_code TYPE text COLLATE "C";
+        """,
+        // 4: the audit log (a hash chain: each entry carries the hash of the one before) and hashed API keys
+        """
+        CREATE TABLE audit_log (
+            seq bigint PRIMARY KEY, at timestamptz NOT NULL, principal text COLLATE "C" NOT NULL, agency_code text COLLATE "C" NULL,
+            action text COLLATE "C" NOT NULL, scope text NULL, subject_id text COLLATE "C" NULL, outcome text NOT NULL,
+            detail text NULL, channel text NOT NULL, prev_hash text NOT NULL, hash text NOT NULL);
+        CREATE INDEX ix_audit_log_subject ON audit_log (subject_id, seq) WHERE subject_id IS NOT NULL;
+        CREATE INDEX ix_audit_log_principal ON audit_log (principal, seq);
+        CREATE TABLE api_keys (
+            id text COLLATE "C" PRIMARY KEY, principal text COLLATE "C" NOT NULL, key_hash text COLLATE "C" NOT NULL UNIQUE,
+            label text NULL, created_at timestamptz NOT NULL, created_by text NOT NULL, revoked_at timestamptz NULL);
         """,
     ];
 }

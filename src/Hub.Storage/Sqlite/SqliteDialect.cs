@@ -11,6 +11,9 @@ public sealed class SqliteDialect : ISqlDialect
     public string? MigrationLockSql => null;
     public string? DatabaseSetupSql => "PRAGMA journal_mode = WAL;";
     public string? TransactionSetupSql => null;
+
+    /// <summary>SQLite has one writer at a time: a write transaction (BEGIN IMMEDIATE) already holds the chain's head.</summary>
+    public string? AuditLockSql => null;
     public string? ConnectionSetupSql => "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;";
     public string InList(string parameter) => "IN @" + parameter;
     public string NotInList(string parameter) => "NOT IN @" + parameter;
@@ -68,6 +71,18 @@ internal static class SqliteSchema
         // 2: the relay publishes events about different subjects at once and those about one subject in order
         """
         ALTER TABLE outbox ADD COLUMN ordering_key TEXT NULL;
+        """,
+        // 3: the audit log (a hash chain: each entry carries the hash of the one before) and hashed API keys
+        """
+        CREATE TABLE audit_log (
+            seq INTEGER PRIMARY KEY, at TEXT NOT NULL, principal TEXT NOT NULL, agency_code TEXT NULL,
+            action TEXT NOT NULL, scope TEXT NULL, subject_id TEXT NULL, outcome TEXT NOT NULL,
+            detail TEXT NULL, channel TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+        CREATE INDEX ix_audit_log_subject ON audit_log (subject_id, seq) WHERE subject_id IS NOT NULL;
+        CREATE INDEX ix_audit_log_principal ON audit_log (principal, seq);
+        CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY, principal TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE,
+            label TEXT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL, revoked_at TEXT NULL);
         """,
     ];
 }

@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Hub.Storage.Audit;
+
+/// <summary>
+/// One thing that happened at a door of the Hub, as it is kept: who (principal, and the agency it acts for), what
+/// (action, the scope it used or lacked, the subject it was about), how it ended (outcome) and through which door
+/// (channel: <c>http</c>, <c>bus</c>). <see cref="Detail"/> is short and never holds a whole ID number.
+/// </summary>
+public sealed record AuditEntry(
+    DateTimeOffset At,
+    string Principal,
+    string? AgencyCode,
+    string Action,
+    string? Scope,
+    string? SubjectId,
+    string Outcome,
+    string? Detail,
+    string Channel);
+
+/// <summary>An entry as stored in the chain: its place (<see cref="Seq"/>, from 1 with no gaps) and hashes.</summary>
+public sealed class AuditRow
+{
+    public long Seq { get; set; }
+    public DateTimeOffset At { get; set; }
+    public string Principal { get; set; } = "";
+    public string? AgencyCode { get; set; }
+    public string Action { get; set; } = "";
+    public string? Scope { get; set; }
+    public string? SubjectId { get; set; }
+    public string Outcome { get; set; } = "";
+    public string? Detail { get; set; }
+    public string Channel { get; set; } = "";
+    public string PrevHash { get; set; } = "";
+    public string Hash { get; set; } = "";
+}
+
+/// <summary>The result of walking the chain: how many entries, the head, and the first entry that is not as written.</summary>
+public sealed record AuditVerification(long Entries, long HeadSeq, string HeadHash, long? FirstBrokenSeq, string? Problem)
+{
+    public bool Intact => FirstBrokenSeq is null;
+}
+
+/// <summary>
+/// The audit log's hash chain. Each entry's hash is SHA-256 over a canonical JSON array of its fields and the previous
+/// entry's hash, so editing an entry breaks its own hash, and deleting one breaks the sequence (and the link) at the
+/// next. Times are kept to the microsecond, the finest PostgreSQL stores, so an entry hashes the same after a round trip.
+/// </summary>
+public static class AuditChain
+{
+    public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// <summary>Most characters of <see cref="AuditEntry.Detail"/> kept.</summary>
+    public const int MaxDetail = 1_000;
+
+    public static DateTimeOffset Truncate(DateTimeOffset at)
+    {
+        var utc = at.ToUniversalTime();
+        return new DateTimeOffset(utc.Ticks - utc.Ticks % 10, TimeSpan.Zero);
+    }
+
+    public static AuditRow Link(AuditEntry e, long seq, string prevHash)
+    {
+        var row = new AuditRow
+        {
+            Seq = seq, At = Truncate(e.At), Principal = e.Principal, AgencyCode = e.AgencyCode, Action = e.Action, Scope = e.Scope,
+            SubjectId = e.SubjectId, Outcome = e.Outcome, Channel = e.Channel, PrevHash = prevHash,
+            Detail = e.Detail is { Length: > MaxDetail } d ? d[..(MaxDetail - 1)] + "…" : e.Detail,
+        };
+        row.Hash = HashOf(row);
+        return row;
+    }
+
+    public static string HashOf(AuditRow r)
+    {
+        var canonical = JsonSerializer.SerializeToUtf8Bytes(new object?[]
+        {
+            r.Seq, r.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture), r.Principal, r.AgencyCode,
+            r.Action, r.Scope, r.SubjectId, r.Outcome, r.Detail, r.Channel, r.PrevHash,
+        });
+        return Convert.ToHexStringLower(SHA256.HashData(canonical));
+    }
+
+    /// <summary>Checks one stored row against the one before it (null for the first); the problem, or null when it holds.</summary>
+    public static string? Check(AuditRow row, AuditRow? previous)
+    {
+        var expectedSeq = (previous?.Seq ?? 0) + 1;
+        if (row.Seq != expectedSeq)
+            return row.Seq > expectedSeq
+                ? $"{(row.Seq - 1 > expectedSeq ? $"entries {expectedSeq} to {row.Seq - 1} are" : $"entry {expectedSeq} is")} missing: entry {row.Seq} follows entry {expectedSeq - 1}"
+                : $"entry {row.Seq} is out of sequence after entry {expectedSeq - 1}";
+        if (row.PrevHash != (previous?.Hash ?? Genesis))
+            return $"entry {row.Seq} does not link to entry {expectedSeq - 1} (its previous-hash differs)";
+        if (HashOf(row) != row.Hash)
+            return $"entry {row.Seq} was changed after it was written (its content does not match its hash)";
+        return null;
+    }
+}

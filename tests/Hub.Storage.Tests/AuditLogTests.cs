@@ -1,0 +1,119 @@
+using Hub.Aggregator;
+using Hub.Aggregator.Applying;
+using Hub.Storage.Audit;
+using Hub.Testing;
+using Microsoft.Extensions.Time.Testing;
+using static Hub.Storage.Tests.Samples;
+
+namespace Hub.Storage.Tests;
+
+/// <summary>The audit log's hash chain on each dialect: appends from several writers, tampering found at the entry touched,
+/// and the aggregator's entries written with the batch they describe.</summary>
+[TestFixture(typeof(SqliteTarget))]
+[TestFixture(typeof(PostgresTarget))]
+public sealed class AuditLogTests<TTarget> where TTarget : IIndexTarget, new()
+{
+    private TTarget _target = default!;
+    private FakeTimeProvider _time = default!;
+    private IndexDatabase _db = default!;
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        _target = new TTarget();
+        _time = new FakeTimeProvider(Now);
+        _db = await _target.CreateAsync(_time);
+        await _db.MigrateAsync(CancellationToken.None);
+    }
+
+    [TearDown]
+    public async Task TearDown() => await _target.DisposeAsync();
+
+    private AuditEntry Entry(string action, string? subject = null, string principal = "FOOD-35") =>
+        new(_time.GetUtcNow(), principal, principal.Contains(':', StringComparison.Ordinal) ? null : principal, action, "subjects:read", subject,
+            "disclosed", "by uscc 9134112215678901XC; 1 listings", "http");
+
+    /// <summary>A mixed run: HTTP-door entries in transactions of their own, concurrently, and aggregator batches.</summary>
+    private async Task MixedRunAsync()
+    {
+        var applier = Applier(_db, _time, new AggregatorMetrics());
+        await applier.ApplyAsync([In(Listed()), In(Listed(sourceId: "LA-2", uscc: TestIdentifiers.Uscc(5), repRic: null, repName: "李四"))], CancellationToken.None);
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(1.2345));
+            return _db.AppendAuditAsync([Entry("subjects.lookup", "S" + i), Entry("subjects.lookup", "S" + i, "operator:ann")], CancellationToken.None);
+        }));
+        await applier.ApplyAsync([In(Removed()), In(Listed(sourceId: "LA-3", basis: "NO-SUCH"))], CancellationToken.None);
+    }
+
+    [Test]
+    public async Task The_chain_verifies_after_a_mixed_run_and_holds_every_entry_in_order()
+    {
+        await MixedRunAsync();
+
+        var result = await _db.VerifyAuditAsync(CancellationToken.None);
+        Assert.That(result.Intact, Is.True, result.Problem);
+        // 2 listings + 16 lookups + a removal and a quarantined record
+        Assert.That(result.Entries, Is.EqualTo(20));
+        Assert.That(result.HeadSeq, Is.EqualTo(20));
+        var latest = await _db.AuditLatestAsync(100, CancellationToken.None);
+        Assert.That(latest.Select(r => r.Seq), Is.EqualTo(Enumerable.Range(1, 20).Reverse().Select(i => (long)i)));
+    }
+
+    [Test]
+    public async Task An_edited_entry_is_found_at_that_entry()
+    {
+        await MixedRunAsync();
+        await _target.ExecuteAsync("UPDATE audit_log SET principal = 'MARKET-33' WHERE seq = 7", "UPDATE audit_log SET principal = 'MARKET-33' WHERE seq = 7");
+
+        var result = await _db.VerifyAuditAsync(CancellationToken.None);
+        Assert.That(result.FirstBrokenSeq, Is.EqualTo(7));
+        Assert.That(result.Problem, Does.Contain("entry 7 was changed"));
+        Assert.That(result.Entries, Is.EqualTo(6), "the entries before it verify");
+    }
+
+    [Test]
+    public async Task An_entry_rewritten_with_a_fresh_hash_breaks_the_link_of_the_next()
+    {
+        await MixedRunAsync();
+        var seven = (await _db.AuditLatestAsync(100, CancellationToken.None)).Single(r => r.Seq == 7);
+        seven.Outcome = "not-found";
+        var forged = AuditChain.HashOf(seven);
+        await _target.ExecuteAsync($"UPDATE audit_log SET outcome = 'not-found', hash = '{forged}' WHERE seq = 7",
+            $"UPDATE audit_log SET outcome = 'not-found', hash = '{forged}' WHERE seq = 7");
+
+        var result = await _db.VerifyAuditAsync(CancellationToken.None);
+        Assert.That(result.FirstBrokenSeq, Is.EqualTo(8));
+        Assert.That(result.Problem, Does.Contain("does not link to entry 7"));
+    }
+
+    [Test]
+    public async Task A_deleted_entry_is_named()
+    {
+        await MixedRunAsync();
+        await _target.ExecuteAsync("DELETE FROM audit_log WHERE seq = 12", "DELETE FROM audit_log WHERE seq = 12");
+
+        var result = await _db.VerifyAuditAsync(CancellationToken.None);
+        Assert.That(result.FirstBrokenSeq, Is.EqualTo(13));
+        Assert.That(result.Problem, Does.Contain("entry 12 is missing: entry 13 follows entry 11"));
+    }
+
+    [Test]
+    public async Task The_aggregator_records_each_record_of_a_batch_with_its_subject_and_outcome()
+    {
+        var applier = Applier(_db, _time, new AggregatorMetrics());
+        await applier.ApplyAsync([In(Listed()), In(Listed()), In(Listed(sourceId: "LA-9", basis: "NO-SUCH"))], CancellationToken.None);
+
+        var company = await _db.FindSubjectIdAsync("uscc", CompanyUscc, CancellationToken.None);
+        var rows = (await _db.AuditLatestAsync(100, CancellationToken.None)).OrderBy(r => r.Seq).ToList();
+        Assert.That(rows.Select(r => (r.Action, r.Outcome, r.Channel, r.Principal)), Is.EquivalentTo(new[]
+        {
+            ("record.apply", "duplicate", "bus", Court),
+            ("record.apply", "quarantined:unknown-basis", "bus", Court),
+            ("record.apply", "applied", "bus", Court),
+        }));
+        Assert.That(rows.Single(r => r.Outcome == "applied").SubjectId, Is.EqualTo(company));
+        Assert.That(rows.Single(r => r.Outcome == "applied").Detail, Does.Contain("JudgmentDefaulterListed COURT-34-1122/LA-1194 revision 1"));
+        Assert.That((await _db.AuditOfSubjectAsync(company!, 10, CancellationToken.None)).Select(r => r.Outcome), Is.EqualTo(new[] { "applied" }));
+    }
+}
