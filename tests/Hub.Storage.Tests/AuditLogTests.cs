@@ -116,4 +116,20 @@ public sealed class AuditLogTests<TTarget> where TTarget : IIndexTarget, new()
         Assert.That(rows.Single(r => r.Outcome == "applied").Detail, Does.Contain("JudgmentDefaulterListed COURT-34-1122/LA-1194 revision 1"));
         Assert.That((await _db.AuditOfSubjectAsync(company!, 10, CancellationToken.None)).Select(r => r.Outcome), Is.EqualTo(new[] { "applied" }));
     }
+
+    [Test]
+    public async Task A_spoofed_record_goes_on_record_as_its_real_publisher_and_one_nobody_vouches_for_as_unknown()
+    {
+        var applier = Applier(_db, _time, new AggregatorMetrics());
+        await applier.ApplyAsync([In(Listed(sourceId: "SPOOF-1"), publisher: "FOOD-35"), new Incoming("anon", Listed(sourceId: "ANON-1"), PublisherAgency: null)],
+            CancellationToken.None);
+
+        var rows = (await _db.AuditLatestAsync(100, CancellationToken.None)).OrderBy(r => r.Seq).ToList();
+        Assert.That(rows.Select(r => (r.Outcome, r.Principal, r.AgencyCode)), Is.EqualTo(new[]
+        {
+            ("quarantined:spoofed-source", "FOOD-35", (string?)"FOOD-35"),
+            ("quarantined:spoofed-source", "unknown", null),
+        }));
+        Assert.That(rows[0].Detail, Does.Contain("JudgmentDefaulterListed COURT-34-1122/SPOOF-1"), "the detail keeps the code the record claimed");
+    }
 }

@@ -340,8 +340,10 @@ public sealed partial class RecordApplier(
     /// Appended with the batch it describes, in the same transaction.</summary>
     private static void AddAudit(IndexWrite w, Incoming item, string outcome, string? subjectId, string? reasonCode, DateTimeOffset now)
     {
-        var agency = TextGuard.Storable(item.Source?.AgencyCode);
-        var detail = $"{item.Kind} {agency}/{TextGuard.Storable(item.Source?.SourceRecordId)} revision {item.Source?.Revision}" +
+        // who published it is the agency the transport vouched for, not the one the body names: a spoofed record must
+        // not go on record as the court it pretends to be (the detail keeps the code it claimed)
+        var agency = TextGuard.Storable(item.PublisherAgency);
+        var detail = $"{item.Kind} {TextGuard.Storable(item.Source?.AgencyCode)}/{TextGuard.Storable(item.Source?.SourceRecordId)} revision {item.Source?.Revision}" +
                      (item.MessageId is { } m ? $", message {m}" : "");
         w.Audit.Add(new Storage.Audit.AuditEntry(now, agency ?? "unknown", agency, "record.apply", null, subjectId,
             reasonCode is null ? outcome : $"{outcome}:{reasonCode}", detail, "bus"));
