@@ -6,6 +6,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Hub.Aggregator;
+using Hub.Aggregator.Applying;
+using Hub.Host.Security;
+using Microsoft.AspNetCore.TestHost;
 using Hub.Storage;
 using Hub.Testing;
 using Microsoft.AspNetCore.Hosting;
@@ -15,7 +18,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
 // Hub end-to-end ingest against a raw RabbitMQ.Client baseline, side by side in one run on one machine.
-//   dotnet run -c Release --project bench/Hub.Bench -- [--notices N] [--rounds R] [--warmup N] [--stages] [--set Hub:Key=Value ...]
+//   dotnet run -c Release --project bench/Hub.Bench -- [--notices N] [--rounds R] [--warmup N] [--stages] [--audit-costs] [--set Hub:Key=Value ...]
 // Needs RabbitMQ and PostgreSQL (deploy/local/start-services.sh starts both).
 
 namespace Hub.Bench;
@@ -65,6 +68,11 @@ internal static class Bench
             return 0;
         }
         var requests = Requests(notices);
+        if (args.Contains("--audit-costs"))
+        {
+            await AuditCosts(requests, warmRequests, notices, hostWarmup, rounds, envelopeSize, args);
+            return 0;
+        }
         var results = new List<(double Raw, double Hub)>();
         for (var round = 1; round <= rounds; round++)
         {
@@ -79,6 +87,33 @@ internal static class Bench
         var ratios = results.Select(r => r.Hub / r.Raw).OrderBy(r => r).ToList();
         Console.WriteLine($"ratio Hub/raw per round: {string.Join(", ", ratios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))}; median {ratios[ratios.Count / 2]:0.00} (target ≥ 0.30)");
         return 0;
+    }
+
+    /// <summary>
+    /// What identity and audit cost: each round runs the raw baseline, the Hub as it is (API key on every request,
+    /// user_id on every message, the spoofing check, an audit entry per record in its batch's transaction, one per
+    /// request at the HTTP door), and the same Hub without the per-record audit entries — side by side, so the
+    /// machine's noise hits all three alike.
+    /// </summary>
+    static async Task AuditCosts(List<byte[]> requests, List<byte[]> warmRequests, int n, int warm, int rounds, int envelopeSize, string[] args)
+    {
+        var with = new List<double>();
+        var without = new List<double>();
+        for (var round = 1; round <= rounds; round++)
+        {
+            var raw = await RawBaseline(n, warm, envelopeSize);
+            Console.WriteLine($"round {round}: raw RabbitMQ.Client          {raw.Rate,10:N0} msg/s; CPU per message: {raw.Cpu}");
+            var audited = await HubEndToEnd(requests, warmRequests, n, warm, args);
+            Console.WriteLine($"round {round}: Hub, audit on              {audited.Rate,10:N0} notices/s; CPU per notice: {audited.Cpu}");
+            var bare = await HubEndToEnd(requests, warmRequests, n, warm, [.. args, "--no-record-audit"]);
+            Console.WriteLine($"round {round}: Hub, no per-record audit   {bare.Rate,10:N0} notices/s; CPU per notice: {bare.Cpu}");
+            with.Add(audited.Rate / raw.Rate);
+            without.Add(bare.Rate / raw.Rate);
+            Console.WriteLine($"  ratios Hub/raw: audit on {with[^1]:0.000}, off {without[^1]:0.000}");
+        }
+        double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
+        Console.WriteLine($"median Hub/raw: audit on {Median(with):0.000}, off {Median(without):0.000}; audit costs " +
+                          $"{(1 - Median(with) / Median(without)) * 100:0.0}% of the ratio (target ≤ 10%)");
     }
 
     /// <summary>Publishes and consumes <paramref name="warm"/> messages uncounted, then N timed, on one channel pair.</summary>
@@ -146,6 +181,7 @@ internal static class Bench
         {
             using var client = adapterOnly.CreateClient();
             await WaitReady(client);
+            await Authenticate(adapterOnly, client);
             await PostAll(client, warmRequests);
             await JitSettled();
             if (jit is not null) jit.On = true;
@@ -197,7 +233,22 @@ internal static class Bench
             b.UseSetting("Logging:LogLevel:Default", "Warning");
             foreach (var (key, value) in Settings(args)) b.UseSetting(key, value);
             b.UseSetting("Logging:LogLevel:Hub", Environment.GetEnvironmentVariable("HUB_BENCH_LOG") ?? "Warning");
+            if (args.Contains("--no-record-audit"))
+                b.ConfigureTestServices(s => s.AddSingleton<IRecordAuditSink>(new NoRecordAudit()));
         });
+
+    /// <summary>For measuring only: the aggregator's per-record audit entries are dropped.</summary>
+    sealed class NoRecordAudit : IRecordAuditSink
+    {
+        public void Add(IndexWrite write, Hub.Storage.Audit.AuditEntry entry) { }
+    }
+
+    /// <summary>A court's API key, made in the host as an operator would make it; the bench posts with it.</summary>
+    static async Task Authenticate(WebApplicationFactory<global::Program> hub, HttpClient client)
+    {
+        var (_, key) = await hub.Services.GetRequiredService<ApiKeyService>().CreateAsync("COURT-34-1122", "bench", "bench", CancellationToken.None);
+        client.DefaultRequestHeaders.Add(HubAuthenticationHandler.ApiKeyHeader, key);
+    }
 
     /// <summary>One COUNT after the timing: the index really holds the listings the aggregator reported.</summary>
     static async Task ExpectListings(IServiceProvider services, int n)
@@ -235,6 +286,7 @@ internal static class Bench
         using var client = hub.CreateClient();
         using var progress = new HubProgress(hub.Services);
         await WaitReady(client);
+        await Authenticate(hub, client);
         await PostAll(client, warmRequests);
         await progress.WaitForAppliedAsync(warm);
         await progress.WaitForPublishedAsync(2L * warm);

@@ -44,6 +44,7 @@ public static class AggregatorRegistration
         services.TryAddSingleton<BrokerUsers>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<AggregatorMetrics>();
+        services.AddSingleton<IRecordAuditSink, BatchAuditSink>();
         services.AddSingleton<RecordApplier>();
         services.AddSingleton<IEventPublisher, BusEventPublisher>();
         services.AddSingleton<OutboxRelay>();

@@ -22,7 +22,7 @@ internal static class Samples
     /// <summary>The aggregator's apply step over <paramref name="db"/> with the shipped catalogue and agency list.</summary>
     public static RecordApplier Applier(IndexDatabase db, TimeProvider time, AggregatorMetrics metrics) =>
         new(db, new RecordRules(LegalBasisCatalogue.Embedded(), AgencyRegistry.Embedded()), time, new OutboxSignal(), metrics,
-            NullLogger<RecordApplier>.Instance);
+            new BatchAuditSink(), NullLogger<RecordApplier>.Instance);
 
     /// <summary>A message as the consumer hands it over, published by the agency its record names.</summary>
     public static Incoming In(object message, string? messageId = null, string? publisher = null)

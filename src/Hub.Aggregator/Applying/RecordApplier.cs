@@ -16,7 +16,8 @@ namespace Hub.Aggregator.Applying;
 /// into the outbox — all with multi-row statements. No bus here: consumers call it, tests call it directly.
 /// </summary>
 public sealed partial class RecordApplier(
-    IndexDatabase db, RecordRules rules, TimeProvider time, OutboxSignal outboxSignal, AggregatorMetrics metrics, ILogger<RecordApplier> log)
+    IndexDatabase db, RecordRules rules, TimeProvider time, OutboxSignal outboxSignal, AggregatorMetrics metrics, IRecordAuditSink auditSink,
+    ILogger<RecordApplier> log)
 {
     public const string LegalRepresentativeRole = "legal-representative";
 
@@ -338,14 +339,14 @@ public sealed partial class RecordApplier(
 
     /// <summary>The bus door's audit entry for one record: who published it, what became of it, which subject it is about.
     /// Appended with the batch it describes, in the same transaction.</summary>
-    private static void AddAudit(IndexWrite w, Incoming item, string outcome, string? subjectId, string? reasonCode, DateTimeOffset now)
+    private void AddAudit(IndexWrite w, Incoming item, string outcome, string? subjectId, string? reasonCode, DateTimeOffset now)
     {
         // who published it is the agency the transport vouched for, not the one the body names: a spoofed record must
         // not go on record as the court it pretends to be (the detail keeps the code it claimed)
         var agency = TextGuard.Storable(item.PublisherAgency);
         var detail = $"{item.Kind} {TextGuard.Storable(item.Source?.AgencyCode)}/{TextGuard.Storable(item.Source?.SourceRecordId)} revision {item.Source?.Revision}" +
                      (item.MessageId is { } m ? $", message {m}" : "");
-        w.Audit.Add(new Storage.Audit.AuditEntry(now, agency ?? "unknown", agency, "record.apply", null, subjectId,
+        auditSink.Add(w, new Storage.Audit.AuditEntry(now, agency ?? "unknown", agency, "record.apply", null, subjectId,
             reasonCode is null ? outcome : $"{outcome}:{reasonCode}", detail, "bus"));
     }
 
