@@ -225,6 +225,7 @@ internal static class Bench
     static WebApplicationFactory<global::Program> HubHost(RabbitMqTestVhost vhost, PostgresTestDatabase database, string[] args) =>
         new WebApplicationFactory<global::Program>().WithWebHostBuilder(b =>
         {
+            b.UseEnvironment("Production"); // server mode: no first-start keys (the bench makes its own)
             b.UseSetting("Hub:Bus:Transport", "RabbitMq");
             // as the Hub's own impersonator user: its court adapter publishes with each court's user as user_id
             b.UseSetting("ConnectionStrings:RabbitMq", vhost.HubAmqpUri.ToString());

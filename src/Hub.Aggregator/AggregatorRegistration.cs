@@ -17,6 +17,7 @@ public static class AggregatorRegistration
         x.AddConsumer<JudgmentDefaulterRemovedConsumer>();
         x.AddConsumer<AdministrativePenaltyRecordedConsumer>();
         x.AddConsumer<OrganizationRegisteredConsumer>();
+        x.AddConsumer<AuditRecordedConsumer>();
     }
 
     /// <summary>The aggregator's one queue: every inbound contract, applied in batches; transient failures retried in
@@ -29,6 +30,7 @@ public static class AggregatorRegistration
         Configure<JudgmentDefaulterRemovedConsumer>();
         Configure<AdministrativePenaltyRecordedConsumer>();
         Configure<OrganizationRegisteredConsumer>();
+        e.ConfigureConsumer<AuditRecordedConsumer>(context);
 
         void Configure<T>() where T : class, IConsumer =>
             e.ConfigureConsumer<T>(context, c => c.Options<BatchOptions>(b => b

@@ -97,6 +97,10 @@ public sealed class IndexSession : IAsyncDisposable
         await AppendAuditAsync(w.Audit, ct);
     }
 
+    /// <summary>Records a message id in the inbox, so a redelivery of it is dropped.</summary>
+    public Task MarkSeenAsync(string messageId, DateTimeOffset at, CancellationToken ct) =>
+        Inbox.ExecuteAsync(_connection, _transaction, [(messageId, at)], _dialect.MaxParameters, ct);
+
     /// <summary>
     /// Appends entries to the audit chain in this transaction: takes the chain's lock (held to the commit), reads the
     /// head, and links each entry to the one before. Called last in a transaction, so the lock is held only briefly.

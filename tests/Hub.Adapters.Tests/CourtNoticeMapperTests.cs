@@ -86,15 +86,29 @@ public sealed class CourtNoticeMapperTests
 
 public sealed class NoticeBodyTests
 {
-    private static Task<(IReadOnlyList<BodyItem> Items, string? Error)> Read(string body, bool jsonLines = false) =>
-        NoticeBody.ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(body)), jsonLines, CancellationToken.None);
+    private static async Task<(IReadOnlyList<BodyItem> Items, string? Error)> Read(string body, bool jsonLines = false)
+    {
+        var read = await NoticeBody.ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(body)), jsonLines ? "application/x-ndjson" : "application/json", CancellationToken.None);
+        return (read.Items, read.Error);
+    }
+
+    private static Task<BodyRead> ReadBytes(byte[] body, string? contentType) =>
+        NoticeBody.ReadAsync(new MemoryStream(body), contentType, CancellationToken.None);
+
+    private static readonly Encoding Gb18030 = CodePages("GB18030");
+
+    private static Encoding CodePages(string name)
+    {
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+        return Encoding.GetEncoding(name);
+    }
 
     [Test]
-    public async Task An_array_gives_one_item_per_element_numbered_from_zero()
+    public async Task An_array_gives_one_item_per_element_numbered_from_one()
     {
         var (items, error) = await Read("[{\"a\":1},{\"a\":2}]");
         Assert.That(error, Is.Null);
-        Assert.That(items.Select(i => i.Position), Is.EqualTo(new[] { 0, 1 }));
+        Assert.That(items.Select(i => i.Position), Is.EqualTo(new[] { 1, 2 }));
     }
 
     [Test]
@@ -103,13 +117,75 @@ public sealed class NoticeBodyTests
         var (items, error) = await Read("{\"a\":1}\n\n{broken\n{\"a\":3}\n", jsonLines: true);
         Assert.That(error, Is.Null);
         Assert.That(items.Select(i => (i.Position, i.Error is null)), Is.EqualTo(new[] { (1, true), (3, false), (4, true) }));
-        Assert.That(items[1].Error, Does.StartWith("malformed JSON"));
+        Assert.That(items[1].Error, Does.StartWith("malformed JSON at byte 2: "));
+        Assert.That(items[1].Error, Does.Not.Contain("LineNumber").And.Not.Contain("BytePositionInLine"), "the position once, in one numbering");
     }
 
     [Test]
-    public async Task A_broken_array_is_refused_with_its_position()
+    public async Task A_broken_array_is_refused_with_its_position_stated_once()
     {
         var (_, error) = await Read("[{\"a\":1},\n{\"a\" 2}]");
-        Assert.That(error, Does.StartWith("malformed JSON at line 2"));
+        Assert.That(error, Does.StartWith("malformed JSON at line 2, byte 6: "));
+        Assert.That(error, Does.Not.Contain("LineNumber"));
+    }
+
+    [Test]
+    public async Task An_item_that_is_not_an_object_is_refused_in_the_agency_s_terms()
+    {
+        var (items, _) = await Read("[{\"a\":1}, \"text\", 5]");
+        Assert.That(items[1].Error, Is.EqualTo("item 2 is a JSON string, not an object with the court's fields"));
+        Assert.That(items[2].Error, Does.Not.Contain("Hub.").And.Not.Contain("CourtNotice"));
+    }
+
+    [Test]
+    public async Task A_refused_item_still_carries_its_id()
+    {
+        var (items, _) = await Read("[{\"id\":\"LA-7\"},{\"id\":12}]");
+        Assert.That(items.Select(i => i.SourceRecordId), Is.EqualTo(new[] { "LA-7", "12" }));
+    }
+
+    [TestCase("gbk")]
+    [TestCase("GB18030")]
+    [TestCase("gb2312")]
+    public async Task A_body_in_a_declared_Chinese_charset_is_decoded(string charset)
+    {
+        var json = "[{\"id\":\"GBK-1\",\"iname\":\"安徽皖东建设工程有限公司\",\"courtName\":\"来安县人民法院\"}]";
+        var read = await ReadBytes(Gb18030.GetBytes(json), $"application/json; charset={charset}");
+        Assert.That(read.Error, Is.Null);
+        Assert.That(read.Items[0].Json!.Value.GetProperty("iname").GetString(), Is.EqualTo("安徽皖东建设工程有限公司"));
+    }
+
+    [Test]
+    public async Task An_undeclared_body_that_is_not_UTF8_is_refused_not_garbled()
+    {
+        var read = await ReadBytes(Gb18030.GetBytes("[{\"iname\":\"安徽皖东\"}]"), "application/json");
+        Assert.That(read.Problem, Is.EqualTo(BodyProblem.UnsupportedMediaType));
+        Assert.That(read.Error, Does.StartWith("the body is not UTF-8 (byte 12 is not): declare its charset"));
+    }
+
+    [Test]
+    public async Task A_body_that_is_not_its_declared_charset_is_unreadable()
+    {
+        var read = await ReadBytes([0x5B, 0x81, 0x22, 0x5D], "application/json; charset=gbk");
+        Assert.That(read.Problem, Is.EqualTo(BodyProblem.Unreadable));
+        Assert.That(read.Error, Does.StartWith("the body is not valid gbk"));
+    }
+
+    [TestCase("application/xml", "not application/xml")]
+    [TestCase("text/csv; charset=utf-8", "not text/csv")]
+    [TestCase("application/json; charset=latin-9-or-so", "charset 'latin-9-or-so' is not one the court adapter reads")]
+    public async Task A_media_type_or_charset_the_adapter_does_not_read_is_refused(string contentType, string expected)
+    {
+        var read = await ReadBytes(Encoding.UTF8.GetBytes("<notices/>"), contentType);
+        Assert.That(read.Problem, Is.EqualTo(BodyProblem.UnsupportedMediaType));
+        Assert.That(read.Error, Does.Contain(expected));
+    }
+
+    [Test]
+    public async Task No_content_type_is_read_as_UTF8_JSON()
+    {
+        var read = await ReadBytes(Encoding.UTF8.GetBytes("{\"id\":\"X\"}"), null);
+        Assert.That(read.Error, Is.Null);
+        Assert.That(read.Items.Single().Position, Is.EqualTo(1));
     }
 }

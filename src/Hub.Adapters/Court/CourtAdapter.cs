@@ -5,8 +5,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Hub.Adapters.Court;
 
-/// <summary>The answer for one notice: <c>accepted</c> (the broker has it), <c>rejected</c> (unreadable; not sent) or
-/// <c>failed</c> (readable but the broker could not be reached: send it again).</summary>
+/// <summary>The answer for one notice: <c>accepted</c> (the bus has it), <c>rejected</c> (unreadable; not sent) or
+/// <c>failed</c> (readable but the bus could not be reached: send it again). <see cref="Position"/> counts from 1: the
+/// n-th notice of an array, or the line of JSON lines. <see cref="SourceRecordId"/> is the notice's <c>id</c> as far as
+/// it could be read.</summary>
 public sealed record NoticeResult(int Position, string? SourceRecordId, string Status, string? Reason, IReadOnlyList<string> Warnings);
 
 /// <summary>
@@ -44,11 +46,17 @@ public sealed partial class CourtAdapter(CourtNoticeMapper mapper, HubPublisher 
             }
             TNotice? notice;
             try { notice = item.Json.Value.Deserialize<TNotice>(Json); }
-            catch (JsonException ex) { results[i] = Rejected(item.Position, null, $"field at {ex.Path}: {ex.Message}"); continue; }
+            catch (JsonException ex)
+            {
+                // the serializer's message names .NET types; the court needs the field and what it should hold
+                results[i] = Rejected(item.Position, item.SourceRecordId,
+                    $"{(ex.Path is { Length: > 2 } path ? path[2..] : "a field")}: the value is of the wrong kind (text where the court's field holds text, a number or text for amounts and dates)");
+                continue;
+            }
             var mapped = notice is null ? Mapped<TEvent>.Fail("empty notice") : map(notice);
             if (mapped.Message is null)
             {
-                results[i] = Rejected(item.Position, null, mapped.Error!);
+                results[i] = Rejected(item.Position, item.SourceRecordId, mapped.Error!);
                 LogUnreadable(agencyCode, item.Position, mapped.Error!);
                 continue;
             }

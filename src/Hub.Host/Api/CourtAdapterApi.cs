@@ -9,9 +9,11 @@ namespace Hub.Host.Api;
 
 /// <summary>
 /// The court adapter over HTTP. Body: one notice (JSON object), an array of notices, or JSON lines (a file of notices,
-/// <c>Content-Type: application/x-ndjson</c>). The answer lists every notice with accepted / rejected / failed.
-/// 200 when nothing failed; 503 when the broker could not take some (send those again). Only the court itself may
-/// post for its code (<c>court-notices:publish</c>, and the route's agency is the caller's).
+/// <c>Content-Type: application/x-ndjson</c>), in UTF-8 or the declared charset (GB18030, GBK). The answer lists every
+/// notice with accepted / rejected / failed: 200 when some were accepted and none failed; 422 when every notice was
+/// refused; 503 when the bus could not take some (send those again). A body that cannot be read is 400, one over the
+/// limits 413, one that is not JSON or not in a charset the adapter reads 415. Only the court itself may post for its
+/// code (<c>court-notices:publish</c>, and the route's agency is the caller's).
 /// </summary>
 public static class CourtAdapterApi
 {
@@ -20,18 +22,20 @@ public static class CourtAdapterApi
     public static WebApplication MapCourtAdapterApi(this WebApplication app)
     {
         if (!app.Services.GetRequiredService<IOptions<CourtAdapterOptions>>().Value.Enabled) return app;
-        var api = app.MapGroup("/api/adapters/court/{agency}");
-        api.MapPost("/notices", (string agency, HttpContext http, CourtAdapter adapter, AuditTrail audit, TimeProvider time, IOptions<CourtAdapterOptions> o, CancellationToken ct) =>
-                SubmitAsync(agency, "court-notices.submit", http, adapter.SubmitListingsAsync, audit, time, o.Value, ct))
-            .RequireScope(Scopes.PublishCourtNotices, ownAgency: "agency");
-        api.MapPost("/removals", (string agency, HttpContext http, CourtAdapter adapter, AuditTrail audit, TimeProvider time, IOptions<CourtAdapterOptions> o, CancellationToken ct) =>
-                SubmitAsync(agency, "court-removals.submit", http, adapter.SubmitRemovalsAsync, audit, time, o.Value, ct))
-            .RequireScope(Scopes.PublishCourtNotices, ownAgency: "agency");
+        var api = app.MapGroup("/api/adapters/court/{agency}").WithTags("Court adapter");
+        Describe(api.MapPost("/notices", (string agency, HttpContext http, CourtAdapter adapter, IAuditTrail audit, TimeProvider time, IOptions<CourtAdapterOptions> o, CancellationToken ct) =>
+                SubmitAsync(agency, "court-notices.submit", http, adapter.SubmitListingsAsync, audit, time, o.Value, ct)),
+            "Post judgment-defaulter notices", "in the public portal's field names (`iname`, `caseCode`, `cardNum`, `businessEntity`, `regDate`, …)",
+            OpenApiDescription.CourtNoticeExample());
+        Describe(api.MapPost("/removals", (string agency, HttpContext http, CourtAdapter adapter, IAuditTrail audit, TimeProvider time, IOptions<CourtAdapterOptions> o, CancellationToken ct) =>
+                SubmitAsync(agency, "court-removals.submit", http, adapter.SubmitRemovalsAsync, audit, time, o.Value, ct)),
+            "Post removal notices", "(`id`, `listingId` — the `id` the listing was posted under —, `legalBasis`, `reason`, `effectiveDate`)",
+            OpenApiDescription.RemovalExample());
         return app;
     }
 
     private static async Task<IResult> SubmitAsync(string agency, string action, HttpContext http,
-        Func<string, IReadOnlyList<BodyItem>, CancellationToken, Task<IReadOnlyList<NoticeResult>>> submit, AuditTrail audit, TimeProvider time,
+        Func<string, IReadOnlyList<BodyItem>, CancellationToken, Task<IReadOnlyList<NoticeResult>>> submit, IAuditTrail audit, TimeProvider time,
         CourtAdapterOptions options, CancellationToken ct)
     {
         var caller = http.Caller();
@@ -39,20 +43,19 @@ public static class CourtAdapterApi
         // refused before a byte is parsed: by the declared length, or while reading when none is declared
         if (request.ContentLength > options.MaxRequestBytes)
             return Refused(TooLarge(options, $"{request.ContentLength:N0} bytes"));
-        var jsonLines = request.ContentType?.Contains("ndjson", StringComparison.OrdinalIgnoreCase) == true
-                        || request.ContentType?.Contains("jsonl", StringComparison.OrdinalIgnoreCase) == true;
-        IReadOnlyList<BodyItem> items;
-        string? error;
+        BodyRead read;
         try
         {
             await using var body = new LimitedReadStream(request.Body, options.MaxRequestBytes);
-            (items, error) = await NoticeBody.ReadAsync(body, jsonLines, ct);
+            read = await NoticeBody.ReadAsync(body, request.ContentType, ct);
         }
         catch (BodyTooLargeException)
         {
             return Refused(TooLarge(options, "more"));
         }
-        if (error is not null) return Refused(Problems.BadRequest(error));
+        if (read.Problem == BodyProblem.UnsupportedMediaType) return Refused(Problems.UnsupportedMediaType(read.Error!));
+        if (read.Error is not null) return Refused(Problems.BadRequest(read.Error));
+        var items = read.Items;
         if (items.Count == 0) return Refused(Problems.BadRequest("the body holds no notice"));
         if (items.Count > options.MaxNoticesPerRequest)
             return Refused(Problems.TooLarge($"at most {options.MaxNoticesPerRequest:N0} notices per request; this body holds {items.Count:N0}: send it in parts"));
@@ -63,7 +66,13 @@ public static class CourtAdapterApi
             results.Count(r => r.Status == "accepted"), results.Count(r => r.Status == "rejected"), results.Count(r => r.Status == "failed"), results);
         audit.Enqueue(new AuditEntry(time.GetUtcNow(), caller.Principal, code, action, Scopes.PublishCourtNotices, null, "answered",
             $"{answer.Accepted} accepted, {answer.Rejected} rejected, {answer.Failed} failed of {items.Count} for {agency}", "http"));
-        return Results.Json(answer, statusCode: answer.Failed > 0 ? 503 : 200);
+        if (answer.Failed > 0)
+            return Problems.Make(503, "bus-unavailable", "Some notices were not accepted",
+                $"the message bus did not confirm {answer.Failed} of {items.Count} notices: send those again (the others are accepted)", Extensions(answer));
+        if (answer.Accepted == 0)
+            return Problems.Make(422, "every-notice-refused", "No notice could be read",
+                $"all {items.Count} notices were refused; each result names the field", Extensions(answer));
+        return Results.Json(answer);
 
         IResult Refused(IResult problem)
         {
@@ -72,6 +81,29 @@ public static class CourtAdapterApi
             return problem;
         }
     }
+
+    private static void Describe(RouteHandlerBuilder endpoint, string summary, string fields, System.Text.Json.Nodes.JsonNode example) => endpoint
+        .RequireScope(Scopes.PublishCourtNotices, ownAgency: "agency")
+        .WithSummary(summary)
+        .WithDescription($"Body: one notice (a JSON object), an array of notices, or JSON lines (Content-Type: application/x-ndjson), {fields}; " +
+                         "UTF-8, or the charset the Content-Type declares (GB18030, GBK). At most 10 MB and 5,000 notices a request. The answer " +
+                         "names every notice by its position (from 1: the n-th notice, or the line) and its `id`: `accepted` (the bus has it; the " +
+                         "index has it a moment later), `rejected` (unreadable, the field named; not sent) or `failed` (send it again). A notice " +
+                         "that is readable but breaks a rule (a wrong check character, an unknown legal basis) is accepted with a warning and " +
+                         "answered later by a RecordRejected event; it waits in quarantine.")
+        .Accepts<System.Text.Json.Nodes.JsonArray>("application/json", "application/x-ndjson")
+        .Produces<SubmissionAnswer>()
+        .ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503)
+        .AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            if (operation.RequestBody?.Content?.TryGetValue("application/json", out var json) == true) json.Example = example;
+            return Task.CompletedTask;
+        });
+
+    private static Dictionary<string, object?> Extensions(SubmissionAnswer a) => new()
+    {
+        ["accepted"] = a.Accepted, ["rejected"] = a.Rejected, ["failed"] = a.Failed, ["results"] = a.Results,
+    };
 
     private static IResult TooLarge(CourtAdapterOptions o, string size) =>
         Problems.TooLarge($"the body is {size} bytes; at most {o.MaxRequestBytes:N0} bytes per request: send it in parts");

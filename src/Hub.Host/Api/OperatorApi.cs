@@ -9,6 +9,11 @@ namespace Hub.Host.Api;
 public static class OperatorApi
 {
     public sealed record NewApiKey(string Principal, string? Label);
+    public sealed record ApiKeyView(string Id, string Principal, string? Label, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? RevokedAt);
+    public sealed record CreatedApiKey(string Id, string Principal, string? Label, DateTimeOffset CreatedAt, string Key);
+    public sealed record QuarantineView(string Id, string? AgencyCode, string? SourceRecordId, int? Revision, string Kind, string ReasonCode,
+        string Reason, string? MessageId, DateTimeOffset ReceivedAt);
+    public sealed record WhoAmI(string Principal, string? AgencyCode, string? Role, IReadOnlyList<string> Scopes, string? Method);
 
     public static WebApplication MapOperatorApi(this WebApplication app)
     {
@@ -16,14 +21,16 @@ public static class OperatorApi
         {
             var rows = await db.QuarantineAsync(agency, Math.Clamp(limit ?? 100, 1, 1000), ct);
             // payloads stay in the database: they hold whole records about people
-            return Results.Ok(rows.Select(q => new { q.Id, q.AgencyCode, q.SourceRecordId, q.Revision, q.Kind, q.ReasonCode, q.Reason, q.MessageId, q.ReceivedAt }));
-        }).RequireScope(Scopes.Operate);
+            return Results.Ok(rows.Select(q => new QuarantineView(q.Id, q.AgencyCode, q.SourceRecordId, q.Revision, q.Kind, q.ReasonCode, q.Reason, q.MessageId, q.ReceivedAt)).ToList());
+        }).RequireScope(Scopes.Operate).WithTags("Operators")
+            .WithSummary("Records refused by rule, newest first, with their reasons (not their payloads)")
+            .Produces<List<QuarantineView>>();
 
-        var keys = app.MapGroup("/api/operator/api-keys");
+        var keys = app.MapGroup("/api/operator/api-keys").WithTags("Operators");
         keys.MapGet("/", async (IndexDatabase db, CancellationToken ct) =>
-            Results.Ok((await db.ApiKeysAsync(ct)).Select(k => new { k.Id, k.Principal, k.Label, k.CreatedAt, k.CreatedBy, k.RevokedAt })))
-            .RequireScope(Scopes.Operate);
-        keys.MapPost("/", async (NewApiKey request, HttpContext http, ApiKeyService service, AuditTrail audit, TimeProvider time, CancellationToken ct) =>
+            Results.Ok((await db.ApiKeysAsync(ct)).Select(k => new ApiKeyView(k.Id, k.Principal, k.Label, k.CreatedAt, k.CreatedBy, k.RevokedAt)).ToList()))
+            .RequireScope(Scopes.Operate).WithSummary("The API keys (never the keys themselves)").Produces<List<ApiKeyView>>();
+        keys.MapPost("/", async (NewApiKey request, HttpContext http, ApiKeyService service, IAuditTrail audit, TimeProvider time, CancellationToken ct) =>
         {
             var caller = http.Caller();
             try
@@ -32,51 +39,63 @@ public static class OperatorApi
                 await audit.WriteAsync(new AuditEntry(time.GetUtcNow(), caller.Principal, caller.AgencyCode, "api-keys.create", Scopes.Operate, null,
                     "created", $"key {row.Id} for {row.Principal}", "http"), ct);
                 // the key itself is in this answer only
-                return Results.Json(new { row.Id, row.Principal, row.Label, row.CreatedAt, Key = key }, statusCode: 201);
+                return Results.Json(new CreatedApiKey(row.Id, row.Principal, row.Label, row.CreatedAt, key), statusCode: 201);
             }
             catch (ArgumentException ex)
             {
                 return Problems.BadRequest(ex.Message.Split(" (Parameter", 2)[0], "principal");
             }
-        }).RequireScope(Scopes.Operate);
-        keys.MapDelete("/{id}", async (string id, HttpContext http, ApiKeyService service, AuditTrail audit, TimeProvider time, CancellationToken ct) =>
+        }).RequireScope(Scopes.Operate).WithSummary("Make an API key for an agency (its code) or a member of staff (role:name)")
+            .WithDescription("The key is in this answer only; the Hub keeps its SHA-256 hash.")
+            .Produces<CreatedApiKey>(201).ProducesProblem(400);
+        keys.MapDelete("/{id}", async (string id, HttpContext http, ApiKeyService service, IAuditTrail audit, TimeProvider time, CancellationToken ct) =>
         {
             var caller = http.Caller();
             if (!await service.RevokeAsync(id, ct)) return Problems.NotFound($"no active API key with id {id}");
             await audit.WriteAsync(new AuditEntry(time.GetUtcNow(), caller.Principal, caller.AgencyCode, "api-keys.revoke", Scopes.Operate, null,
                 "revoked", $"key {id}", "http"), ct);
             return Results.NoContent();
-        }).RequireScope(Scopes.Operate);
+        }).RequireScope(Scopes.Operate).WithSummary("Revoke an API key (at once in this process, within 30 s in others)")
+            .Produces(204).ProducesProblem(404);
 
-        var audits = app.MapGroup("/api/audit");
-        audits.MapGet("/verify", async (HttpContext http, IndexDatabase db, AuditTrail audit, TimeProvider time, CancellationToken ct) =>
+        var audits = app.MapGroup("/api/audit").WithTags("Audit");
+        audits.MapGet("/verify", async (HttpContext http, IndexDatabase db, IAuditTrail audit, TimeProvider time, CancellationToken ct) =>
         {
             var result = await db.VerifyAuditAsync(ct);
             Record(audit, http, time, "audit.verify", null, result.Intact ? $"intact, {result.Entries} entries" : $"broken at {result.FirstBrokenSeq}");
             return Results.Ok(result);
-        }).RequireScope(Scopes.ReadAudit);
-        audits.MapGet("/", async (string? subject, int? limit, HttpContext http, IndexDatabase db, AuditTrail audit, TimeProvider time, CancellationToken ct) =>
+        }).RequireScope(Scopes.ReadAudit).WithSummary("Walk the audit log's hash chain and name the first entry that is not as written")
+            .Produces<AuditVerification>();
+        audits.MapGet("/", async (string? subject, int? limit, HttpContext http, IndexDatabase db, IAuditTrail audit, TimeProvider time, CancellationToken ct) =>
         {
             var n = Math.Clamp(limit ?? 100, 1, 1000);
             var rows = subject is null ? await db.AuditLatestAsync(n, ct) : await db.AuditOfSubjectAsync(subject, n, ct);
             Record(audit, http, time, "audit.read", subject, $"{rows.Count} entries");
             return Results.Ok(rows);
-        }).RequireScope(Scopes.ReadAudit);
+        }).RequireScope(Scopes.ReadAudit).WithSummary("The newest audit entries, or those about one subject (who saw it, what was written about it)")
+            .Produces<IReadOnlyList<AuditRow>>();
 
+        return app;
+    }
+
+    /// <summary>What every Hub process answers: who the caller is, and where to start.</summary>
+    public static WebApplication MapCallerApi(this WebApplication app)
+    {
         app.MapGet("/api/whoami", (HttpContext http) =>
         {
             var c = http.Caller();
-            return Results.Ok(new { c.Principal, c.AgencyCode, c.Role, Scopes = c.Scopes.Order(StringComparer.Ordinal), Method = http.User.Identity?.AuthenticationType });
-        }).RequireScope(null);
+            return Results.Ok(new WhoAmI(c.Principal, c.AgencyCode, c.Role, c.Scopes.Order(StringComparer.Ordinal).ToList(), http.User.Identity?.AuthenticationType));
+        }).RequireScope(null).WithTags("Callers").WithSummary("Who the Hub takes the caller for, and its scopes").Produces<WhoAmI>();
 
         app.MapGet("/", () => Results.Text(
             "The Hub is running. Send your API key as the X-Api-Key header (or a client certificate).\n" +
             "GET /api/subjects?uscc=|orgCode=   POST /api/subjects/search   POST /api/adapters/court/{agency}/notices   " +
-            "GET /api/operator/quarantine   GET /api/audit/verify   GET /api/whoami   GET /health/ready\n")).AllowAnonymous();
+            "GET /api/operator/quarantine   GET /api/audit/verify   GET /api/whoami   GET /health/ready\n" +
+            "The whole API: GET /openapi/v1.json (and /api-reference in development)\n")).ExcludeFromDescription().AllowAnonymous();
         return app;
     }
 
-    private static void Record(AuditTrail audit, HttpContext http, TimeProvider time, string action, string? subject, string detail)
+    private static void Record(IAuditTrail audit, HttpContext http, TimeProvider time, string action, string? subject, string detail)
     {
         var c = http.Caller();
         audit.Enqueue(new AuditEntry(time.GetUtcNow(), c.Principal, c.AgencyCode, action, Scopes.ReadAudit, subject, "answered", detail, "http"));

@@ -16,6 +16,7 @@ public static class Problems
     public static IResult NotFound(string detail) => Make(404, "not-found", "Not found", detail);
     public static IResult Conflict(string detail) => Make(409, "conflict", "Conflict", detail);
     public static IResult TooLarge(string detail) => Make(413, "too-large", "The request is too large", detail);
+    public static IResult UnsupportedMediaType(string detail) => Make(415, "unsupported-media-type", "The body's media type or charset is not one this endpoint reads", detail);
     public static IResult Unavailable(string detail) => Make(503, "unavailable", "Try again later", detail);
 
     public static IResult Make(int status, string kind, string title, string detail, IDictionary<string, object?>? extensions = null) =>

@@ -55,15 +55,26 @@ public static class SubjectApi
 {
     public static WebApplication MapSubjectApi(this WebApplication app)
     {
-        var api = app.MapGroup("/api/subjects");
-        api.MapGet("/", FindAsync).RequireScope(Scopes.ReadSubjects);
-        api.MapPost("/search", SearchAsync).RequireScope(Scopes.ReadSubjects);
-        api.MapGet("/{hubId}", GetAsync).RequireScope(Scopes.ReadSubjects);
+        var api = app.MapGroup("/api/subjects").WithTags("Subjects");
+        api.MapGet("/", FindAsync).RequireScope(Scopes.ReadSubjects)
+            .WithSummary("Look an organisation up by USCC or organisation code")
+            .WithDescription("Exactly one of `uscc` or `orgCode`. A person's ID number is not taken in a URL: use POST /api/subjects/search. " +
+                             "The lookup, and every person shown beside the subject, is on the audit log before the answer is sent.")
+            .Produces<SubjectView>().ProducesProblem(400).ProducesProblem(404);
+        api.MapPost("/search", SearchAsync).RequireScope(Scopes.ReadSubjects)
+            .WithSummary("Look a subject up by an identifier in the body")
+            .WithDescription("Body: exactly one of `ric` (an 18-character or 15-digit resident ID number; a masked one cannot identify anybody), " +
+                             "`uscc` or `orgCode`. ID numbers in the answer are masked unless the caller holds `ids:read-full`.")
+            .Accepts<SubjectSearch>("application/json")
+            .Produces<SubjectView>().ProducesProblem(400).ProducesProblem(404);
+        api.MapGet("/{hubId}", GetAsync).RequireScope(Scopes.ReadSubjects)
+            .WithSummary("A subject by its hub id")
+            .Produces<SubjectView>().ProducesProblem(404);
         return app;
     }
 
     private static async Task<IResult> FindAsync(string? uscc, string? ric, string? orgCode, HttpContext http, IndexDatabase db,
-        LegalBasisCatalogue catalogue, AuditTrail audit, TimeProvider time, CancellationToken ct)
+        LegalBasisCatalogue catalogue, IAuditTrail audit, TimeProvider time, CancellationToken ct)
     {
         if (ric is not null)
             return Problems.BadRequest("resident ID numbers are not taken in URLs (they end up in logs): POST /api/subjects/search with {\"ric\": \"...\"}", "ric");
@@ -71,10 +82,10 @@ public static class SubjectApi
     }
 
     private static Task<IResult> SearchAsync(SubjectSearch search, HttpContext http, IndexDatabase db, LegalBasisCatalogue catalogue,
-        AuditTrail audit, TimeProvider time, CancellationToken ct) => LookupAsync(search, http, db, catalogue, audit, time, ct);
+        IAuditTrail audit, TimeProvider time, CancellationToken ct) => LookupAsync(search, http, db, catalogue, audit, time, ct);
 
     private static async Task<IResult> LookupAsync(SubjectSearch search, HttpContext http, IndexDatabase db, LegalBasisCatalogue catalogue,
-        AuditTrail audit, TimeProvider time, CancellationToken ct)
+        IAuditTrail audit, TimeProvider time, CancellationToken ct)
     {
         var (uscc, ric, orgCode) = (search.Uscc, search.Ric, search.OrgCode);
         var given = new[] { uscc, ric, orgCode }.Count(v => !string.IsNullOrWhiteSpace(v));
@@ -96,12 +107,12 @@ public static class SubjectApi
         return await ViewAsync(id, $"by {scheme} {shown}", http, db, catalogue, audit, time, ct);
     }
 
-    private static Task<IResult> GetAsync(string hubId, HttpContext http, IndexDatabase db, LegalBasisCatalogue catalogue, AuditTrail audit,
+    private static Task<IResult> GetAsync(string hubId, HttpContext http, IndexDatabase db, LegalBasisCatalogue catalogue, IAuditTrail audit,
         TimeProvider time, CancellationToken ct) =>
         ViewAsync(hubId, "by hub id", http, db, catalogue, audit, time, ct);
 
     private static async Task<IResult> ViewAsync(string id, string how, HttpContext http, IndexDatabase db, LegalBasisCatalogue catalogue,
-        AuditTrail audit, TimeProvider time, CancellationToken ct)
+        IAuditTrail audit, TimeProvider time, CancellationToken ct)
     {
         var caller = http.Caller();
         var detail = await db.SubjectDetailAsync(id, ct);
@@ -142,7 +153,7 @@ public static class SubjectApi
         return Results.Ok(view);
     }
 
-    private static async Task Disclosed(AuditTrail audit, Caller caller, TimeProvider time, string? subjectId, string outcome, string detail,
+    private static async Task Disclosed(IAuditTrail audit, Caller caller, TimeProvider time, string? subjectId, string outcome, string detail,
         CancellationToken ct, IReadOnlyList<string>? alongside = null)
     {
         var now = time.GetUtcNow();

@@ -10,7 +10,8 @@ public static class HealthRegistration
     /// <summary>Readiness = the index database answers and the bus is connected (MassTransit's own check, tagged "ready").</summary>
     public static IHostApplicationBuilder AddHubHealth(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddHealthChecks().AddCheck<IndexHealthCheck>("index", tags: ["ready"]);
+        var checks = builder.Services.AddHealthChecks();
+        if (IndexRegistration.HasIndex(builder.Configuration)) checks.AddCheck<IndexHealthCheck>("index", tags: ["ready"]);
         return builder;
     }
 

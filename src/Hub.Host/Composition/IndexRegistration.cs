@@ -19,14 +19,20 @@ public sealed class CatalogueOptions
 
 public static class IndexRegistration
 {
-    /// <summary>Clock, legal-basis catalogue, agency registry, record rules and the index database (migrated at start).</summary>
-    public static IHostApplicationBuilder AddHubIndex(this IHostApplicationBuilder builder)
+    /// <summary>
+    /// The index database lives with the aggregator: a process that runs the aggregator (the embedded default, or the
+    /// aggregator in server mode) opens, migrates and serves the index; the court adapter running alone needs no
+    /// database, no credentials for one, and serves no query API.
+    /// </summary>
+    public static bool HasIndex(IConfiguration configuration) =>
+        configuration.GetSection(Hub.Aggregator.AggregatorOptions.Section).Get<Hub.Aggregator.AggregatorOptions>()?.Enabled ?? true;
+
+    /// <summary>Clock, legal-basis catalogue, agency registry and record rules: what every Hub process needs.</summary>
+    public static IHostApplicationBuilder AddHubCatalogue(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<CatalogueOptions>().BindConfiguration(CatalogueOptions.Section);
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations()
-            .Validate(o => TryDialect(o.Provider), "Hub:Storage:Provider must be Sqlite or Postgres").ValidateOnStart();
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CatalogueOptions>>().Value;
@@ -38,6 +44,15 @@ public static class IndexRegistration
             return o.AgenciesFile is { } f ? AgencyRegistry.Load(File.ReadAllText(f)) : AgencyRegistry.Embedded();
         });
         services.AddSingleton<RecordRules>();
+        return builder;
+    }
+
+    /// <summary>The index database, migrated at start (see <see cref="HasIndex"/>).</summary>
+    public static IHostApplicationBuilder AddHubIndex(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations()
+            .Validate(o => TryDialect(o.Provider), "Hub:Storage:Provider must be Sqlite or Postgres").ValidateOnStart();
         services.AddSingleton(sp =>
         {
             var provider = sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider;

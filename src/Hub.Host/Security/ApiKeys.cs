@@ -70,7 +70,7 @@ public sealed class ApiKeyService(IndexDatabase db, AccessPolicy policy, TimePro
 /// default can be tried without any set-up. Runs after the schema migration.
 /// </summary>
 internal sealed partial class ApiKeyBootstrap(
-    IndexDatabase db, ApiKeyService keys, AuditTrail audit, IOptions<AuthOptions> options, IHostEnvironment env, TimeProvider time,
+    IndexDatabase db, ApiKeyService keys, IAuditTrail audit, IOptions<AuthOptions> options, IHostEnvironment env, TimeProvider time,
     ILogger<ApiKeyBootstrap> log) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)

@@ -5,6 +5,18 @@ using Hub.Storage.Audit;
 
 namespace Hub.Host.Security;
 
+/// <summary>Where the HTTP doors put their audit entries: <see cref="AuditTrail"/> in a process with the index database,
+/// <see cref="BusAuditTrail"/> (to the aggregator, over the bus) in one without.</summary>
+public interface IAuditTrail
+{
+    /// <summary>Records the entry and returns when it is durable; throws <see cref="AuditUnavailableException"/> when it
+    /// could not be — the caller then refuses what the entry would record.</summary>
+    Task WriteAsync(AuditEntry entry, CancellationToken ct);
+
+    /// <summary>Records the entry soon, without waiting; retried until written.</summary>
+    void Enqueue(AuditEntry entry);
+}
+
 /// <summary>
 /// Appends the HTTP doors' audit entries to the chain with group commits: whatever arrived while the previous append
 /// ran goes in the next one transaction. <see cref="WriteAsync"/> returns once the entry is durable — a disclosure is
@@ -12,7 +24,7 @@ namespace Hub.Host.Security;
 /// nobody waits for (refusals, accepted submissions): they are retried until written. (The aggregator writes its own
 /// entries in the transaction of the batch they describe.)
 /// </summary>
-public sealed partial class AuditTrail(IndexDatabase db, ILogger<AuditTrail> log) : BackgroundService
+public sealed partial class AuditTrail(IndexDatabase db, ILogger<AuditTrail> log) : BackgroundService, IAuditTrail
 {
     private const int MaxPerAppend = 1_000;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });

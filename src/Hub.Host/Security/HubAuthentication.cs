@@ -30,7 +30,7 @@ public static class CallerExtensions
 /// </summary>
 public sealed class HubAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    AccessPolicy policy, ApiKeyService keys, IOptions<AuthOptions> auth)
+    AccessPolicy policy, IServiceProvider services, IOptions<AuthOptions> auth)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Hub";
@@ -50,6 +50,8 @@ public sealed class HubAuthenticationHandler(
         if (Request.Headers.TryGetValue(ApiKeyHeader, out var header))
         {
             if (!auth.Value.ApiKeys.Enabled) return Fail("this Hub does not accept API keys: authenticate with a client certificate");
+            if (services.GetService<ApiKeyService>() is not { } keys)
+                return Fail("this Hub process (the court adapter running alone) has no key store: authenticate with a client certificate");
             var principal = await keys.AuthenticateAsync(header.ToString().Trim(), Context.RequestAborted);
             if (principal is null) return Fail("the API key is not valid (unknown or revoked)");
             return policy.Resolve(principal) is { } caller

@@ -49,7 +49,7 @@ internal sealed class RequiredScopeHandler : AuthorizationHandler<RequiredScope>
 }
 
 /// <summary>Writes 401 and 403 as problem details naming what is missing, and puts every refusal on the audit log.</summary>
-internal sealed class AuditedAuthorizationResultHandler(AuditTrail audit, TimeProvider time) : IAuthorizationMiddlewareResultHandler
+internal sealed class AuditedAuthorizationResultHandler(IAuditTrail audit, TimeProvider time) : IAuthorizationMiddlewareResultHandler
 {
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result)
     {

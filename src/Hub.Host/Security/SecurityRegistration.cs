@@ -21,11 +21,22 @@ public static class SecurityRegistration
             var agencies = sp.GetRequiredService<AgencyRegistry>();
             return file is null ? AccessPolicy.Embedded(agencies) : AccessPolicy.Load(File.ReadAllText(file), agencies);
         });
-        services.AddSingleton<ApiKeyService>();
-        services.AddSingleton<AuditTrail>();
-        services.AddHostedService(sp => sp.GetRequiredService<AuditTrail>());
-        // after the migrator (registered by AddHubIndex): the key table must exist
-        services.AddHostedService<ApiKeyBootstrap>();
+        if (IndexRegistration.HasIndex(builder.Configuration))
+        {
+            services.AddSingleton<ApiKeyService>();
+            services.AddSingleton<AuditTrail>();
+            services.AddSingleton<IAuditTrail>(sp => sp.GetRequiredService<AuditTrail>());
+            services.AddHostedService(sp => sp.GetRequiredService<AuditTrail>());
+            // after the migrator (registered by AddHubIndex): the key table must exist
+            services.AddHostedService<ApiKeyBootstrap>();
+        }
+        else
+        {
+            // no index here: API keys cannot be checked (client certificates only), and audit entries go to the aggregator
+            services.AddSingleton<BusAuditTrail>();
+            services.AddSingleton<IAuditTrail>(sp => sp.GetRequiredService<BusAuditTrail>());
+            services.AddHostedService(sp => sp.GetRequiredService<BusAuditTrail>());
+        }
         services.AddAuthentication(HubAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, HubAuthenticationHandler>(HubAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
