@@ -177,7 +177,7 @@ internal static class Bench
         double adapterRate;
         using var jit = Environment.GetEnvironmentVariable("HUB_BENCH_JIT") == "1" ? new JitReport() : null;
         CpuUse cpu;
-        await using (var adapterOnly = HubHost(vhost, database, [.. args, "--set", "Hub:Aggregator:Enabled=false"]))
+        await using (var adapterOnly = HubHost(vhost, database, [.. args, "--set", "Hub:Aggregator:Enabled=false", "--adapter-keys"]))
         {
             using var client = adapterOnly.CreateClient();
             await WaitReady(client);
@@ -234,6 +234,14 @@ internal static class Bench
             b.UseSetting("Logging:LogLevel:Default", "Warning");
             foreach (var (key, value) in Settings(args)) b.UseSetting(key, value);
             b.UseSetting("Logging:LogLevel:Hub", Environment.GetEnvironmentVariable("HUB_BENCH_LOG") ?? "Warning");
+            // the court adapter alone has no key store (it takes client certificates); the bench lends it the index's, so
+            // that both stages post exactly as the whole Hub does
+            if (args.Contains("--adapter-keys"))
+                b.ConfigureTestServices(s =>
+                {
+                    s.AddSingleton(new IndexDatabase(new Hub.Storage.Postgres.PostgresDialect(), database.ConnectionString, TimeProvider.System));
+                    s.AddSingleton<ApiKeyService>();
+                });
             if (args.Contains("--no-record-audit"))
                 b.ConfigureTestServices(s => s.AddSingleton<IRecordAuditSink>(new NoRecordAudit()));
         });
