@@ -28,7 +28,10 @@ public sealed class IndexSession : IAsyncDisposable
         [new("message_id", "text", typeof(string)), new("received_at", "timestamptz", typeof(DateTimeOffset))], r => [r.Id, r.At], " ON CONFLICT DO NOTHING");
     private static readonly BulkInsert<QuarantineRow> Quarantine = new("quarantine",
         [new("id", "text", typeof(string)), new("agency_code", "text", typeof(string)), new("source_record_id", "text", typeof(string)), new("revision", "integer", typeof(int?)), new("kind", "text", typeof(string)), new("reason_code", "text", typeof(string)), new("reason", "text", typeof(string)), new("payload", "text", typeof(string)), new("message_id", "text", typeof(string)), new("received_at", "timestamptz", typeof(DateTimeOffset))],
-        r => [r.Id, r.AgencyCode, r.SourceRecordId, r.Revision, r.Kind, r.ReasonCode, r.Reason, r.Payload, r.MessageId, r.ReceivedAt]);
+        r => [r.Id, r.AgencyCode, r.SourceRecordId, r.Revision, r.Kind, r.ReasonCode, r.Reason, r.Payload, r.MessageId, r.ReceivedAt],
+        // a record waits once per (agency, source id, revision, kind) (ux_quarantine_waiting): the aggregator reads the
+        // waiting rows first, this only settles two aggregators quarantining the same record at once
+        " ON CONFLICT DO NOTHING");
     private static readonly BulkInsert<OutboxRow> Outbox = new("outbox",
         [new("message_type", "text", typeof(string)), new("payload", "text", typeof(string)), new("created_at", "timestamptz", typeof(DateTimeOffset)), new("ordering_key", "text", typeof(string))],
         r => [r.MessageType, r.Payload, r.CreatedAt, r.OrderingKey]);
@@ -60,6 +63,10 @@ public sealed class IndexSession : IAsyncDisposable
     /// <summary>Ledger keys already recorded for these source record ids (any agency, any revision).</summary>
     public async Task<IReadOnlyList<LedgerRow>> RecordsBySourceAsync(IReadOnlyCollection<string> sourceRecordIds, CancellationToken ct) =>
         sourceRecordIds.Count == 0 ? [] : await Query<LedgerRow>(_sql.RecordsBySource, new { Ids = sourceRecordIds.ToArray() }, ct);
+
+    /// <summary>Quarantine rows still waiting (not released) for these source record ids: id and key only.</summary>
+    public async Task<IReadOnlyList<QuarantineRow>> WaitingQuarantineAsync(IReadOnlyCollection<string> sourceRecordIds, CancellationToken ct) =>
+        sourceRecordIds.Count == 0 ? [] : await Query<QuarantineRow>(_sql.WaitingQuarantineBySource, new { Ids = sourceRecordIds.ToArray() }, ct);
 
     /// <summary>Strong identifiers among these values, with the subject each belongs to.</summary>
     public async Task<IReadOnlyList<IdentifierRow>> StrongIdentifiersAsync(IReadOnlyCollection<string> values, CancellationToken ct) =>

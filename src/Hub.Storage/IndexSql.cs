@@ -15,6 +15,10 @@ internal sealed class IndexSql(ISqlDialect dialect)
     public string SeenMessages { get; } = $"SELECT message_id FROM inbox WHERE message_id {dialect.InList("Ids")}";
     public string RecordsBySource { get; } = dialect.ForEachKey("Ids",
         "SELECT agency_code, source_record_id, revision, kind FROM records WHERE source_record_id {key}");
+    /// <summary>Quarantine rows not released yet for these source record ids (any agency, revision or kind): a
+    /// refused record that is still waiting keeps its row.</summary>
+    public string WaitingQuarantineBySource { get; } = dialect.ForEachKey("Ids",
+        "SELECT id, agency_code, source_record_id, revision, kind FROM quarantine WHERE source_record_id {key} AND released_at IS NULL");
     public string StrongIdentifiers { get; } = dialect.ForEachKey("Values",
         "SELECT scheme, value, subject_id, strong FROM subject_identifiers WHERE value {key} AND strong = @Strong");
     public string ActiveListingsBySource { get; } = dialect.ForEachKey("Ids",

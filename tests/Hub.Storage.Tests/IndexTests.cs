@@ -170,6 +170,120 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
         Assert.That(await _db.CountListingsAsync(CancellationToken.None), Is.Zero);
     }
 
+    private async Task<List<string?>> RejectedQuarantineIds(string sourceId) =>
+        (await Outbox()).Where(e => e.Type == "RecordRejected" && e.Body.GetProperty("sourceRecordId").GetString() == sourceId)
+            .Select(e => e.Body.GetProperty("quarantineId").GetString()).ToList();
+
+    private async Task<List<QuarantineRow>> QuarantineOf(string sourceId) =>
+        (await _db.QuarantineAsync(null, 100, CancellationToken.None)).Where(q => q.SourceRecordId == sourceId).OrderBy(q => q.ReceivedAt).ToList();
+
+    [Test]
+    public async Task A_refused_record_sent_three_times_waits_in_quarantine_once_and_is_answered_each_time()
+    {
+        var bad = Listed(sourceId: "LA-BAD", uscc: "9134112215678901XD");
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.That(await Apply(In(bad)), Is.EqualTo(new BatchOutcome(0, 0, 1)), $"send {i + 1}");
+            _time.Advance(TimeSpan.FromMinutes(5));
+        }
+
+        var q = (await QuarantineOf("LA-BAD")).Single();
+        Assert.That(q.ReceivedAt, Is.EqualTo(Now), "the row of the first send stays");
+        Assert.That(await RejectedQuarantineIds("LA-BAD"), Is.EqualTo(new[] { q.Id, q.Id, q.Id }), "every send is answered, with the row it waits in");
+        var audited = (await _db.AuditLatestAsync(10, CancellationToken.None)).Where(a => a.Action == "record.apply").Select(a => a.Outcome);
+        Assert.That(audited, Is.EqualTo(Enumerable.Repeat("quarantined:invalid-identifier", 3)), "every refusal stays on the audit log");
+    }
+
+    [Test]
+    public async Task A_refused_record_twice_in_one_batch_waits_in_quarantine_once()
+    {
+        // refused before the ledger step, which otherwise counts the second copy as a duplicate
+        var bad = Listed(sourceId: "NUL-2") with { CaseNumber = "(2026)皖1122执\u00001194号" };
+
+        Assert.That(await Apply(In(bad), In(bad)), Is.EqualTo(new BatchOutcome(0, 0, 2)));
+
+        var q = (await QuarantineOf("NUL-2")).Single();
+        Assert.That(q.ReasonCode, Is.EqualTo(Rejection.InvalidText));
+        Assert.That(await RejectedQuarantineIds("NUL-2"), Is.EqualTo(new[] { q.Id, q.Id }));
+    }
+
+    [Test]
+    public async Task A_higher_revision_refused_waits_in_quarantine_beside_the_first()
+    {
+        await Apply(In(Listed(sourceId: "LA-REV", revision: 1, uscc: "9134112215678901XD")));
+        await Apply(In(Listed(sourceId: "LA-REV", revision: 1, uscc: "9134112215678901XD")));
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await Apply(In(Listed(sourceId: "LA-REV", revision: 2, uscc: "9134112215678901XD")));
+
+        var quarantined = await QuarantineOf("LA-REV");
+        Assert.That(quarantined.Select(q => q.Revision), Is.EqualTo(new int?[] { 1, 2 }));
+        Assert.That(await RejectedQuarantineIds("LA-REV"), Is.EqualTo(new[] { quarantined[0].Id, quarantined[0].Id, quarantined[1].Id }));
+    }
+
+    [Test]
+    public async Task A_refused_record_resent_after_its_release_is_quarantined_anew()
+    {
+        var bad = Listed(sourceId: "LA-REL", uscc: "9134112215678901XD");
+        await Apply(In(bad));
+        var first = (await QuarantineOf("LA-REL")).Single();
+        await _target.ExecuteAsync(
+            $"UPDATE quarantine SET released_at = '2026-11-26 08:30:00+00:00' WHERE id = '{first.Id}'",
+            $"UPDATE quarantine SET released_at = '2026-11-26 08:30:00+00:00' WHERE id = '{first.Id}'");
+        _time.Advance(TimeSpan.FromHours(1));
+
+        await Apply(In(bad));
+        await Apply(In(bad));
+
+        var quarantined = await QuarantineOf("LA-REL");
+        Assert.That(quarantined.Select(q => q.Id).ToList(), Has.Count.EqualTo(2).And.Contains(first.Id), "released, the first row no longer holds the record");
+        Assert.That(await RejectedQuarantineIds("LA-REL"), Is.EqualTo(new[] { first.Id, quarantined[1].Id, quarantined[1].Id }));
+    }
+
+    [Test]
+    public async Task Refused_records_without_a_key_are_quarantined_every_time()
+    {
+        var anonymous = Listed(sourceId: "ANON-3");
+        var noSourceId = Listed(sourceId: "  ");
+
+        await Apply(new Incoming("a-1", anonymous, PublisherAgency: null), In(noSourceId), In(noSourceId));
+        await Apply(new Incoming("a-2", anonymous, PublisherAgency: null), In(noSourceId));
+
+        var quarantined = await _db.QuarantineAsync(null, 10, CancellationToken.None);
+        Assert.That(quarantined.Count(q => q.SourceRecordId == "ANON-3"), Is.EqualTo(2), "nobody vouches for the publisher: nothing tells two such records apart");
+        Assert.That(quarantined.Count(q => q.SourceRecordId == "  "), Is.EqualTo(3), "no source record id: each notice is kept");
+        var answered = (await Outbox()).Where(e => e.Type == "RecordRejected").Select(e => e.Body.GetProperty("quarantineId").GetString()).ToList();
+        Assert.That(answered, Has.Count.EqualTo(3).And.Unique, "each notice without a source record id is answered with a row of its own");
+    }
+
+    [Test]
+    public async Task Migrating_keeps_the_earliest_of_the_quarantine_rows_a_record_waits_in()
+    {
+        // the schema as it was before quarantine kept one waiting row per record, holding what earlier builds left
+        await _target.ExecuteAsync(
+            "DROP INDEX ux_quarantine_waiting; DROP INDEX ix_quarantine_source; DELETE FROM schema_version WHERE version = 4;",
+            "DROP INDEX ux_quarantine_waiting; DROP INDEX ix_quarantine_source; DELETE FROM schema_version WHERE version = 5;");
+        var rows = new[]
+        {
+            ("q-second", "'COURT-34-1122'", "'LA-OLD'", "'2026-11-26 09:00:00+00:00'", "NULL"),
+            ("q-first", "'COURT-34-1122'", "'LA-OLD'", "'2026-11-26 08:00:00+00:00'", "NULL"),
+            ("q-third", "'COURT-34-1122'", "'LA-OLD'", "'2026-11-26 10:00:00+00:00'", "NULL"),
+            ("q-released", "'COURT-34-1122'", "'LA-OLD'", "'2026-11-26 07:00:00+00:00'", "'2026-11-26 07:30:00+00:00'"),
+            ("q-anon-1", "NULL", "'LA-OLD'", "'2026-11-26 08:00:00+00:00'", "NULL"),
+            ("q-anon-2", "NULL", "'LA-OLD'", "'2026-11-26 09:00:00+00:00'", "NULL"),
+            ("q-other", "'COURT-34-1122'", "'LA-OTHER'", "'2026-11-26 09:00:00+00:00'", "NULL"),
+        };
+        var insert = "INSERT INTO quarantine (id, agency_code, source_record_id, revision, kind, reason_code, reason, payload, received_at, released_at) VALUES " +
+                     string.Join(", ", rows.Select(r => $"('{r.Item1}', {r.Item2}, {r.Item3}, 1, 'JudgmentDefaulterListed', 'minor', 'old', '{{}}', {r.Item4}, {r.Item5})"));
+        await _target.ExecuteAsync(insert, insert);
+
+        await _db.MigrateAsync(CancellationToken.None);
+
+        Assert.That((await _db.QuarantineAsync(null, 10, CancellationToken.None)).Select(q => q.Id),
+            Is.EquivalentTo(new[] { "q-first", "q-released", "q-anon-1", "q-anon-2", "q-other" }));
+        await Apply(In(Listed(sourceId: "LA-OLD", uscc: "9134112215678901XD")));
+        Assert.That(await RejectedQuarantineIds("LA-OLD"), Is.EqualTo(new[] { "q-first" }), "the record resent finds the row it waits in");
+    }
+
     [Test]
     public async Task A_new_revision_supersedes_the_listing_and_a_late_old_revision_is_refused()
     {
@@ -371,6 +485,25 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
         Assert.That(events.Count(e => e.Type == "SubjectListed"), Is.EqualTo(5));
 
         Assert.That(await Apply(batch), Is.EqualTo(new BatchOutcome(0, 7, 0)), "delivered again: nothing applied or quarantined twice");
+    }
+
+    [Test]
+    public async Task A_record_that_fails_alone_again_when_its_file_is_resent_keeps_its_quarantine_row()
+    {
+        await RefuseListingsLike("%POISON%");
+        Incoming[] File() => Enumerable.Range(1, 3).Select(i => In(Listed(sourceId: $"AGAIN-{i}", uscc: TestIdentifiers.Uscc(i)) with
+        {
+            CaseNumber = i == 2 ? "(2026)POISON2" : $"(2026)皖1122执{i}号",
+            LegalRepresentative = null,
+        })).ToArray();
+
+        Assert.That(await Apply(File()), Is.EqualTo(new BatchOutcome(2, 0, 1)));
+        _time.Advance(TimeSpan.FromMinutes(5));
+        Assert.That(await Apply(File()), Is.EqualTo(new BatchOutcome(0, 2, 1)), "the same file as new messages");
+
+        var q = (await QuarantineOf("AGAIN-2")).Single();
+        Assert.That(q.ReasonCode, Is.EqualTo(Rejection.ApplyFailed));
+        Assert.That(await RejectedQuarantineIds("AGAIN-2"), Is.EqualTo(new[] { q.Id, q.Id }));
     }
 
     [Test]

@@ -80,6 +80,7 @@ public sealed partial class RecordApplier(
         if (failed.Count == 0) return new BatchOutcome(0, 0, 0);
         var now = time.GetUtcNow();
         var w = new IndexWrite(now);
+        var refused = new List<(Incoming Item, Rejection Rejection)>(failed.Count);
         foreach (var (item, error) in failed)
         {
             var described = Describe(error);
@@ -87,12 +88,13 @@ public sealed partial class RecordApplier(
             if (reason.Length > 500) reason = reason[..499] + "…";
             if (item.MessageId is { } id) w.InboxMessageIds.Add(id);
             var rejection = new Rejection(Rejection.ApplyFailed, reason);
-            Quarantine(w, item, rejection, now);
+            refused.Add((item, rejection));
             AddAudit(w, item, "quarantined", null, rejection.Code, now);
             LogApplyFailed(item.Kind, TextGuard.Storable(item.Source?.AgencyCode), TextGuard.Storable(item.Source?.SourceRecordId), item.MessageId,
                 described, error.StackTrace);
         }
         await using var session = await db.BeginAsync(ct);
+        await QuarantineAsync(session, w, refused, now, ct);
         await session.WriteAsync(w, ct);
         await session.CommitAsync(ct);
         outboxSignal.Notify();
@@ -133,7 +135,7 @@ public sealed partial class RecordApplier(
         w.InboxMessageIds.AddRange(fresh.Select(b => b.MessageId).OfType<string>());
 
         // the agency the transport vouches for must be the one the record names, before anything believes the name
-        var rejected = 0;
+        var refused = new List<(Incoming Item, Rejection Rejection)>();
         fresh = fresh.Where(item =>
         {
             if (item.PublisherMismatch() is not { } spoofed) return true;
@@ -241,11 +243,12 @@ public sealed partial class RecordApplier(
             AddLedger(item, orgId);
         }
 
+        await QuarantineAsync(session, w, refused, now, ct);
         await session.WriteAsync(w, ct);
         await session.CommitAsync(ct);
         if (w.Outbox.Count > 0) outboxSignal.Notify();
 
-        var outcome = new BatchOutcome(w.Records.Count, duplicates, rejected);
+        var outcome = new BatchOutcome(w.Records.Count, duplicates, refused.Count);
         var elapsedMs = time.GetElapsedTime(started).TotalMilliseconds;
         metrics.BatchApplied(batch.Count, outcome, elapsedMs);
         LogBatch(batch.Count, elapsedMs, outcome.Applied, outcome.Duplicates, outcome.Rejected);
@@ -259,10 +262,9 @@ public sealed partial class RecordApplier(
 
         void Reject(Incoming item, Rejection r)
         {
-            rejected++;
-            var (agency, sourceId) = Quarantine(w, item, r, now);
+            refused.Add((item, r));
             AddAudit(w, item, "quarantined", null, r.Code, now);
-            LogRejected(item.Kind, agency, sourceId, item.MessageId, r.Code, r.Reason);
+            LogRejected(item.Kind, TextGuard.Storable(item.PublisherAgency), TextGuard.Storable(item.Source?.SourceRecordId), item.MessageId, r.Code, r.Reason);
         }
 
         ListingRow AddListing(ListingIntent intent, string subjectId, SubjectKeys subject, ListingRow? parent)
@@ -313,28 +315,52 @@ public sealed partial class RecordApplier(
         void Emit<T>(T message, string orderingKey) where T : class => AddOutbox(w, message, orderingKey, now);
     }
 
-    /// <summary>Keeps a refused record in quarantine and tells its agency (<see cref="RecordRejected"/>).</summary>
+    /// <summary>
+    /// Keeps the refused records of a batch in quarantine and tells their agencies (<see cref="RecordRejected"/>), with
+    /// one read of the rows still waiting for their source record ids. A record already waiting under its
+    /// <see cref="QuarantineKey"/> (a court sending its file again, or the same record twice in the batch) keeps that
+    /// row: no new one, and its answer carries the row's id with the reason of now — a resend deserves an answer.
+    /// </summary>
     /// <remarks>The agency is the one that published the record (<see cref="Incoming.PublisherAgency"/>), not the one
     /// its body names: a spoofed record is reported to its real publisher, never to the agency it pretends to be. With
     /// no publisher anyone vouches for there is nobody to tell: the record waits in quarantine for an operator, and no
     /// <see cref="RecordRejected"/> goes out.</remarks>
-    private static (string? Agency, string? SourceId) Quarantine(IndexWrite w, Incoming item, Rejection r, DateTimeOffset now)
+    private static async Task QuarantineAsync(
+        IndexSession session, IndexWrite w, List<(Incoming Item, Rejection Rejection)> refused, DateTimeOffset now, CancellationToken ct)
     {
-        var s = item.Source;
-        var (agency, sourceId) = (TextGuard.Storable(item.PublisherAgency), TextGuard.Storable(s?.SourceRecordId));
-        var q = new QuarantineRow
+        if (refused.Count == 0) return;
+        var keys = refused.Select(r => KeyOf(r.Item)).ToList();
+        var waiting = new Dictionary<QuarantineKey, string>();
+        var sourceIds = keys.Where(k => k is not null).Select(k => k!.Value.SourceRecordId).ToHashSet();
+        foreach (var row in await session.WaitingQuarantineAsync(sourceIds, ct))
+            if (QuarantineKey.Of(row.AgencyCode, row.SourceRecordId, row.Revision, row.Kind) is { } k)
+                waiting.TryAdd(k, row.Id);
+
+        for (var i = 0; i < refused.Count; i++)
         {
-            Id = NewId(now), AgencyCode = agency, SourceRecordId = sourceId, Revision = s?.Revision,
-            Kind = item.Kind, ReasonCode = r.Code, Reason = r.Reason, Payload = item.Payload(), MessageId = item.MessageId, ReceivedAt = now,
-        };
-        w.Quarantine.Add(q);
-        if (agency is null) return (agency, sourceId);
-        AddOutbox(w, new RecordRejected
-        {
-            EventId = NewId(now), AgencyCode = agency, SourceRecordId = sourceId ?? "", Revision = s?.Revision ?? 0,
-            RecordKind = item.Kind, ReasonCode = r.Code, Reason = r.Reason, QuarantineId = q.Id, RejectedAt = now,
-        }, $"{agency}/{sourceId}", now);
-        return (agency, sourceId);
+            var ((item, r), key) = (refused[i], keys[i]);
+            var s = item.Source;
+            var (agency, sourceId) = (TextGuard.Storable(item.PublisherAgency), TextGuard.Storable(s?.SourceRecordId));
+            if (key is not { } k || !waiting.TryGetValue(k, out var quarantineId))
+            {
+                quarantineId = NewId(now);
+                w.Quarantine.Add(new QuarantineRow
+                {
+                    Id = quarantineId, AgencyCode = agency, SourceRecordId = sourceId, Revision = s?.Revision,
+                    Kind = item.Kind, ReasonCode = r.Code, Reason = r.Reason, Payload = item.Payload(), MessageId = item.MessageId, ReceivedAt = now,
+                });
+                if (key is { } added) waiting.Add(added, quarantineId);
+            }
+            if (agency is null) continue;
+            AddOutbox(w, new RecordRejected
+            {
+                EventId = NewId(now), AgencyCode = agency, SourceRecordId = sourceId ?? "", Revision = s?.Revision ?? 0,
+                RecordKind = item.Kind, ReasonCode = r.Code, Reason = r.Reason, QuarantineId = quarantineId, RejectedAt = now,
+            }, $"{agency}/{sourceId}", now);
+        }
+
+        static QuarantineKey? KeyOf(Incoming item) => QuarantineKey.Of(
+            TextGuard.Storable(item.PublisherAgency), TextGuard.Storable(item.Source?.SourceRecordId), item.Source?.Revision, item.Kind);
     }
 
     /// <summary>The bus door's audit entry for one record: who published it, what became of it, which subject it is about.

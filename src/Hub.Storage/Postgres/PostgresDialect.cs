@@ -114,5 +114,20 @@ internal static class PostgresSchema
             id text COLLATE "C" PRIMARY KEY, principal text COLLATE "C" NOT NULL, key_hash text COLLATE "C" NOT NULL UNIQUE,
             label text NULL, created_at timestamptz NOT NULL, created_by text NOT NULL, revoked_at timestamptz NULL);
         """,
+        // 5: a refused record waits in quarantine once per (agency, source id, revision, kind): a resent file finds the
+        // row it left before. Duplicates left by earlier builds go (the earliest received stays); a released row no
+        // longer counts, so a record resent after its release is quarantined anew. Rows without a key stay, every one.
+        """
+        ALTER TABLE quarantine ALTER COLUMN source_record_id TYPE text COLLATE "C", ALTER COLUMN kind TYPE text COLLATE "C";
+        CREATE INDEX ix_quarantine_source ON quarantine (source_record_id) WHERE released_at IS NULL;
+        DELETE FROM quarantine q
+        WHERE q.released_at IS NULL AND trim(q.source_record_id) <> '' AND EXISTS (
+            SELECT 1 FROM quarantine e
+            WHERE e.released_at IS NULL AND e.agency_code = q.agency_code AND e.source_record_id = q.source_record_id
+              AND e.revision = q.revision AND e.kind = q.kind AND (e.received_at, e.id) < (q.received_at, q.id));
+        CREATE UNIQUE INDEX ux_quarantine_waiting ON quarantine (agency_code, source_record_id, revision, kind)
+            WHERE released_at IS NULL AND agency_code IS NOT NULL AND source_record_id IS NOT NULL AND revision IS NOT NULL
+              AND trim(source_record_id) <> '';
+        """,
     ];
 }
