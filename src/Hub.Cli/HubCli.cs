@@ -134,6 +134,8 @@ public static class HubCli
 
     private static async Task<int> LookupAsync(Dictionary<string, string?> o, TextWriter stdout, TextWriter stderr, HttpClient? http, CancellationToken ct)
     {
+        // --orgCode is the API's spelling: taken too
+        if (o.Remove("orgCode", out var camel)) o["org-code"] = camel;
         var (key, value) = new[] { "uscc", "ric", "org-code" }.Select(k => (k, o.GetValueOrDefault(k))).FirstOrDefault(p => p.Item2 is not null);
         if (value is null) throw new ArgumentException("lookup needs --uscc, --ric or --org-code VALUE");
         using var client = http is null ? Client(o) : null;

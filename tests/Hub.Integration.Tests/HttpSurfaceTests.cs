@@ -142,6 +142,25 @@ public sealed class HttpSurfaceTests
     }
 
     [Test]
+    public async Task A_file_sent_three_times_leaves_one_quarantine_row_per_refused_record()
+    {
+        var file = new JsonArray(Company("RESEND-OK", uscc: TestIdentifiers.Uscc(5301)), Company("RESEND-BAD", uscc: "9134112215678901XD"));
+        using var op = await _hub.ClientAsAsync("operator:test");
+        using var auditor = await _hub.ClientAsAsync("auditor:test");
+        for (var send = 1; send <= 3; send++)
+        {
+            using var post = await _court.PostAsJsonAsync($"/api/adapters/court/{Court}/notices", file);
+            Assert.That(post.StatusCode, Is.EqualTo(HttpStatusCode.OK), await post.Content.ReadAsStringAsync());
+            // each send applied (refused again) before the next, so that every send is a batch of its own
+            await Eventually.Get(async () => (await auditor.GetFromJsonAsync<JsonElement>("/api/audit?limit=1000")).EnumerateArray()
+                .Count(e => e.GetProperty("outcome").GetString() == "quarantined:invalid-identifier"
+                            && e.GetProperty("detail").GetString()!.Contains("/RESEND-BAD ", StringComparison.Ordinal)) == send ? "applied" : null, $"send {send} applied");
+        }
+        var quarantine = await op.GetFromJsonAsync<JsonElement>($"/api/operator/quarantine?agency={Court}");
+        Assert.That(quarantine.EnumerateArray().Count(q => q.GetProperty("sourceRecordId").GetString() == "RESEND-BAD"), Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task The_committed_OpenAPI_document_is_the_one_the_Hub_serves()
     {
         var served = JsonNode.Parse(await _court.GetStringAsync("/openapi/v1.json"))!;
