@@ -64,7 +64,7 @@ public static class HubCli
         }
         catch (TaskCanceledException) when (!ct.IsCancellationRequested)
         {
-            await stderr.WriteLineAsync("hub: the Hub did not answer in time (5 minutes); what it accepted stays accepted, send the rest again");
+            await stderr.WriteLineAsync("hub: the Hub did not answer in time; what it accepted stays accepted, send the rest again");
             return 3;
         }
     }
