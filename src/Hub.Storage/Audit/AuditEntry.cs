@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -75,12 +76,25 @@ public static class AuditChain
 
     public static string HashOf(AuditRow r)
     {
-        var canonical = JsonSerializer.SerializeToUtf8Bytes(new object?[]
+        // written field by field (no reflection, no boxing): the aggregator hashes one entry per record it applies
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            r.Seq, r.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture), r.Principal, r.AgencyCode,
-            r.Action, r.Scope, r.SubjectId, r.Outcome, r.Detail, r.Channel, r.PrevHash,
-        });
-        return Convert.ToHexStringLower(SHA256.HashData(canonical));
+            json.WriteStartArray();
+            json.WriteNumberValue(r.Seq);
+            json.WriteStringValue(r.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture));
+            json.WriteStringValue(r.Principal);
+            json.WriteStringValue(r.AgencyCode);
+            json.WriteStringValue(r.Action);
+            json.WriteStringValue(r.Scope);
+            json.WriteStringValue(r.SubjectId);
+            json.WriteStringValue(r.Outcome);
+            json.WriteStringValue(r.Detail);
+            json.WriteStringValue(r.Channel);
+            json.WriteStringValue(r.PrevHash);
+            json.WriteEndArray();
+        }
+        return Convert.ToHexStringLower(SHA256.HashData(buffer.WrittenSpan));
     }
 
     /// <summary>Checks one stored row against the one before it (null for the first); the problem, or null when it holds.</summary>

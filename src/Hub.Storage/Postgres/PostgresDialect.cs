@@ -109,7 +109,6 @@ internal static class PostgresSchema
             action text COLLATE "C" NOT NULL, scope text NULL, subject_id text COLLATE "C" NULL, outcome text NOT NULL,
             detail text NULL, channel text NOT NULL, prev_hash text NOT NULL, hash text NOT NULL);
         CREATE INDEX ix_audit_log_subject ON audit_log (subject_id, seq) WHERE subject_id IS NOT NULL;
-        CREATE INDEX ix_audit_log_principal ON audit_log (principal, seq);
         CREATE TABLE api_keys (
             id text COLLATE "C" PRIMARY KEY, principal text COLLATE "C" NOT NULL, key_hash text COLLATE "C" NOT NULL UNIQUE,
             label text NULL, created_at timestamptz NOT NULL, created_by text NOT NULL, revoked_at timestamptz NULL);

@@ -79,7 +79,6 @@ internal static class SqliteSchema
             action TEXT NOT NULL, scope TEXT NULL, subject_id TEXT NULL, outcome TEXT NOT NULL,
             detail TEXT NULL, channel TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
         CREATE INDEX ix_audit_log_subject ON audit_log (subject_id, seq) WHERE subject_id IS NOT NULL;
-        CREATE INDEX ix_audit_log_principal ON audit_log (principal, seq);
         CREATE TABLE api_keys (
             id TEXT PRIMARY KEY, principal TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE,
             label TEXT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL, revoked_at TEXT NULL);
