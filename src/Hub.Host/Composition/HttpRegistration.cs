@@ -1,5 +1,7 @@
 using System.Text.Encodings.Web;
 using Hub.Host.Api;
+using Hub.Host.Security;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
@@ -31,7 +33,11 @@ public static class HttpRegistration
     /// bind), become problem details.</summary>
     public static WebApplication UseHubHttp(this WebApplication app)
     {
-        app.UseExceptionHandler();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // a disclosure the audit log cannot record is not made: the caller may try again, it is not the Hub's bug
+            StatusCodeSelector = ex => ex is AuditUnavailableException ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
         return app;
     }
@@ -57,7 +63,9 @@ public static class HttpRegistration
         var http = context.HttpContext;
         var where = $"{http.Request.Method} {http.Request.Path}";
         if (problem.Type is not null && problem.Type.StartsWith(Problems.TypePrefix, StringComparison.Ordinal)) return;
-        var (kind, title, detail) = problem.Status switch
+        var (kind, title, detail) = context.Exception is AuditUnavailableException
+            ? ("audit-unavailable", "Try again later", "the audit log cannot be written at the moment, so the Hub discloses nothing: try again later")
+            : problem.Status switch
         {
             400 => ("invalid-request", "The request cannot be read", "the request cannot be read: check that the body is the JSON this endpoint documents (see /openapi/v1.json) and the query values are well formed"),
             404 => ("not-found", "Not found", $"no endpoint at {where}: see /openapi/v1.json"),

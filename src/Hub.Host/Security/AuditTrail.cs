@@ -1,7 +1,9 @@
 using System.Threading.Channels;
+using Hub.Contracts;
 using Hub.Domain.Identifiers;
 using Hub.Storage;
 using Hub.Storage.Audit;
+using MassTransit;
 
 namespace Hub.Host.Security;
 
@@ -18,32 +20,31 @@ public interface IAuditTrail
 }
 
 /// <summary>
-/// Appends the HTTP doors' audit entries to the chain with group commits: whatever arrived while the previous append
-/// ran goes in the next one transaction. <see cref="WriteAsync"/> returns once the entry is durable — a disclosure is
-/// answered only after it is on record, and not at all when it cannot be recorded. <see cref="Enqueue"/> is for entries
-/// nobody waits for (refusals, accepted submissions): they are retried until written. (The aggregator writes its own
-/// entries in the transaction of the batch they describe.)
+/// Group commits: whatever arrived while the previous append ran goes in the next one. A waiter (<see cref="WriteAsync"/>)
+/// is answered when its append is durable, or with <see cref="AuditUnavailableException"/> when it failed — a disclosure
+/// is then refused, not made unrecorded; entries nobody waits for are tried again, with back-off, until written.
 /// </summary>
-public sealed partial class AuditTrail(IndexDatabase db, ILogger<AuditTrail> log) : BackgroundService, IAuditTrail
+public abstract partial class QueuedAuditTrail(ILogger log) : BackgroundService, IAuditTrail
 {
-    private const int MaxPerAppend = 1_000;
+    private const int MaxPerAppend = 500;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
     private sealed record Pending(AuditEntry Entry, TaskCompletionSource? Done);
 
-    /// <summary>Appends the entry and returns when it is committed; throws when it could not be.</summary>
+    /// <summary>Makes the entries durable, in their order.</summary>
+    protected abstract Task AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct);
+
     public Task WriteAsync(AuditEntry entry, CancellationToken ct)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_queue.Writer.TryWrite(new Pending(Safe(entry), done)))
-            throw new InvalidOperationException("the audit log is closed: the Hub is stopping");
+            throw new AuditUnavailableException(new InvalidOperationException("the Hub is stopping"));
         return done.Task.WaitAsync(ct);
     }
 
-    /// <summary>Appends the entry soon, without waiting.</summary>
     public void Enqueue(AuditEntry entry)
     {
-        if (!_queue.Writer.TryWrite(new Pending(Safe(entry), null))) LogLostAtStop(entry.Action, entry.Principal);
+        if (!_queue.Writer.TryWrite(new Pending(Safe(entry), null))) LogLost(log, entry.Action, entry.Principal);
     }
 
     /// <summary>A detail never carries a whole ID number, whoever wrote it.</summary>
@@ -67,7 +68,7 @@ public sealed partial class AuditTrail(IndexDatabase db, ILogger<AuditTrail> log
         // stopping: whatever is still queued gets one more try
         _queue.Writer.TryComplete();
         await AppendAvailableAsync(retry, 0, CancellationToken.None);
-        foreach (var p in retry) LogLostAtStop(p.Entry.Action, p.Entry.Principal);
+        foreach (var p in retry) LogLost(log, p.Entry.Action, p.Entry.Principal);
     }
 
     private async Task<int> AppendAvailableAsync(List<Pending> retry, int failures, CancellationToken ct)
@@ -78,15 +79,14 @@ public sealed partial class AuditTrail(IndexDatabase db, ILogger<AuditTrail> log
         if (batch.Count == 0) return failures;
         try
         {
-            await db.AppendAuditAsync(batch.Select(p => p.Entry).ToList(), CancellationToken.None);
+            await AppendAsync(batch.Select(p => p.Entry).ToList(), CancellationToken.None);
             foreach (var p in batch) p.Done?.TrySetResult();
             return 0;
         }
         catch (Exception ex)
         {
             failures++;
-            LogAppendFailed(ex, batch.Count, failures);
-            // a waiter is answered now (its caller refuses the disclosure); what nobody waits for is tried again
+            LogAppendFailed(log, ex, batch.Count, failures);
             foreach (var p in batch)
                 if (p.Done is null) retry.Add(p);
                 else p.Done.TrySetException(new AuditUnavailableException(ex));
@@ -95,11 +95,35 @@ public sealed partial class AuditTrail(IndexDatabase db, ILogger<AuditTrail> log
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Appending {Count} audit entries failed (attempt {Attempt}); entries nobody waits for are tried again")]
-    private partial void LogAppendFailed(Exception ex, int count, int attempt);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recording {Count} audit entries failed (attempt {Attempt}); entries nobody waits for are tried again")]
+    private static partial void LogAppendFailed(ILogger logger, Exception ex, int count, int attempt);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Audit entry {Action} by {Principal} could not be written before the Hub stopped")]
-    private partial void LogLostAtStop(string action, string principal);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Audit entry {Action} by {Principal} could not be recorded before the Hub stopped")]
+    private static partial void LogLost(ILogger logger, string action, string principal);
+}
+
+/// <summary>Appends the HTTP doors' entries to the chain in the index database. (The aggregator writes its own entries
+/// in the transaction of the batch they describe.)</summary>
+public sealed class AuditTrail(IndexDatabase db, ILogger<AuditTrail> log) : QueuedAuditTrail(log)
+{
+    protected override Task AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct) => db.AppendAuditAsync(entries, ct);
+}
+
+/// <summary>
+/// The audit trail of a Hub process without the index database (the court adapter alone): entries go to the aggregator
+/// as <see cref="AuditRecorded"/> messages, which it appends to the one chain; durable once the broker confirms.
+/// </summary>
+public sealed class BusAuditTrail(IBus bus, ILogger<BusAuditTrail> log) : QueuedAuditTrail(log)
+{
+    protected override Task AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct) =>
+        bus.Publish(new AuditRecorded
+        {
+            Entries = entries.Select(e => new AuditRecordedEntry
+            {
+                At = e.At, Principal = e.Principal, AgencyCode = e.AgencyCode, Action = e.Action, Scope = e.Scope,
+                SubjectId = e.SubjectId, Outcome = e.Outcome, Detail = e.Detail, Channel = e.Channel,
+            }).ToList(),
+        }, ct);
 }
 
 /// <summary>The audit log could not record a disclosure, so the disclosure is not made.</summary>
