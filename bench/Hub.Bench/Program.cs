@@ -255,7 +255,8 @@ internal static class Bench
     /// <summary>A court's API key, made in the host as an operator would make it; the bench posts with it.</summary>
     static async Task Authenticate(WebApplicationFactory<global::Program> hub, HttpClient client)
     {
-        var (_, key) = await hub.Services.GetRequiredService<ApiKeyService>().CreateAsync("COURT-34-1122", "bench", "bench", CancellationToken.None);
+        var maker = hub.Services.GetRequiredService<Hub.Domain.Access.AccessPolicy>().Resolve("operator:bench");
+        var (_, key) = await hub.Services.GetRequiredService<ApiKeyService>().CreateAsync("COURT-34-1122", "bench", maker, CancellationToken.None);
         client.DefaultRequestHeaders.Add(HubAuthenticationHandler.ApiKeyHeader, key);
     }
 

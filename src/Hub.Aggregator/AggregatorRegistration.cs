@@ -25,7 +25,11 @@ public static class AggregatorRegistration
     public static void ConfigureAggregatorEndpoint(this IReceiveEndpointConfigurator e, IRegistrationContext context, AggregatorOptions o)
     {
         e.PrefetchCount = Math.Max(o.BatchSize * (o.BatchConcurrency + 1), 16);
-        e.UseMessageRetry(r => r.Intervals(200, 1_000, 5_000));
+        e.UseMessageRetry(r =>
+        {
+            r.Intervals(200, 1_000, 5_000);
+            r.Ignore<RefusedAuditException>();
+        });
         Configure<JudgmentDefaulterListedConsumer>();
         Configure<JudgmentDefaulterRemovedConsumer>();
         Configure<AdministrativePenaltyRecordedConsumer>();

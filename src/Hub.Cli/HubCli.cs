@@ -22,7 +22,8 @@ public static class HubCli
           hub broker-definitions [--agencies FILE] [--catalogue FILE]
                                                         print the RabbitMQ definitions (vhost, users, permissions)
                                                         for the agency registry and legal-basis catalogue
-          hub audit verify                              walk the audit log's hash chain; name the first broken entry
+          hub audit verify [--anchor SEQ:HASH]          walk the audit log's hash chain; name the first broken entry
+                                                        (with an anchor noted earlier, also entries cut from its end)
           hub audit show --subject HUBID [--limit N]    who saw a subject, and what was written about it
           hub keys add PRINCIPAL [--label TEXT]         create an API key (an agency code, or role:name); shown once
           hub keys list | hub keys revoke ID            the API keys (never the keys themselves) / revoke one
@@ -154,14 +155,23 @@ public static class HubCli
     private static async Task<int> AuditVerifyAsync(Dictionary<string, string?> o, TextWriter stdout, TextWriter stderr, HttpClient? http, CancellationToken ct)
     {
         using var client = http is null ? Client(o) : null;
-        using var response = await (http ?? client!).GetAsync("api/audit/verify", ct);
+        var query = "";
+        if (o.GetValueOrDefault("anchor") is { } anchor)
+        {
+            var parts = anchor.Split(':', 2);
+            if (parts.Length != 2 || !long.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out var seq))
+                throw new ArgumentException("--anchor takes SEQ:HASH, as a previous `hub audit verify` printed its head");
+            query = $"?anchorSeq={seq}&anchorHash={Uri.EscapeDataString(parts[1])}";
+        }
+        using var response = await (http ?? client!).GetAsync("api/audit/verify" + query, ct);
         var (body, code) = await ReadAsync(response, stderr, ct);
         if (body is null) return code;
         var r = JsonDocument.Parse(body).RootElement;
         var entries = r.GetProperty("entries").GetInt64();
         if (r.GetProperty("firstBrokenSeq").ValueKind == JsonValueKind.Null)
         {
-            await stdout.WriteLineAsync($"intact: {entries} entries; head {r.GetProperty("headSeq").GetInt64()} {r.GetProperty("headHash").GetString()}");
+            await stdout.WriteLineAsync($"intact: {entries} entries; head {r.GetProperty("headSeq").GetInt64()}:{r.GetProperty("headHash").GetString()} " +
+                                        "(note it elsewhere; --anchor SEQ:HASH later finds entries cut from the end)");
             return 0;
         }
         await stdout.WriteLineAsync($"BROKEN at entry {r.GetProperty("firstBrokenSeq").GetInt64()}: {r.GetProperty("problem").GetString()} " +

@@ -145,8 +145,12 @@ public sealed class IndexDatabase
         await session.CommitAsync(ct);
     }
 
-    /// <summary>Walks the whole audit chain in order, a page at a time, and names the first entry that is not as written.</summary>
-    public async Task<AuditVerification> VerifyAuditAsync(CancellationToken ct)
+    /// <summary>
+    /// Walks the whole audit chain in order, a page at a time, and names the first entry that is not as written. With an
+    /// anchor — an entry's seq and hash noted outside the Hub earlier — it also finds entries removed from the chain's end,
+    /// which the chain alone cannot show.
+    /// </summary>
+    public async Task<AuditVerification> VerifyAuditAsync(CancellationToken ct, long? anchorSeq = null, string? anchorHash = null)
     {
         const int page = 5_000;
         await using var c = await OpenAsync(ct);
@@ -157,12 +161,23 @@ public sealed class IndexDatabase
             var rows = await QueryAsync<AuditRow>(c, _sql.AuditPage, new { After = previous?.Seq ?? 0, Limit = page }, ct);
             foreach (var row in rows)
             {
-                if (AuditChain.Check(row, previous) is { } problem)
+                var problem = AuditChain.Check(row, previous)
+                              ?? (row.Seq == anchorSeq && !string.Equals(row.Hash, anchorHash, StringComparison.OrdinalIgnoreCase)
+                                  ? $"entry {row.Seq} is not the entry noted outside the Hub (its hash differs from the anchor)"
+                                  : null);
+                if (problem is not null)
                     return new AuditVerification(count, previous?.Seq ?? 0, previous?.Hash ?? AuditChain.Genesis, row.Seq, problem);
                 previous = row;
                 count++;
             }
-            if (rows.Count < page) return new AuditVerification(count, previous?.Seq ?? 0, previous?.Hash ?? AuditChain.Genesis, null, null);
+            if (rows.Count < page)
+            {
+                var head = previous?.Seq ?? 0;
+                return anchorSeq > head
+                    ? new AuditVerification(count, head, previous?.Hash ?? AuditChain.Genesis, anchorSeq,
+                        $"entry {anchorSeq}, noted outside the Hub, is missing: the chain ends at entry {head} (entries were removed from its end)")
+                    : new AuditVerification(count, head, previous?.Hash ?? AuditChain.Genesis, null, null);
+            }
         }
     }
 
@@ -173,10 +188,14 @@ public sealed class IndexDatabase
     public Task<IReadOnlyList<AuditRow>> AuditLatestAsync(int limit, CancellationToken ct) =>
         QueryAsync<AuditRow>(_sql.AuditLatest, new { Limit = limit }, ct);
 
-    public async Task AddApiKeyAsync(ApiKeyRow key, CancellationToken ct)
+    /// <summary>Stores keys and their audit entries in one transaction: a key exists only if its making is on record.</summary>
+    public async Task AddApiKeysAsync(IReadOnlyList<(ApiKeyRow Key, AuditEntry Audit)> keys, CancellationToken ct)
     {
-        await using var c = await OpenAsync(ct);
-        await c.ExecuteAsync(new CommandDefinition(_sql.AddApiKey, key, cancellationToken: ct));
+        await using var session = await BeginAsync(ct);
+        foreach (var (key, _) in keys)
+            await session.Connection.ExecuteAsync(new CommandDefinition(_sql.AddApiKey, key, session.Transaction, cancellationToken: ct));
+        await session.AppendAuditAsync(keys.Select(k => k.Audit).ToList(), ct);
+        await session.CommitAsync(ct);
     }
 
     public async Task<ApiKeyRow?> FindApiKeyAsync(string keyHash, CancellationToken ct)
@@ -193,11 +212,16 @@ public sealed class IndexDatabase
         return await c.ExecuteScalarAsync<long>(new CommandDefinition(_sql.CountApiKeys, cancellationToken: ct));
     }
 
-    /// <summary>Revokes a key; false when there is no such key or it was revoked already.</summary>
-    public async Task<bool> RevokeApiKeyAsync(string id, CancellationToken ct)
+    /// <summary>Revokes a key and records it in one transaction; false (nothing recorded) when there is no such active key.</summary>
+    public async Task<bool> RevokeApiKeyAsync(string id, AuditEntry audit, CancellationToken ct)
     {
-        await using var c = await OpenAsync(ct);
-        return await c.ExecuteAsync(new CommandDefinition(_sql.RevokeApiKey, new { Id = id, At = _time.GetUtcNow() }, cancellationToken: ct)) == 1;
+        await using var session = await BeginAsync(ct);
+        var revoked = await session.Connection.ExecuteAsync(new CommandDefinition(_sql.RevokeApiKey, new { Id = id, At = _time.GetUtcNow() },
+            session.Transaction, cancellationToken: ct)) == 1;
+        if (!revoked) return false;
+        await session.AppendAuditAsync([audit], ct);
+        await session.CommitAsync(ct);
+        return true;
     }
 
     private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object args, CancellationToken ct)

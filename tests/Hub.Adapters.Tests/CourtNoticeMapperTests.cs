@@ -174,11 +174,20 @@ public sealed class NoticeBodyTests
     [TestCase("application/xml", "not application/xml")]
     [TestCase("text/csv; charset=utf-8", "not text/csv")]
     [TestCase("application/json; charset=latin-9-or-so", "charset 'latin-9-or-so' is not one the court adapter reads")]
+    [TestCase("application/json; charset=iso-8859-1", "charset 'iso-8859-1' is not one the court adapter reads")]
     public async Task A_media_type_or_charset_the_adapter_does_not_read_is_refused(string contentType, string expected)
     {
         var read = await ReadBytes(Encoding.UTF8.GetBytes("<notices/>"), contentType);
         Assert.That(read.Problem, Is.EqualTo(BodyProblem.UnsupportedMediaType));
         Assert.That(read.Error, Does.Contain(expected));
+    }
+
+    [Test]
+    public async Task A_broken_object_over_several_lines_is_unreadable_not_read_as_JSON_lines()
+    {
+        var (items, error) = await Read("{\n  \"id\": \"X\",\n  \"iname\" \"broken\"\n}");
+        Assert.That(items, Is.Empty);
+        Assert.That(error, Does.StartWith("malformed JSON at line 3"));
     }
 
     [Test]

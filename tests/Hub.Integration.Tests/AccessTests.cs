@@ -219,6 +219,8 @@ public sealed class AccessTests
         Assert.That(endpoints, Is.Not.Empty);
         var undeclared = endpoints.Where(e => e.Metadata.GetMetadata<RequiredScope>() is null).Select(e => e.DisplayName).ToList();
         Assert.That(undeclared, Is.Empty);
+        var anonymous = endpoints.Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is not null).Select(e => e.DisplayName).ToList();
+        Assert.That(anonymous, Is.Empty, "no /api endpoint lets the anonymous in");
     }
 
     private sealed record Box(JsonElement Value);

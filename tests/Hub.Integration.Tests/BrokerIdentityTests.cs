@@ -132,6 +132,24 @@ public sealed class BrokerIdentityTests
         Assert.That(await ListingCount(_client, TestIdentifiers.Uscc(5102)), Is.Zero);
     }
 
+    [Test, Order(20)]
+    public async Task An_agency_cannot_write_the_audit_log_through_its_own_exchange_with_or_without_user_id()
+    {
+        // the envelope names AuditRecorded: MassTransit picks the consumer by message type, whatever exchange it came by
+        static string Forged() => Message("urn:message:hub:audit-recorded:v1", """
+            { "entries": [ { "at": "2026-11-27T08:00:00Z", "principal": "LABOUR-32", "action": "subjects.lookup", "outcome": "disclosed",
+                             "detail": "FORGED-AUDIT", "channel": "http" } ] }
+            """);
+        var errorsBefore = await _vhost.QueueDepthAsync("hub.aggregator_error") ?? 0;
+        await _court.PublishAsync(Listed, Forged(), Envelope, userId: null);
+        await _court.PublishAsync(Listed, Forged(), Envelope, userId: BrokerUsers.UserOf(Court));
+
+        await Eventually.Get(async () => await _vhost.QueueDepthAsync("hub.aggregator_error") >= errorsBefore + 2 ? "refused" : null, "both forged audit messages in the error queue");
+        using var auditor = await _hub.ClientAsAsync("auditor:test");
+        var log = await auditor.GetStringAsync("/api/audit?limit=1000");
+        Assert.That(log, Does.Not.Contain("FORGED-AUDIT"));
+    }
+
     [Test, Order(3)]
     public async Task A_publish_without_user_id_is_quarantined_and_not_applied()
     {

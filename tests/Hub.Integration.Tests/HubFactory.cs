@@ -22,7 +22,8 @@ public sealed class HubFactory(IReadOnlyDictionary<string, string?> settings) : 
     public async Task<HttpClient> ClientAsAsync(string principal)
     {
         var client = CreateClient();
-        var (_, key) = await Services.GetRequiredService<ApiKeyService>().CreateAsync(principal, "test", "test", CancellationToken.None);
+        var maker = Services.GetRequiredService<Hub.Domain.Access.AccessPolicy>().Resolve("operator:tests");
+        var (_, key) = await Services.GetRequiredService<ApiKeyService>().CreateAsync(principal, "test", maker, CancellationToken.None);
         client.DefaultRequestHeaders.Add(HubAuthenticationHandler.ApiKeyHeader, key);
         return client;
     }

@@ -99,6 +99,34 @@ public sealed class AuditLogTests<TTarget> where TTarget : IIndexTarget, new()
     }
 
     [Test]
+    public async Task Entries_cut_from_the_end_are_found_against_an_anchor_noted_earlier()
+    {
+        await MixedRunAsync();
+        var anchor = await _db.VerifyAuditAsync(CancellationToken.None);
+        Assert.That(anchor.Intact, Is.True);
+        await _target.ExecuteAsync("DELETE FROM audit_log WHERE seq >= 18", "DELETE FROM audit_log WHERE seq >= 18");
+
+        Assert.That((await _db.VerifyAuditAsync(CancellationToken.None)).Intact, Is.True, "the chain alone cannot show a cut end");
+        var result = await _db.VerifyAuditAsync(CancellationToken.None, anchor.HeadSeq, anchor.HeadHash);
+        Assert.That(result.FirstBrokenSeq, Is.EqualTo(20));
+        Assert.That(result.Problem, Is.EqualTo("entry 20, noted outside the Hub, is missing: the chain ends at entry 17 (entries were removed from its end)"));
+    }
+
+    [Test]
+    public async Task An_entry_quoting_what_a_caller_sent_is_stored_whatever_it_holds()
+    {
+        var hostile = "route COURT-\0-1 \uD800 " + new string('长', 997) + "\U00020000 and more";
+        await _db.AppendAuditAsync([Entry("GET /api/x") with { Detail = hostile }, Entry("GET /api/y")], CancellationToken.None);
+
+        var rows = (await _db.AuditLatestAsync(10, CancellationToken.None)).OrderBy(r => r.Seq).ToList();
+        Assert.That(rows, Has.Count.EqualTo(2));
+        Assert.That(rows[0].Detail, Does.StartWith("route COURT-\uFFFD-1 \uFFFD "));
+        Assert.That(rows[0].Detail, Has.Length.LessThanOrEqualTo(AuditChain.MaxDetail + 1).And.EndsWith("…"));
+        Assert.That(char.IsHighSurrogate(rows[0].Detail![^2]), Is.False, "a cut never splits a surrogate pair");
+        Assert.That((await _db.VerifyAuditAsync(CancellationToken.None)).Intact, Is.True);
+    }
+
+    [Test]
     public async Task The_aggregator_records_each_record_of_a_batch_with_its_subject_and_outcome()
     {
         var applier = Applier(_db, _time, new AggregatorMetrics());

@@ -83,22 +83,16 @@ public static class NoticeBody
     /// <summary>The decoder for a declared charset, throwing on bytes it cannot read (never '?' or U+FFFD in a name).</summary>
     private static (Encoding? Encoding, string? Problem) EncodingOf(string? charset)
     {
-        var name = charset?.ToLowerInvariant() switch
+        // only these: a single-byte charset (latin-1, windows-1252) decodes any bytes without complaint and would store
+        // a mis-declared GBK body as nonsense instead of refusing it
+        return charset?.ToLowerInvariant() switch
         {
-            null or "" or "utf-8" or "utf8" => "utf-8",
-            "gbk" or "gb2312" or "cp936" or "x-gbk" or "gb18030" => "gb18030", // GB18030 reads everything GBK and GB2312 encode
-            var other => other,
+            null or "" or "utf-8" or "utf8" => (new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true), null),
+            // GB18030 reads everything GBK and GB2312 encode
+            "gbk" or "gb2312" or "cp936" or "x-gbk" or "gb18030" =>
+                (Encoding.GetEncoding("gb18030", EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback), null),
+            _ => (null, $"charset '{charset}' is not one the court adapter reads: send UTF-8, GB18030 or GBK"),
         };
-        try
-        {
-            return name == "utf-8"
-                ? (new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true), null)
-                : (Encoding.GetEncoding(name, EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback), null);
-        }
-        catch (ArgumentException)
-        {
-            return (null, $"charset '{charset}' is not one the court adapter reads: send UTF-8, GB18030 or GBK");
-        }
     }
 
     private static BodyRead Split(string text, bool jsonLines)
@@ -117,9 +111,10 @@ public static class NoticeBody
                     ? new BodyItem(i + 1, e.Clone(), null)
                     : new BodyItem(i + 1, null, $"item {i + 1} is a JSON {Kind(e.ValueKind)}, not an object with the court's fields")).ToList(), null, BodyProblem.None);
             }
-            catch (JsonException) when (!trimmed.StartsWith('[') && trimmed.Contains('\n', StringComparison.Ordinal))
+            catch (JsonException) when (!trimmed.StartsWith('[') && FirstLineIsAnObject(trimmed))
             {
-                // several objects on separate lines: JSON lines without the content type
+                // several objects on separate lines: JSON lines without the content type (a broken object printed over
+                // several lines is not that: its first line is no object on its own, and it is answered as unreadable)
                 return new BodyRead(Lines(text), null, BodyProblem.None);
             }
             catch (JsonException ex)
@@ -128,6 +123,21 @@ public static class NoticeBody
             }
         }
         return new BodyRead(Lines(text), null, BodyProblem.None);
+    }
+
+    private static bool FirstLineIsAnObject(string text)
+    {
+        var end = text.IndexOf('\n', StringComparison.Ordinal);
+        if (end < 0) return false;
+        try
+        {
+            using var first = JsonDocument.Parse(text[..end]);
+            return first.RootElement.ValueKind == JsonValueKind.Object;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static List<BodyItem> Lines(string text)

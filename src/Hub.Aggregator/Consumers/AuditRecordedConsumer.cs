@@ -1,5 +1,4 @@
 using Hub.Contracts;
-using Hub.Domain.Access;
 using Hub.Storage;
 using Hub.Storage.Audit;
 using MassTransit;
@@ -9,18 +8,20 @@ namespace Hub.Aggregator.Consumers;
 
 /// <summary>
 /// Appends the audit entries of Hub processes without an index database (the court adapter alone) to the chain, once
-/// per message (the inbox drops a redelivery). A message published as an agency is refused: audit entries come from the
-/// Hub's own services only (broker permissions already keep agencies off <c>hub.audit</c>).
+/// per message (the inbox drops a redelivery). On RabbitMQ only a message whose validated <c>user_id</c> is one of the
+/// Hub's own (<see cref="AuditPublishers"/>) is taken; anything else — an agency, or no <c>user_id</c> at all — is
+/// refused to the error queue, never retried. On the in-memory transport only this process can publish.
 /// </summary>
-public sealed partial class AuditRecordedConsumer(IndexDatabase db, BrokerUsers users, TimeProvider time, ILogger<AuditRecordedConsumer> log) : IConsumer<AuditRecorded>
+public sealed partial class AuditRecordedConsumer(IndexDatabase db, AuditPublishers publishers, TimeProvider time, ILogger<AuditRecordedConsumer> log)
+    : IConsumer<AuditRecorded>
 {
     public async Task Consume(ConsumeContext<AuditRecorded> context)
     {
-        var (agency, user) = Publisher.Of(context, users);
-        if (agency is not null)
+        if (context.TryGetPayload<RabbitMqBasicConsumeContext>(out var rabbit) && !publishers.Allows(rabbit.Properties.UserId))
         {
-            LogRefused(user ?? agency);
-            throw new InvalidOperationException($"audit entries published as agency {agency} (broker user '{user}') are refused: only the Hub's services write the audit log");
+            var user = string.IsNullOrEmpty(rabbit.Properties.UserId) ? "(no user_id)" : rabbit.Properties.UserId;
+            LogRefused(user);
+            throw new RefusedAuditException($"audit entries from broker user {user} are refused: only the Hub's own services write the audit log");
         }
         var id = context.MessageId?.ToString("N");
         await using var session = await db.BeginAsync(context.CancellationToken);
@@ -31,6 +32,6 @@ public sealed partial class AuditRecordedConsumer(IndexDatabase db, BrokerUsers 
         await session.CommitAsync(context.CancellationToken);
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Refused audit entries published by broker user {User}: agencies do not write the audit log")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Refused audit entries published by broker user {User}: only the Hub's own services write the audit log")]
     private partial void LogRefused(string user);
 }

@@ -17,9 +17,14 @@ public static class OperatorApi
 
     public static WebApplication MapOperatorApi(this WebApplication app)
     {
-        app.MapGet("/api/operator/quarantine", async (string? agency, int? limit, IndexDatabase db, CancellationToken ct) =>
+        app.MapGet("/api/operator/quarantine", async (string? agency, int? limit, HttpContext http, IndexDatabase db, IAuditTrail audit, TimeProvider time,
+            CancellationToken ct) =>
         {
             var rows = await db.QuarantineAsync(agency, Math.Clamp(limit ?? 100, 1, 1000), ct);
+            var caller = http.Caller();
+            // reasons and source record ids about people: on record before they are shown
+            await audit.WriteAsync(new AuditEntry(time.GetUtcNow(), caller.Principal, caller.AgencyCode, "quarantine.read", Scopes.Operate, null,
+                "disclosed", $"{rows.Count} entries{(agency is null ? "" : $" of {agency}")}", "http"), ct);
             // payloads stay in the database: they hold whole records about people
             return Results.Ok(rows.Select(q => new QuarantineView(q.Id, q.AgencyCode, q.SourceRecordId, q.Revision, q.Kind, q.ReasonCode, q.Reason, q.MessageId, q.ReceivedAt)).ToList());
         }).RequireScope(Scopes.Operate).WithTags("Operators")
@@ -35,9 +40,7 @@ public static class OperatorApi
             var caller = http.Caller();
             try
             {
-                var (row, key) = await service.CreateAsync(request.Principal, request.Label, caller.Principal, ct);
-                await audit.WriteAsync(new AuditEntry(time.GetUtcNow(), caller.Principal, caller.AgencyCode, "api-keys.create", Scopes.Operate, null,
-                    "created", $"key {row.Id} for {row.Principal}", "http"), ct);
+                var (row, key) = await service.CreateAsync(request.Principal, request.Label, caller, ct);
                 // the key itself is in this answer only
                 return Results.Json(new CreatedApiKey(row.Id, row.Principal, row.Label, row.CreatedAt, key), statusCode: 201);
             }
@@ -51,20 +54,21 @@ public static class OperatorApi
         keys.MapDelete("/{id}", async (string id, HttpContext http, ApiKeyService service, IAuditTrail audit, TimeProvider time, CancellationToken ct) =>
         {
             var caller = http.Caller();
-            if (!await service.RevokeAsync(id, ct)) return Problems.NotFound($"no active API key with id {id}");
-            await audit.WriteAsync(new AuditEntry(time.GetUtcNow(), caller.Principal, caller.AgencyCode, "api-keys.revoke", Scopes.Operate, null,
-                "revoked", $"key {id}", "http"), ct);
+            if (!await service.RevokeAsync(id, caller, ct)) return Problems.NotFound($"no active API key with id {id}");
             return Results.NoContent();
         }).RequireScope(Scopes.Operate).WithSummary("Revoke an API key (at once in this process, within 30 s in others)")
             .Produces(204).ProducesProblem(404);
 
         var audits = app.MapGroup("/api/audit").WithTags("Audit");
-        audits.MapGet("/verify", async (HttpContext http, IndexDatabase db, IAuditTrail audit, TimeProvider time, CancellationToken ct) =>
+        audits.MapGet("/verify", async (long? anchorSeq, string? anchorHash, HttpContext http, IndexDatabase db, IAuditTrail audit, TimeProvider time, CancellationToken ct) =>
         {
-            var result = await db.VerifyAuditAsync(ct);
+            if ((anchorSeq is null) != (anchorHash is null)) return Problems.BadRequest("an anchor is anchorSeq and anchorHash together", "anchorSeq");
+            var result = await db.VerifyAuditAsync(ct, anchorSeq, anchorHash);
             Record(audit, http, time, "audit.verify", null, result.Intact ? $"intact, {result.Entries} entries" : $"broken at {result.FirstBrokenSeq}");
             return Results.Ok(result);
         }).RequireScope(Scopes.ReadAudit).WithSummary("Walk the audit log's hash chain and name the first entry that is not as written")
+            .WithDescription("With `anchorSeq` and `anchorHash` — an entry's seq and hash noted outside the Hub earlier (e.g. the head a previous " +
+                             "verification printed) — entries removed from the chain's end are found too, which the chain alone cannot show.")
             .Produces<AuditVerification>();
         audits.MapGet("/", async (string? subject, int? limit, HttpContext http, IndexDatabase db, IAuditTrail audit, TimeProvider time, CancellationToken ct) =>
         {

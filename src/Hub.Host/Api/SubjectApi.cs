@@ -73,11 +73,12 @@ public static class SubjectApi
         return app;
     }
 
-    private static async Task<IResult> FindAsync(string? uscc, string? ric, string? orgCode, HttpContext http, IndexDatabase db,
+    private static async Task<IResult> FindAsync(string? uscc, string? orgCode, HttpContext http, IndexDatabase db,
         LegalBasisCatalogue catalogue, IAuditTrail audit, TimeProvider time, CancellationToken ct)
     {
-        if (ric is not null)
-            return Problems.BadRequest("resident ID numbers are not taken in URLs (they end up in logs): POST /api/subjects/search with {\"ric\": \"...\"}", "ric");
+        // not a parameter of the operation (the API description must not invite ID numbers into URLs), but answered
+        if (http.Request.Query.ContainsKey("ric"))
+            return Refused(audit, http, time, "an ID number in the URL") ?? Problems.BadRequest("resident ID numbers are not taken in URLs (they end up in logs): POST /api/subjects/search with {\"ric\": \"...\"}", "ric");
         return await LookupAsync(new SubjectSearch(null, uscc, orgCode), http, db, catalogue, audit, time, ct);
     }
 
@@ -89,13 +90,14 @@ public static class SubjectApi
     {
         var (uscc, ric, orgCode) = (search.Uscc, search.Ric, search.OrgCode);
         var given = new[] { uscc, ric, orgCode }.Count(v => !string.IsNullOrWhiteSpace(v));
-        if (given != 1) return Problems.BadRequest("give exactly one of uscc, ric or orgCode");
+        if (given != 1) return Refused(audit, http, time, "no or several identifiers") ?? Problems.BadRequest("give exactly one of uscc, ric or orgCode");
         var (check, scheme) =
             !string.IsNullOrWhiteSpace(uscc) ? (Uscc.Check(uscc), "uscc")
             : !string.IsNullOrWhiteSpace(orgCode) ? (OrganizationCode.Check(orgCode), "orgCode")
             : (ResidentIdNumber.Check(ric!), "ric");
-        if (!check.IsValid) return Problems.BadRequest($"{scheme}: {check.Reason}", scheme);
-        if (check.Scheme == IdentifierScheme.ResidentIdMasked) return Problems.BadRequest("a masked ID number cannot identify a subject; give the full number", scheme);
+        if (!check.IsValid) return Refused(audit, http, time, $"{scheme}: {check.Reason}") ?? Problems.BadRequest($"{scheme}: {check.Reason}", scheme);
+        if (check.Scheme == IdentifierScheme.ResidentIdMasked)
+            return Refused(audit, http, time, "a masked ID number") ?? Problems.BadRequest("a masked ID number cannot identify a subject; give the full number", scheme);
         var stored = scheme == "orgCode" ? "org-code" : scheme;
         var shown = scheme == "ric" ? ResidentIdNumber.MaskNumber(check.Normalized!) : check.Normalized!;
         var id = await db.FindSubjectIdAsync(stored, check.Normalized!, ct);
@@ -118,8 +120,8 @@ public static class SubjectApi
         var detail = await db.SubjectDetailAsync(id, ct);
         if (detail is null)
         {
-            await Disclosed(audit, caller, time, null, "not-found", $"{how} {id}", ct);
-            return Problems.NotFound($"no subject with hub id {id}");
+            await Disclosed(audit, caller, time, null, "not-found", $"{how} {ResidentIdNumber.MaskAllIn(id)}", ct);
+            return Problems.NotFound($"no subject with hub id {ResidentIdNumber.MaskAllIn(id)}");
         }
         var (subject, identifiers, listings, relations, related) = detail;
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
@@ -151,6 +153,15 @@ public static class SubjectApi
         await Disclosed(audit, caller, time, subject.Id, "disclosed", $"{how}; {listingViews.Count} listings, {relations.Count} relations; {ids}", ct,
             related.Where(r => r.Kind == "Person").Select(r => r.Id).ToList());
         return Results.Ok(view);
+    }
+
+    /// <summary>A lookup refused as unreadable is on record too (who tried what); null, so callers write <c>?? answer</c>.</summary>
+    private static IResult? Refused(IAuditTrail audit, HttpContext http, TimeProvider time, string why)
+    {
+        var caller = http.Caller();
+        audit.Enqueue(new AuditEntry(time.GetUtcNow(), caller.Principal, caller.AgencyCode, "subjects.lookup", Scopes.ReadSubjects, null, "refused",
+            ResidentIdNumber.MaskAllIn(why), "http"));
+        return null;
     }
 
     private static async Task Disclosed(IAuditTrail audit, Caller caller, TimeProvider time, string? subjectId, string outcome, string detail,

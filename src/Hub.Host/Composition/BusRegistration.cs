@@ -1,4 +1,5 @@
 using Hub.Aggregator;
+using Hub.Aggregator.Consumers;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +16,10 @@ public sealed class BusOptions
 
     /// <summary>TLS to the broker (amqps://).</summary>
     public BusTlsOptions Tls { get; set; } = new();
+
+    /// <summary>Broker users besides this process's own whose audit entries the aggregator appends (the court adapter
+    /// running as its own process).</summary>
+    public List<string> AuditPublishers { get; set; } = [Hub.Domain.Access.BrokerUsers.AdapterUser];
 
     public bool IsRabbitMq => string.Equals(Transport, "RabbitMq", StringComparison.OrdinalIgnoreCase);
 }
@@ -47,6 +52,7 @@ public static class BusRegistration
             {
                 // parsed here, before anything starts: a server without credentials does not start at all
                 var broker = BrokerAddress.Parse(config.GetConnectionString(BrokerAddress.ConnectionStringName));
+                builder.Services.AddSingleton(new AuditPublishers(broker.User, bus.AuditPublishers));
                 var caFile = string.IsNullOrWhiteSpace(bus.Tls.CaFile) ? null : bus.Tls.CaFile;
                 x.UsingRabbitMq((context, cfg) =>
                 {
@@ -58,6 +64,7 @@ public static class BusRegistration
             }
             else
             {
+                builder.Services.AddSingleton(AuditPublishers.InMemory);
                 x.UsingInMemory((context, cfg) =>
                 {
                     cfg.ConfigureJsonSerializerOptions(Compact);

@@ -61,7 +61,8 @@ public static class HttpRegistration
     {
         var problem = context.ProblemDetails;
         var http = context.HttpContext;
-        var where = $"{http.Request.Method} {http.Request.Path}";
+        // a path may hold anything a caller typed, an ID number too
+        var where = Hub.Domain.Identifiers.ResidentIdNumber.MaskAllIn($"{http.Request.Method} {http.Request.Path}");
         if (problem.Type is not null && problem.Type.StartsWith(Problems.TypePrefix, StringComparison.Ordinal)) return;
         var (kind, title, detail) = context.Exception is AuditUnavailableException
             ? ("audit-unavailable", "Try again later", "the audit log cannot be written at the moment, so the Hub discloses nothing: try again later")
@@ -69,7 +70,7 @@ public static class HttpRegistration
         {
             400 => ("invalid-request", "The request cannot be read", "the request cannot be read: check that the body is the JSON this endpoint documents (see /openapi/v1.json) and the query values are well formed"),
             404 => ("not-found", "Not found", $"no endpoint at {where}: see /openapi/v1.json"),
-            405 => ("method-not-allowed", "Method not allowed", $"{http.Request.Method} is not allowed on {http.Request.Path}{Allowed(http)}"),
+            405 => ("method-not-allowed", "Method not allowed", $"{where.Replace(" ", " is not allowed on ", StringComparison.Ordinal)}{Allowed(http)}"),
             413 => ("too-large", "The request is too large", "the request body is over the limit"),
             415 => ("unsupported-media-type", "Unsupported media type", $"{where} does not read {http.Request.ContentType ?? "a body without Content-Type"}"),
             >= 500 => ("internal", "The Hub failed", $"the Hub failed to answer {where}; the error is logged with trace id {http.TraceIdentifier}"),

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Hub.Aggregator.Consumers;
 using Hub.Contracts;
 using Hub.Domain.Identifiers;
 using Hub.Storage;
@@ -65,10 +66,17 @@ public abstract partial class QueuedAuditTrail(ILogger log) : BackgroundService,
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        // stopping: whatever is still queued gets one more try
+        // stopping: whatever is still queued gets one more try, all of it
         _queue.Writer.TryComplete();
-        await AppendAvailableAsync(retry, 0, CancellationToken.None);
+        do
+        {
+            var before = retry.Count;
+            await AppendAvailableAsync(retry, 0, CancellationToken.None);
+            if (retry.Count > 0 && retry.Count >= before) break; // the store is gone: what is left is lost, and said so
+        }
+        while (retry.Count > 0 || _queue.Reader.Count > 0);
         foreach (var p in retry) LogLost(log, p.Entry.Action, p.Entry.Principal);
+        while (_queue.Reader.TryRead(out var left)) LogLost(log, left.Entry.Action, left.Entry.Principal);
     }
 
     private async Task<int> AppendAvailableAsync(List<Pending> retry, int failures, CancellationToken ct)
@@ -87,13 +95,38 @@ public abstract partial class QueuedAuditTrail(ILogger log) : BackgroundService,
         {
             failures++;
             LogAppendFailed(log, ex, batch.Count, failures);
-            foreach (var p in batch)
-                if (p.Done is null) retry.Add(p);
-                else p.Done.TrySetException(new AuditUnavailableException(ex));
+            // one entry the store always refuses must not hold back every entry after it: each is tried alone, and
+            // when others go through, the one that still fails is dropped (and logged); when none does, the store is
+            // down and everything nobody waits for is kept for the next try
+            var failedAlone = new List<(Pending Item, Exception Error)>();
+            var anyWritten = false;
+            if (batch.Count > 1)
+                foreach (var p in batch)
+                {
+                    try
+                    {
+                        await AppendAsync([p.Entry], CancellationToken.None);
+                        p.Done?.TrySetResult();
+                        anyWritten = true;
+                    }
+                    catch (Exception alone)
+                    {
+                        failedAlone.Add((p, alone));
+                    }
+                }
+            else failedAlone.Add((batch[0], ex));
+            foreach (var (p, error) in failedAlone)
+                if (p.Done is not null) p.Done.TrySetException(new AuditUnavailableException(error));
+                else if (anyWritten) LogRefusedEntry(log, error, p.Entry.Action, p.Entry.Principal);
+                else retry.Add(p);
+            if (anyWritten) return 0;
             if (ct.CanBeCanceled) await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(100 * (1 << Math.Min(failures, 6)), 5_000)), ct);
             return failures;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Audit entry {Action} by {Principal} is refused by the store while others are written; dropped")]
+    private static partial void LogRefusedEntry(ILogger logger, Exception ex, string action, string principal);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Recording {Count} audit entries failed (attempt {Attempt}); entries nobody waits for are tried again")]
     private static partial void LogAppendFailed(ILogger logger, Exception ex, int count, int attempt);
@@ -113,7 +146,7 @@ public sealed class AuditTrail(IndexDatabase db, ILogger<AuditTrail> log) : Queu
 /// The audit trail of a Hub process without the index database (the court adapter alone): entries go to the aggregator
 /// as <see cref="AuditRecorded"/> messages, which it appends to the one chain; durable once the broker confirms.
 /// </summary>
-public sealed class BusAuditTrail(IBus bus, ILogger<BusAuditTrail> log) : QueuedAuditTrail(log)
+public sealed class BusAuditTrail(IBus bus, AuditPublishers publishers, ILogger<BusAuditTrail> log) : QueuedAuditTrail(log)
 {
     protected override Task AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct) =>
         bus.Publish(new AuditRecorded
@@ -123,6 +156,10 @@ public sealed class BusAuditTrail(IBus bus, ILogger<BusAuditTrail> log) : Queued
                 At = e.At, Principal = e.Principal, AgencyCode = e.AgencyCode, Action = e.Action, Scope = e.Scope,
                 SubjectId = e.SubjectId, Outcome = e.Outcome, Detail = e.Detail, Channel = e.Channel,
             }).ToList(),
+        }, context =>
+        {
+            // as this process's own broker user, which the aggregator checks (the broker validates it)
+            if (publishers.OwnUser is { } user && context.TryGetPayload<RabbitMqSendContext>(out var rabbit)) rabbit.BasicProperties.UserId = user;
         }, ct);
 }
 

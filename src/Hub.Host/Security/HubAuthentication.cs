@@ -30,7 +30,7 @@ public static class CallerExtensions
 /// </summary>
 public sealed class HubAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    AccessPolicy policy, IServiceProvider services, IOptions<AuthOptions> auth)
+    AccessPolicy policy, IServiceProvider services, IOptions<AuthOptions> auth, TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Hub";
@@ -41,6 +41,12 @@ public sealed class HubAuthenticationHandler(
     {
         if (Context.Connection.ClientCertificate is { } certificate)
         {
+            // Kestrel verified it in the handshake when the Hub's authority is configured; verified again here, so that
+            // a certificate some other configuration let through (another authority, an endpoint of its own) counts for nothing
+            if (services.GetService<HubCertificateAuthority>() is not { } authority)
+                return Fail("this Hub takes no client certificates (Hub:Auth:ClientCertificates:CaFile is not set)");
+            if (!ClientCertificates.Verify(certificate, authority.Certificate, time.GetUtcNow()))
+                return Fail("the client certificate is not one the Hub's authority issued for client authentication, or it has expired");
             var named = ClientCertificates.PrincipalOf(certificate);
             if (named is null) return Fail("the client certificate names no principal (SAN URI urn:hub:principal:CODE or subject CN)");
             return policy.Resolve(named) is { } caller
@@ -72,7 +78,10 @@ public sealed class HubAuthenticationHandler(
 }
 
 /// <summary>Mutual TLS: Kestrel asks HTTPS clients for a certificate and the handshake refuses one the Hub's authority did not issue.</summary>
-public static class ClientCertificates
+/// <summary>The Hub's own certificate authority, when client certificates are configured.</summary>
+public sealed record HubCertificateAuthority(X509Certificate2 Certificate);
+
+public static partial class ClientCertificates
 {
     public const string PrincipalUriPrefix = "urn:hub:principal:";
     private const string ClientAuthentication = "1.3.6.1.5.5.7.3.2";
@@ -127,12 +136,22 @@ public static class ClientCertificates
         if (string.IsNullOrWhiteSpace(caFile)) return builder;
         if (!File.Exists(caFile)) throw new InvalidOperationException($"Hub:Auth:ClientCertificates:CaFile '{caFile}' does not exist");
         var authority = X509Certificate2.CreateFromPem(File.ReadAllText(caFile));
+        builder.Services.AddSingleton(new HubCertificateAuthority(authority));
         builder.WebHost.ConfigureKestrel((context, kestrel) => kestrel.ConfigureHttpsDefaults(https =>
         {
             var time = kestrel.ApplicationServices.GetRequiredService<TimeProvider>();
+            var log = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ClientCertificates));
             https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate;
-            https.ClientCertificateValidation = (certificate, _, _) => Verify(certificate, authority, time.GetUtcNow());
+            https.ClientCertificateValidation = (certificate, _, _) =>
+            {
+                if (Verify(certificate, authority, time.GetUtcNow())) return true;
+                LogRefused(log, certificate.Subject, certificate.Issuer, certificate.NotAfter);
+                return false;
+            };
         }));
         return builder;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a client certificate in the TLS handshake: {Subject}, issued by {Issuer}, valid until {NotAfter:u} — not the Hub's authority's, expired, or not for client authentication")]
+    private static partial void LogRefused(ILogger logger, string subject, string issuer, DateTime notAfter);
 }

@@ -66,12 +66,35 @@ public static class AuditChain
     {
         var row = new AuditRow
         {
-            Seq = seq, At = Truncate(e.At), Principal = e.Principal, AgencyCode = e.AgencyCode, Action = e.Action, Scope = e.Scope,
-            SubjectId = e.SubjectId, Outcome = e.Outcome, Channel = e.Channel, PrevHash = prevHash,
-            Detail = e.Detail is { Length: > MaxDetail } d ? d[..(MaxDetail - 1)] + "…" : e.Detail,
+            Seq = seq, At = Truncate(e.At), Principal = Storable(e.Principal, 200)!, AgencyCode = Storable(e.AgencyCode, 200),
+            Action = Storable(e.Action, 200)!, Scope = Storable(e.Scope, 200), SubjectId = Storable(e.SubjectId, 200),
+            Outcome = Storable(e.Outcome, 200)!, Channel = Storable(e.Channel, 20)!, PrevHash = prevHash, Detail = Storable(e.Detail, MaxDetail),
         };
         row.Hash = HashOf(row);
         return row;
+    }
+
+    /// <summary>
+    /// Text every database stores, at most <paramref name="max"/> characters: U+0000 and unpaired surrogates (which
+    /// PostgreSQL refuses) become U+FFFD, and a cut never splits a surrogate pair. Details may quote what a caller sent.
+    /// </summary>
+    internal static string? Storable(string? value, int max)
+    {
+        if (value is null) return null;
+        var text = new System.Text.StringBuilder(Math.Min(value.Length, max));
+        for (var i = 0; i < value.Length && text.Length < max; i++)
+        {
+            var c = value[i];
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                if (text.Length + 2 > max) break;
+                text.Append(c).Append(value[++i]);
+            }
+            else text.Append(c == '\0' || char.IsSurrogate(c) ? '\uFFFD' : c);
+        }
+        if (text.Length < value.Length && text.Length == max) text.Length = max - 1;
+        if (text.Length > 0 && char.IsHighSurrogate(text[^1])) text.Length--;
+        return text.Length < value.Length ? text.Append('…').ToString() : text.ToString();
     }
 
     public static string HashOf(AuditRow r)
