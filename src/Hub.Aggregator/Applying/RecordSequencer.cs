@@ -17,7 +17,7 @@ namespace Hub.Aggregator.Applying;
 /// retry and then its error queue. Messages still waiting when the Hub stops fail the same way (not acknowledged,
 /// delivered again later). The loop starts with the first message and ends when the process disposes of it.
 /// </remarks>
-public sealed partial class RecordSequencer : IAsyncDisposable
+public sealed partial class RecordSequencer : IAsyncDisposable, IDisposable
 {
     private readonly Channel<Entry> _channel = Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
@@ -103,6 +103,14 @@ public sealed partial class RecordSequencer : IAsyncDisposable
         await _stopping.CancelAsync();
         if (_loop.IsValueCreated) await _loop.Value;
         _stopping.Dispose();
+    }
+
+    /// <summary>For a container disposed synchronously: stops taking messages and cancels the loop without waiting;
+    /// what it still held fails (not acknowledged, delivered again).</summary>
+    public void Dispose()
+    {
+        _channel.Writer.TryComplete();
+        _stopping.Cancel();
     }
 
     private sealed record Entry(Incoming Item, TaskCompletionSource Done);
