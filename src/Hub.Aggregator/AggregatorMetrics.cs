@@ -25,7 +25,7 @@ public sealed class AggregatorMetrics
     public AggregatorMetrics(IMeterFactory? meters = null)
     {
         var meter = Meter = meters?.Create(MeterName) ?? new Meter(MeterName);
-        _records = meter.CreateCounter<long>(RecordsName, "{record}", "Inbound records by outcome: applied, duplicate or rejected (quarantined)");
+        _records = meter.CreateCounter<long>(RecordsName, "{record}", "Inbound records by outcome: applied, duplicate, rejected (quarantined) or held (a removal waiting for its listing)");
         _batchDuration = meter.CreateHistogram<double>("hub.aggregator.batch.duration", "ms", "Time to apply one batch, reads to commit");
         _batchSize = meter.CreateHistogram<int>("hub.aggregator.batch.size", "{record}", "Records in one batch");
         _relayed = meter.CreateCounter<long>(PublishedName, "{event}", "Outbound events the relay published from the outbox");
@@ -47,6 +47,7 @@ public sealed class AggregatorMetrics
         if (outcome.Applied > 0) _records.Add(outcome.Applied, new KeyValuePair<string, object?>("outcome", "applied"));
         if (outcome.Duplicates > 0) _records.Add(outcome.Duplicates, new KeyValuePair<string, object?>("outcome", "duplicate"));
         if (outcome.Rejected > 0) _records.Add(outcome.Rejected, new KeyValuePair<string, object?>("outcome", "rejected"));
+        if (outcome.Held > 0) _records.Add(outcome.Held, new KeyValuePair<string, object?>("outcome", "held"));
     }
 
     internal void Relayed(int count)

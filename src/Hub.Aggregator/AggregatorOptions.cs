@@ -18,8 +18,18 @@ public sealed class AggregatorOptions
     /// <summary>How long a partial batch waits for more records before it is applied: the most a lone record waits.</summary>
     public TimeSpan BatchTimeLimit { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Batches applied at once. One keeps records about one subject in order; partitioning comes with scale-out.</summary>
+    /// <summary>Batches the endpoint lets fill while one is applied (its prefetch and concurrent-message limit are
+    /// <c>BatchSize × (BatchConcurrency + 1)</c>). Batches are applied one at a time, in arrival order, whatever this says:
+    /// records about one subject apply in order; partitioning comes with scale-out.</summary>
     public int BatchConcurrency { get; set; } = 1;
+
+    /// <summary>How long a court's removal that arrived before the listing it ends waits for that listing; after it,
+    /// the removal is quarantined (<c>no-such-listing</c>).</summary>
+    public TimeSpan HeldRemovalDeadline { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>How often the held removals are looked at: those past their deadline go to quarantine, those whose
+    /// listing is there by now (applied by another process) are applied.</summary>
+    public TimeSpan HeldRemovalSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Most pending events the relay reads at once.</summary>
     public int OutboxBatchSize { get; set; } = 500;

@@ -20,27 +20,26 @@ public static class AggregatorRegistration
         x.AddConsumer<AuditRecordedConsumer>();
     }
 
-    /// <summary>The aggregator's one queue: every inbound contract, applied in batches; transient failures retried in
-    /// process (no delayed-exchange plugin on the broker), then the message goes to <c>{queue}_error</c>.</summary>
+    /// <summary>The aggregator's one queue: every inbound contract, handed to the one <see cref="RecordSequencer"/> that
+    /// applies them in batches in arrival order; transient failures retried in process (no delayed-exchange plugin on
+    /// the broker), then the message goes to <c>{queue}_error</c>.</summary>
+    /// <remarks>Each message stays in flight (unacknowledged) until its batch commits, so the endpoint must let a whole
+    /// batch, and the next one filling, be in flight at once: prefetch and concurrent-message limit alike.</remarks>
     public static void ConfigureAggregatorEndpoint(this IReceiveEndpointConfigurator e, IRegistrationContext context, AggregatorOptions o)
     {
-        e.PrefetchCount = Math.Max(o.BatchSize * (o.BatchConcurrency + 1), 16);
+        var inFlight = Math.Max(o.BatchSize * (o.BatchConcurrency + 1), 16);
+        e.PrefetchCount = inFlight;
+        e.ConcurrentMessageLimit = inFlight;
         e.UseMessageRetry(r =>
         {
             r.Intervals(200, 1_000, 5_000);
             r.Ignore<RefusedAuditException>();
         });
-        Configure<JudgmentDefaulterListedConsumer>();
-        Configure<JudgmentDefaulterRemovedConsumer>();
-        Configure<AdministrativePenaltyRecordedConsumer>();
-        Configure<OrganizationRegisteredConsumer>();
+        e.ConfigureConsumer<JudgmentDefaulterListedConsumer>(context);
+        e.ConfigureConsumer<JudgmentDefaulterRemovedConsumer>(context);
+        e.ConfigureConsumer<AdministrativePenaltyRecordedConsumer>(context);
+        e.ConfigureConsumer<OrganizationRegisteredConsumer>(context);
         e.ConfigureConsumer<AuditRecordedConsumer>(context);
-
-        void Configure<T>() where T : class, IConsumer =>
-            e.ConfigureConsumer<T>(context, c => c.Options<BatchOptions>(b => b
-                .SetMessageLimit(o.BatchSize)
-                .SetTimeLimit(o.BatchTimeLimit)
-                .SetConcurrencyLimit(o.BatchConcurrency)));
     }
 
     /// <summary>The aggregator's services (applier, relay, broker users) — needs IndexDatabase, RecordRules, the
@@ -52,6 +51,8 @@ public static class AggregatorRegistration
         services.AddSingleton<AggregatorMetrics>();
         services.AddSingleton<IRecordAuditSink, BatchAuditSink>();
         services.AddSingleton<RecordApplier>();
+        services.AddSingleton<RecordSequencer>();
+        services.AddHostedService<HeldRemovalSweeper>();
         services.AddSingleton<IEventPublisher, BusEventPublisher>();
         services.AddSingleton<OutboxRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());

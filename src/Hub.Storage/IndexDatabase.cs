@@ -124,6 +124,10 @@ public sealed class IndexDatabase
             ? QueryAsync<QuarantineRow>(_sql.QuarantineLatest, new { Limit = limit }, ct)
             : QueryAsync<QuarantineRow>(_sql.QuarantineOfAgency, new { Agency = agency, Limit = limit }, ct);
 
+    /// <summary>Removals waiting for their listing, the nearest deadline first.</summary>
+    public Task<IReadOnlyList<HeldRemovalRow>> HeldRemovalsAsync(int limit, CancellationToken ct) =>
+        QueryAsync<HeldRemovalRow>(_sql.HeldRemovalsByDeadline, new { Limit = limit }, ct);
+
     /// <summary>The oldest pending outbound events, leaving out the ids and ordering keys given (parked by the relay).</summary>
     public Task<IReadOnlyList<OutboxRow>> PendingOutboxAsync(int limit, CancellationToken ct,
         IReadOnlyCollection<long>? skipIds = null, IReadOnlyCollection<string>? skipKeys = null) =>

@@ -36,6 +36,12 @@ public sealed class IndexSession : IAsyncDisposable
         [new("message_type", "text", typeof(string)), new("payload", "text", typeof(string)), new("created_at", "timestamptz", typeof(DateTimeOffset)), new("ordering_key", "text", typeof(string))],
         r => [r.MessageType, r.Payload, r.CreatedAt, r.OrderingKey]);
 
+    private static readonly BulkInsert<HeldRemovalRow> HeldRemovals = new("held_removals",
+        [new("id", "text", typeof(string)), new("agency_code", "text", typeof(string)), new("source_record_id", "text", typeof(string)), new("revision", "integer", typeof(int)), new("listing_source_record_id", "text", typeof(string)), new("kind", "text", typeof(string)), new("message_id", "text", typeof(string)), new("payload", "text", typeof(string)), new("received_at", "timestamptz", typeof(DateTimeOffset)), new("deadline", "timestamptz", typeof(DateTimeOffset))],
+        r => [r.Id, r.AgencyCode, r.SourceRecordId, r.Revision, r.ListingSourceRecordId, r.Kind, r.MessageId, r.Payload, r.ReceivedAt, r.Deadline],
+        // a removal sent again while it waits keeps the row it waits in (ux_held_removals_record)
+        " ON CONFLICT DO NOTHING");
+
     private static readonly BulkInsert<AuditRow> AuditRows = new("audit_log",
         [new("seq", "bigint", typeof(long)), new("at", "timestamptz", typeof(DateTimeOffset)), new("principal", "text", typeof(string)), new("agency_code", "text", typeof(string)), new("action", "text", typeof(string)), new("scope", "text", typeof(string)), new("subject_id", "text", typeof(string)), new("outcome", "text", typeof(string)), new("detail", "text", typeof(string)), new("channel", "text", typeof(string)), new("prev_hash", "text", typeof(string)), new("hash", "text", typeof(string))],
         r => [r.Seq, r.At, r.Principal, r.AgencyCode, r.Action, r.Scope, r.SubjectId, r.Outcome, r.Detail, r.Channel, r.PrevHash, r.Hash]);
@@ -75,6 +81,14 @@ public sealed class IndexSession : IAsyncDisposable
     public async Task<IReadOnlyList<ListingRow>> ActiveListingsBySourceAsync(IReadOnlyCollection<string> sourceRecordIds, CancellationToken ct) =>
         sourceRecordIds.Count == 0 ? [] : await Query<ListingRow>(_sql.ActiveListingsBySource, new { Ids = sourceRecordIds.ToArray() }, ct);
 
+    /// <summary>Removals waiting for a listing with one of these source record ids (any agency).</summary>
+    public async Task<IReadOnlyList<HeldRemovalRow>> HeldRemovalsForListingsAsync(IReadOnlyCollection<string> listingSourceRecordIds, CancellationToken ct) =>
+        listingSourceRecordIds.Count == 0 ? [] : await Query<HeldRemovalRow>(_sql.HeldRemovalsByListing, new { Ids = listingSourceRecordIds.ToArray() }, ct);
+
+    /// <summary>The held removals whose deadline comes first.</summary>
+    public Task<IReadOnlyList<HeldRemovalRow>> HeldRemovalsAsync(int limit, CancellationToken ct) =>
+        Query<HeldRemovalRow>(_sql.HeldRemovalsByDeadline, new { Limit = limit }, ct);
+
     /// <summary>Current legal representatives of these organisations, with the person's normalised name.</summary>
     public async Task<IReadOnlyList<RepresentativeRow>> RepresentativesAsync(IReadOnlyCollection<string> organizationIds, CancellationToken ct) =>
         organizationIds.Count == 0 ? [] : await Query<RepresentativeRow>(_sql.Representatives, new { Ids = organizationIds.ToArray() }, ct);
@@ -101,6 +115,14 @@ public sealed class IndexSession : IAsyncDisposable
         await Inbox.ExecuteAsync(_connection, _transaction, w.InboxMessageIds.Select(id => (id, w.At)).ToList(), max, ct);
         await Quarantine.ExecuteAsync(_connection, _transaction, w.Quarantine, max, ct);
         await Outbox.ExecuteAsync(_connection, _transaction, w.Outbox, max, ct);
+        if (w.ReleasedHeldRemovals.Count > 0)
+        {
+            var ids = w.ReleasedHeldRemovals.Distinct().ToArray();
+            var deleted = await _connection.ExecuteAsync(new CommandDefinition(_sql.DeleteHeldRemovals, new { Ids = ids }, _transaction, cancellationToken: ct));
+            // another transaction applied or quarantined one of them first: this one must not do it again
+            if (deleted != ids.Length) throw new ConcurrentChangeException($"{ids.Length - deleted} of {ids.Length} held removals were released by another transaction");
+        }
+        await HeldRemovals.ExecuteAsync(_connection, _transaction, w.HeldRemovals, max, ct);
         await AppendAuditAsync(w.Audit, ct);
     }
 

@@ -28,6 +28,10 @@ internal sealed class IndexSql(ISqlDialect dialect)
         FROM relations r JOIN subjects s ON s.id = r.person_id
         WHERE r.organization_id {key} AND r.role = 'legal-representative' AND r.valid_to IS NULL
         """);
+    public string HeldRemovalsByListing { get; } = dialect.ForEachKey("Ids",
+        "SELECT * FROM held_removals WHERE listing_source_record_id {key}");
+    public string HeldRemovalsByDeadline { get; } = "SELECT * FROM held_removals ORDER BY deadline, id LIMIT @Limit";
+    public string DeleteHeldRemovals { get; } = $"DELETE FROM held_removals WHERE id {dialect.InList("Ids")}";
     public string SubjectsById { get; } = $"SELECT * FROM subjects WHERE id {dialect.InList("Ids")}";
     public string EndListings { get; } = $"""
         UPDATE listings SET status = @Status, status_reason = @Reason, ended_on = @EndedOn, superseded_at = @At

@@ -100,6 +100,23 @@ public sealed class QuarantineRow
     public DateTimeOffset ReceivedAt { get; set; }
 }
 
+/// <summary>A court's removal that arrived before the listing it ends: it waits for that listing (same agency,
+/// <see cref="ListingSourceRecordId"/>) until <see cref="Deadline"/>, then goes to quarantine.</summary>
+public sealed class HeldRemovalRow
+{
+    public string Id { get; set; } = "";
+    public string AgencyCode { get; set; } = "";
+    public string SourceRecordId { get; set; } = "";
+    public int Revision { get; set; }
+    public string ListingSourceRecordId { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public string? MessageId { get; set; }
+    /// <summary>The record as received (canonical JSON), applied as it is when its listing arrives.</summary>
+    public string Payload { get; set; } = "";
+    public DateTimeOffset ReceivedAt { get; set; }
+    public DateTimeOffset Deadline { get; set; }
+}
+
 public sealed class OutboxRow
 {
     public long Id { get; set; }
@@ -140,6 +157,13 @@ public sealed class IndexWrite(DateTimeOffset at)
     public List<string> InboxMessageIds { get; } = [];
     public List<QuarantineRow> Quarantine { get; } = [];
     public List<OutboxRow> Outbox { get; } = [];
+
+    /// <summary>Removals that wait for their listing.</summary>
+    public List<HeldRemovalRow> HeldRemovals { get; } = [];
+
+    /// <summary>Held removals that were applied or quarantined: their rows go. Each must still be there, or another
+    /// transaction dealt with it first (<see cref="ConcurrentChangeException"/>).</summary>
+    public List<string> ReleasedHeldRemovals { get; } = [];
 
     /// <summary>What the batch did, for the audit log: appended to the chain last, just before the commit.</summary>
     public List<Audit.AuditEntry> Audit { get; } = [];

@@ -140,14 +140,129 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
     }
 
     [Test]
-    public async Task A_removal_of_a_listing_the_hub_does_not_hold_is_quarantined()
+    public async Task A_removal_of_a_listing_the_hub_does_not_hold_waits_for_it_and_is_on_record_as_held()
     {
-        var outcome = await Apply(In(Removed(listingSourceId: "NOPE")));
+        var outcome = await Apply(In(Removed(listingSourceId: "NOPE"), "early"));
+
+        Assert.That(outcome, Is.EqualTo(new BatchOutcome(0, 0, 0, Held: 1)));
+        Assert.That(await _db.QuarantineAsync(null, 10, CancellationToken.None), Is.Empty, "not refused: its listing may still come");
+        Assert.That(await Outbox(), Is.Empty);
+        var held = (await _db.HeldRemovalsAsync(10, CancellationToken.None)).Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That((held.AgencyCode, held.SourceRecordId, held.ListingSourceRecordId, held.MessageId), Is.EqualTo((Court, "LA-1194-R", "NOPE", (string?)"early")));
+            Assert.That(held.ReceivedAt, Is.EqualTo(Now));
+            Assert.That(held.Deadline, Is.EqualTo(Now.AddDays(3)), "three days by default, on the injected clock");
+        });
+        var audited = (await _db.AuditLatestAsync(10, CancellationToken.None)).Single(a => a.Action == "record.apply");
+        Assert.That(audited.Outcome, Is.EqualTo("held"));
+    }
+
+    [Test]
+    public async Task A_removal_before_its_listing_ends_the_listing_when_it_arrives_in_the_next_batch()
+    {
+        await Apply(In(Removed()));
+        _time.Advance(TimeSpan.FromHours(2));
+
+        var outcome = await Apply(In(Listed()));
+
+        Assert.That(outcome, Is.EqualTo(new BatchOutcome(2, 0, 0)), "the listing, and the removal that waited for it");
+        var company = (await _db.ListingsOfAsync(await SubjectId("uscc", CompanyUscc), CancellationToken.None)).Single();
+        var imputed = (await _db.ListingsOfAsync(await SubjectId("ric", RepRic), CancellationToken.None)).Single();
+        Assert.That((company.Status, company.StatusReason, company.EndedOn), Is.EqualTo(("removed", "Performed", (DateOnly?)new DateOnly(2026, 9, 1))));
+        Assert.That(imputed.Status, Is.EqualTo("removed"), "the imputed listing ends with it");
+        var events = await Outbox();
+        Assert.That(events.Select(e => e.Type), Is.EqualTo(new[] { "SubjectListed", "SubjectListed", "SubjectDelisted", "SubjectDelisted" }));
+        Assert.That(events.Where(e => e.Type == "SubjectDelisted").Select(e => e.Body.GetProperty("listingId").GetString()),
+            Is.EqualTo(new[] { company.Id, imputed.Id }), "one SubjectDelisted for each listing");
+        Assert.That(await _db.HeldRemovalsAsync(10, CancellationToken.None), Is.Empty, "no longer waiting");
+        Assert.That(await _db.QuarantineAsync(null, 10, CancellationToken.None), Is.Empty);
+        var audited = (await _db.AuditLatestAsync(10, CancellationToken.None)).Where(a => a.Action == "record.apply").Reverse().Select(a => a.Outcome);
+        Assert.That(audited, Is.EqualTo(new[] { "held", "applied", "applied" }));
+
+        Assert.That(await Apply(In(Removed())), Is.EqualTo(new BatchOutcome(0, 1, 0)), "the removal sent again is a duplicate");
+    }
+
+    [Test]
+    public async Task A_removal_before_its_listing_in_one_batch_ends_it()
+    {
+        var outcome = await Apply(In(Removed()), In(Listed()));
+
+        Assert.That(outcome, Is.EqualTo(new BatchOutcome(2, 0, 0)));
+        foreach (var id in new[] { await SubjectId("uscc", CompanyUscc), await SubjectId("ric", RepRic) })
+            Assert.That((await _db.ListingsOfAsync(id, CancellationToken.None)).Single().Status, Is.EqualTo("removed"));
+        Assert.That((await Outbox()).Select(e => e.Type), Is.EqualTo(new[] { "SubjectListed", "SubjectListed", "SubjectDelisted", "SubjectDelisted" }));
+        Assert.That(await _db.HeldRemovalsAsync(10, CancellationToken.None), Is.Empty);
+        Assert.That(await _db.QuarantineAsync(null, 10, CancellationToken.None), Is.Empty);
+    }
+
+    [Test]
+    public async Task A_removal_sent_again_while_it_waits_is_held_once_and_applied_once()
+    {
+        await Apply(In(Removed()));
+        await Apply(In(Removed()));
+        Assert.That(await _db.HeldRemovalsAsync(10, CancellationToken.None), Has.Count.EqualTo(1));
+
+        var outcome = await Apply(In(Removed()), In(Listed()), In(Removed()));
+
+        Assert.That(outcome, Is.EqualTo(new BatchOutcome(2, 2, 0)), "the listing and the removal once; the copies are duplicates");
+        Assert.That((await Outbox()).Count(e => e.Type == "SubjectDelisted"), Is.EqualTo(2));
+        Assert.That(await _db.HeldRemovalsAsync(10, CancellationToken.None), Is.Empty);
+    }
+
+    [Test]
+    public async Task A_held_removal_past_its_deadline_is_quarantined_as_no_such_listing_and_its_court_is_told()
+    {
+        await Apply(In(Removed(listingSourceId: "NEVER")));
+        _time.Advance(TimeSpan.FromDays(3) - TimeSpan.FromSeconds(1));
+        Assert.That(await _applier.SweepHeldRemovalsAsync(CancellationToken.None), Is.EqualTo(new HeldSweep(0, 0, 1)), "not yet");
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(await _applier.SweepHeldRemovalsAsync(CancellationToken.None), Is.EqualTo(new HeldSweep(0, 1, 0)));
+
+        var q = (await _db.QuarantineAsync(Court, 10, CancellationToken.None)).Single();
+        Assert.That((q.ReasonCode, q.SourceRecordId), Is.EqualTo((Rejection.NoSuchListing, "LA-1194-R")));
+        Assert.That(q.Reason, Is.EqualTo("agency COURT-34-1122 sent no listing with source record id 'NEVER' within 3 days of this removal"));
+        var rejected = (await Outbox()).Single();
+        Assert.That((rejected.Type, rejected.Body.GetProperty("reasonCode").GetString()), Is.EqualTo(("RecordRejected", Rejection.NoSuchListing)));
+        Assert.That(await _db.HeldRemovalsAsync(10, CancellationToken.None), Is.Empty);
+        var audited = (await _db.AuditLatestAsync(10, CancellationToken.None)).Where(a => a.Action == "record.apply").Reverse().Select(a => a.Outcome);
+        Assert.That(audited, Is.EqualTo(new[] { "held", "quarantined:no-such-listing" }));
+
+        await Apply(In(Listed(sourceId: "NEVER")));
+        Assert.That((await _db.ListingsOfAsync(await SubjectId("uscc", CompanyUscc), CancellationToken.None)).Single().Status, Is.EqualTo("active"),
+            "a listing after the deadline is not ended by the removal that gave up on it");
+    }
+
+    [Test]
+    public async Task A_listing_applied_where_nobody_looked_for_held_removals_is_ended_by_the_next_sweep()
+    {
+        // a second aggregator that swept an empty table reads no held removals for its batches
+        var other = Applier(_db, _time, new AggregatorMetrics());
+        await other.SweepHeldRemovalsAsync(CancellationToken.None);
+        await Apply(In(Removed()));
+
+        await other.ApplyAsync([In(Listed())], CancellationToken.None);
+        Assert.That((await _db.ListingsOfAsync(await SubjectId("uscc", CompanyUscc), CancellationToken.None)).Single().Status, Is.EqualTo("active"));
+
+        Assert.That(await other.SweepHeldRemovalsAsync(CancellationToken.None), Is.EqualTo(new HeldSweep(1, 0, 0)));
+        foreach (var id in new[] { await SubjectId("uscc", CompanyUscc), await SubjectId("ric", RepRic) })
+            Assert.That((await _db.ListingsOfAsync(id, CancellationToken.None)).Single().Status, Is.EqualTo("removed"));
+        Assert.That(await _db.HeldRemovalsAsync(10, CancellationToken.None), Is.Empty);
+    }
+
+    [Test]
+    public async Task A_removal_of_a_listing_that_ended_already_is_quarantined_at_once()
+    {
+        await Apply(In(Listed()));
+        await Apply(In(Removed()));
+
+        var outcome = await Apply(In(Removed(sourceId: "LA-1194-R2")));
 
         Assert.That(outcome, Is.EqualTo(new BatchOutcome(0, 0, 1)));
         var q = (await _db.QuarantineAsync(Court, 10, CancellationToken.None)).Single();
-        Assert.That(q.ReasonCode, Is.EqualTo(Rejection.NoSuchListing));
-        Assert.That(q.Reason, Does.Contain("'NOPE'"));
+        Assert.That((q.ReasonCode, q.Reason), Is.EqualTo((Rejection.NoSuchListing, "the listing of agency COURT-34-1122 with source record id 'LA-1194' has ended already")));
+        Assert.That(await _db.HeldRemovalsAsync(10, CancellationToken.None), Is.Empty, "nothing to wait for");
     }
 
     [Test]
@@ -258,10 +373,11 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
     [Test]
     public async Task Migrating_keeps_the_earliest_of_the_quarantine_rows_a_record_waits_in()
     {
-        // the schema as it was before quarantine kept one waiting row per record, holding what earlier builds left
+        // the schema as it was before quarantine kept one waiting row per record (and before held removals), holding
+        // what earlier builds left
         await _target.ExecuteAsync(
-            "DROP INDEX ux_quarantine_waiting; DROP INDEX ix_quarantine_source; DELETE FROM schema_version WHERE version = 4;",
-            "DROP INDEX ux_quarantine_waiting; DROP INDEX ix_quarantine_source; DELETE FROM schema_version WHERE version = 5;");
+            "DROP TABLE held_removals; DROP INDEX ux_quarantine_waiting; DROP INDEX ix_quarantine_source; DELETE FROM schema_version WHERE version >= 4;",
+            "DROP TABLE held_removals; DROP INDEX ux_quarantine_waiting; DROP INDEX ix_quarantine_source; DELETE FROM schema_version WHERE version >= 5;");
         var rows = new[]
         {
             ("q-second", "'COURT-34-1122'", "'LA-OLD'", "'2026-11-26 09:00:00+00:00'", "NULL"),
@@ -300,6 +416,39 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
         var stale = await Apply(In(Listed(revision: 3, basis: "JD-6"), "stale"));
         Assert.That(stale.Rejected, Is.EqualTo(1));
         Assert.That((await _db.QuarantineAsync(null, 10, CancellationToken.None)).Single().ReasonCode, Is.EqualTo(Rejection.StaleRevision));
+    }
+
+    [Test]
+    public async Task Two_revisions_in_one_batch_leave_the_second_active_and_the_first_superseded()
+    {
+        var outcome = await Apply(In(Listed(revision: 1)), In(Listed(revision: 2, basis: "JD-5")));
+
+        Assert.That(outcome, Is.EqualTo(new BatchOutcome(2, 0, 0)));
+        var company = await _db.ListingsOfAsync(await SubjectId("uscc", CompanyUscc), CancellationToken.None);
+        var person = await _db.ListingsOfAsync(await SubjectId("ric", RepRic), CancellationToken.None);
+        Assert.That(company.Select(l => (l.SourceRevision, l.Status)), Is.EquivalentTo(new[] { (1, "superseded"), (2, "active") }));
+        Assert.That(person.Select(l => (l.SourceRevision, l.Status)), Is.EquivalentTo(new[] { (1, "superseded"), (2, "active") }), "the imputed listing too");
+        var first = company.Single(l => l.SourceRevision == 1);
+        Assert.That((first.StatusReason, first.EndedOn), Is.EqualTo(("revision 2", (DateOnly?)new DateOnly(2026, 6, 11))));
+
+        var events = await Outbox();
+        Assert.That(events.Select(e => e.Type), Is.EqualTo(new[] { "SubjectListed", "SubjectListed", "SubjectDelisted", "SubjectDelisted", "SubjectListed", "SubjectListed" }));
+        Assert.That(events.Where(e => e.Type == "SubjectDelisted").Select(e => (e.Body.GetProperty("listingId").GetString(), e.Body.GetProperty("status").GetString())),
+            Is.EqualTo(new[] { (first.Id, "superseded"), (person.Single(l => l.SourceRevision == 1).Id, "superseded") }));
+        Assert.That(events.Take(2).Select(e => e.Body.GetProperty("legalBasis").GetString()), Is.All.EqualTo("JD-4"));
+        Assert.That(events.Skip(4).Select(e => e.Body.GetProperty("legalBasis").GetString()), Is.All.EqualTo("JD-5"));
+    }
+
+    [Test]
+    public async Task A_lower_revision_after_a_higher_one_in_one_batch_is_quarantined_as_stale()
+    {
+        var outcome = await Apply(In(Listed(revision: 2, basis: "JD-5")), In(Listed(revision: 1)));
+
+        Assert.That(outcome, Is.EqualTo(new BatchOutcome(1, 0, 1)));
+        var listing = (await _db.ListingsOfAsync(await SubjectId("uscc", CompanyUscc), CancellationToken.None)).Single();
+        Assert.That((listing.SourceRevision, listing.Status), Is.EqualTo((2, "active")));
+        var q = (await _db.QuarantineAsync(Court, 10, CancellationToken.None)).Single();
+        Assert.That((q.ReasonCode, q.Revision, q.Reason), Is.EqualTo((Rejection.StaleRevision, (int?)1, "revision 1 arrived after revision 2 of the same record")));
     }
 
     [Test]

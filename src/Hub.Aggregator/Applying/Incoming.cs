@@ -35,6 +35,11 @@ public sealed record Incoming(string? MessageId, object Message, string? Publish
         _ => "",
     } ?? "";
 
+    /// <summary>A held removal as it arrived: its record, its message id, and the agency that published it (vouched for
+    /// when it was held).</summary>
+    public static Incoming OfHeld(Storage.HeldRemovalRow row) =>
+        new(row.MessageId, JsonSerializer.Deserialize<JudgmentDefaulterRemoved>(row.Payload, Json)!, row.AgencyCode);
+
     public string Payload() => JsonSerializer.Serialize(Message, Message.GetType(), Json);
 
     /// <summary>
@@ -60,9 +65,15 @@ public sealed record Incoming(string? MessageId, object Message, string? Publish
     }
 }
 
-/// <summary>What a batch did, for metrics and logs.</summary>
-public sealed record BatchOutcome(int Applied, int Duplicates, int Rejected)
+/// <summary>What a sweep of the held removals did: applied (their listing is there), quarantined (past the deadline),
+/// still waiting.</summary>
+public sealed record HeldSweep(int Applied, int Quarantined, int Waiting);
+
+/// <summary>What a batch did, for metrics and logs. <paramref name="Held"/>: removals that wait for their listing.</summary>
+public sealed record BatchOutcome(int Applied, int Duplicates, int Rejected, int Held = 0)
 {
     public static BatchOutcome operator +(BatchOutcome a, BatchOutcome b) =>
-        new(a.Applied + b.Applied, a.Duplicates + b.Duplicates, a.Rejected + b.Rejected);
+        new(a.Applied + b.Applied, a.Duplicates + b.Duplicates, a.Rejected + b.Rejected, a.Held + b.Held);
+
+    public int Total => Applied + Duplicates + Rejected + Held;
 }

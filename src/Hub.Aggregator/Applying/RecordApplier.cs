@@ -6,6 +6,7 @@ using Hub.Domain.Intake;
 using Hub.Aggregator.Outbox;
 using Hub.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Hub.Aggregator.Applying;
 
@@ -17,7 +18,7 @@ namespace Hub.Aggregator.Applying;
 /// </summary>
 public sealed partial class RecordApplier(
     IndexDatabase db, RecordRules rules, TimeProvider time, OutboxSignal outboxSignal, AggregatorMetrics metrics, IRecordAuditSink auditSink,
-    ILogger<RecordApplier> log)
+    ILogger<RecordApplier> log, IOptions<AggregatorOptions>? options = null)
 {
     public const string LegalRepresentativeRole = "legal-representative";
 
@@ -43,7 +44,7 @@ public sealed partial class RecordApplier(
             metrics.BatchSplit();
             var failed = new List<(Incoming Item, Exception Error)>();
             var outcome = await IsolateAsync(batch, failed, ct);
-            if (outcome is null || outcome.Applied + outcome.Duplicates + outcome.Rejected == 0) throw;
+            if (outcome is null || outcome.Total == 0) throw;
             return outcome + await QuarantineFailedAsync(failed, ct);
         }
     }
@@ -115,7 +116,7 @@ public sealed partial class RecordApplier(
     /// <summary>A failure that may pass by itself (connection, timeout, deadlock, lock): retried, never blamed on a record.</summary>
     internal static bool IsTransient(Exception ex) => ex switch
     {
-        DbException { IsTransient: true } or TimeoutException or IOException or OperationCanceledException => true,
+        DbException { IsTransient: true } or TimeoutException or IOException or OperationCanceledException or ConcurrentChangeException => true,
         { InnerException: { } inner } => IsTransient(inner),
         _ => false,
     };
@@ -124,7 +125,8 @@ public sealed partial class RecordApplier(
     {
         var started = time.GetTimestamp();
         var now = time.GetUtcNow();
-        var w = new IndexWrite(now);
+        var p = new Pass(this, now);
+        var w = p.Write;
         await using var session = await db.BeginAsync(ct);
 
         var messageIds = batch.Select(b => b.MessageId).OfType<string>().ToHashSet();
@@ -135,11 +137,10 @@ public sealed partial class RecordApplier(
         w.InboxMessageIds.AddRange(fresh.Select(b => b.MessageId).OfType<string>());
 
         // the agency the transport vouches for must be the one the record names, before anything believes the name
-        var refused = new List<(Incoming Item, Rejection Rejection)>();
         fresh = fresh.Where(item =>
         {
             if (item.PublisherMismatch() is not { } spoofed) return true;
-            Reject(item, spoofed);
+            p.Reject(item, spoofed);
             return false;
         }).ToList();
 
@@ -148,136 +149,351 @@ public sealed partial class RecordApplier(
         fresh = fresh.Where(item =>
         {
             if (TextGuard.Find(item.Message) is not { } bad) return true;
-            Reject(item, bad);
+            p.Reject(item, bad);
             return false;
         }).ToList();
 
-        // the ledger says which (agency, source id, revision, kind) were applied before, and the newest revision of each
-        var sourceIds = fresh.Select(b => b.Source?.SourceRecordId).OfType<string>().ToHashSet();
-        var ledger = await session.RecordsBySourceAsync(sourceIds, ct);
-        var applied = ledger.Select(r => (r.AgencyCode, r.SourceRecordId, r.Revision, r.Kind)).ToHashSet();
-        var newest = ledger.GroupBy(r => (r.AgencyCode, r.SourceRecordId, r.Kind)).ToDictionary(g => g.Key, g => g.Max(r => r.Revision));
+        // removals that wait for a listing this batch may bring: one read, and only while any wait
+        var listingSourceIds = fresh.Where(b => b.Message is JudgmentDefaulterListed or AdministrativePenaltyRecorded)
+            .Select(b => b.Source?.SourceRecordId).OfType<string>().ToHashSet();
+        var heldRows = _mayHoldRemovals && listingSourceIds.Count > 0 ? await session.HeldRemovalsForListingsAsync(listingSourceIds, ct) : [];
 
-        var listings = new List<(Incoming In, ListingIntent Intent)>();
-        var removals = new List<(Incoming In, RemovalIntent Intent)>();
-        var registrations = new List<(Incoming In, RegistrationIntent Intent)>();
+        // the ledger says which (agency, source id, revision, kind) were applied before, and the newest revision of each;
+        // for a removal, also whether the listing it ends was ever applied; for a held removal, whether it was since
+        var removalTargets = fresh.Select(b => (b.Message as JudgmentDefaulterRemoved)?.ListingSourceRecordId).OfType<string>();
+        var sourceIds = fresh.Select(b => b.Source?.SourceRecordId).OfType<string>()
+            .Concat(removalTargets).Concat(heldRows.Select(h => h.SourceRecordId)).ToHashSet();
+        var ledger = await session.RecordsBySourceAsync(sourceIds, ct);
+        var stored = ledger.Select(r => (r.AgencyCode, r.SourceRecordId, r.Revision, r.Kind)).ToHashSet();
+        var applied = stored.ToHashSet();
+        var newest = ledger.GroupBy(r => (r.AgencyCode, r.SourceRecordId, r.Kind)).ToDictionary(g => g.Key, g => g.Max(r => r.Revision));
+        var everListed = ledger.Where(r => r.Kind is nameof(JudgmentDefaulterListed) or nameof(AdministrativePenaltyRecorded))
+            .Select(r => (r.AgencyCode, r.SourceRecordId)).ToHashSet();
+
+        // every record that passes, in the order it arrived: a removal may follow its listing, a revision the one before
+        var steps = new List<Step>(fresh.Count);
         foreach (var item in fresh)
         {
             var s = item.Source;
-            if (s is not null && !string.IsNullOrWhiteSpace(s.AgencyCode) && !string.IsNullOrWhiteSpace(s.SourceRecordId))
+            var keyed = s is not null && !string.IsNullOrWhiteSpace(s.AgencyCode) && !string.IsNullOrWhiteSpace(s.SourceRecordId);
+            if (keyed)
             {
-                if (!applied.Add((s.AgencyCode, s.SourceRecordId, s.Revision, item.Kind)))
+                if (!applied.Add((s!.AgencyCode, s.SourceRecordId, s.Revision, item.Kind)))
                 {
                     duplicates++;
-                    AddAudit(w, item, "duplicate", null, null, now);
+                    p.Audit(item, "duplicate", null, null);
                     continue;
                 }
                 if (newest.TryGetValue((s.AgencyCode, s.SourceRecordId, item.Kind), out var rev) && rev > s.Revision)
                 {
-                    Reject(item, new Rejection(Rejection.StaleRevision, $"revision {s.Revision} arrived after revision {rev} of the same record"));
+                    p.Reject(item, new Rejection(Rejection.StaleRevision, $"revision {s.Revision} arrived after revision {rev} of the same record"));
                     continue;
                 }
             }
-            switch (item.Message)
+            var step = item.Message switch
             {
-                case JudgmentDefaulterListed m: Route(item, rules.Check(m), listings); break;
-                case AdministrativePenaltyRecorded m: Route(item, rules.Check(m), listings); break;
-                case JudgmentDefaulterRemoved m: Route(item, rules.Check(m), removals); break;
-                case OrganizationRegistered m: Route(item, rules.Check(m), registrations); break;
-                default: Reject(item, new Rejection(Rejection.WrongRecordKind, $"the Hub does not apply {item.Kind} records")); break;
-            }
-        }
-
-        // subjects: one query for every strong key in the batch, then representatives of the organisations found
-        var values = listings.SelectMany(l => SubjectResolver.StrongValues(l.Intent.Subject).Concat(SubjectResolver.StrongValues(l.Intent.LegalRepresentative)))
-            .Concat(registrations.SelectMany(r => SubjectResolver.StrongValues(r.Intent.Organization).Concat(SubjectResolver.StrongValues(r.Intent.LegalRepresentative))))
-            .ToHashSet();
-        var resolver = new SubjectResolver(await session.StrongIdentifiersAsync(values, ct), w, () => NewId(now));
-        var subjectIds = listings.Select(l => resolver.Resolve(l.Intent.Subject)).ToList();
-        var organizationIds = registrations.Select(r => resolver.Resolve(r.Intent.Organization)).ToList();
-        var representatives = new RepresentativeBook(
-            await session.RepresentativesAsync(subjectIds.Concat(organizationIds).Where(id => !resolver.IsNew(id)).ToHashSet(), ct));
-
-        // a new revision of a listing, or a removal, ends the active listings that share its source
-        var active = (await session.ActiveListingsBySourceAsync(
-                listings.Select(l => l.Intent.Source.SourceRecordId).Concat(removals.Select(r => r.Intent.ListingSourceRecordId)).ToHashSet(), ct))
-            .ToList();
-
-        for (var i = 0; i < listings.Count; i++)
-        {
-            var (item, intent) = listings[i];
-            foreach (var old in TakeActive(active, intent.Agency.Code, intent.Source.SourceRecordId))
-                End(old, ListingStatus.Superseded, $"revision {intent.Source.Revision}", intent.ValidFrom);
-            var listing = AddListing(intent, subjectIds[i], intent.Subject, parent: null);
-            if (intent.LegalRepresentative is { } rep && intent.Subject.Kind == SubjectKind.Organization)
+                JudgmentDefaulterListed m => Step.Of(item, rules.Check(m)),
+                AdministrativePenaltyRecorded m => Step.Of(item, rules.Check(m)),
+                JudgmentDefaulterRemoved m => Step.Of(item, rules.Check(m)),
+                OrganizationRegistered m => Step.Of(item, rules.Check(m)),
+                _ => new Step(item, null, null, null, new Rejection(Rejection.WrongRecordKind, $"the Hub does not apply {item.Kind} records")),
+            };
+            if (step.Rejection is { } r)
             {
-                var personId = resolver.Resolve(rep, representatives.Find(subjectIds[i], rep.NormalizedName));
-                representatives.Link(w, subjectIds[i], personId, rep.NormalizedName, intent.Agency.Code, intent.Source.SourceRecordId, intent.ValidFrom);
-                if (intent.Basis.ImputeLegalRepresentative)
-                    AddListing(intent, personId, rep, listing);
-            }
-            AddLedger(item, subjectIds[i]);
-        }
-
-        foreach (var (item, intent) in removals)
-        {
-            var ended = TakeActive(active, intent.Agency.Code, intent.ListingSourceRecordId)
-                .Concat(w.Listings.Where(l => l.Status == ListingStatus.Active && l.OriginAgency == intent.Agency.Code && l.SourceRecordId == intent.ListingSourceRecordId))
-                .ToList();
-            if (ended.Count == 0)
-            {
-                Reject(item, new Rejection(Rejection.NoSuchListing,
-                    $"agency {intent.Agency.Code} has no active listing with source record id '{intent.ListingSourceRecordId}'"));
+                p.Reject(item, r);
                 continue;
             }
-            foreach (var l in ended) End(l, ListingStatus.Removed, intent.Reason, intent.EffectiveDate);
-            AddLedger(item, ended[0].SubjectId);
+            steps.Add(step);
+            // a lower revision later in this batch is as stale as one after a stored revision
+            if (keyed && (!newest.TryGetValue((s!.AgencyCode, s.SourceRecordId, item.Kind), out var known) || known < s.Revision))
+                newest[(s.AgencyCode, s.SourceRecordId, item.Kind)] = s.Revision;
         }
 
-        for (var i = 0; i < registrations.Count; i++)
+        // subjects: one query for every strong key in the batch, resolved in arrival order; then the representatives
+        // of the organisations found
+        var values = steps.SelectMany(st => st.Listing is { } l
+                ? SubjectResolver.StrongValues(l.Subject).Concat(SubjectResolver.StrongValues(l.LegalRepresentative))
+                : st.Registration is { } g ? SubjectResolver.StrongValues(g.Organization).Concat(SubjectResolver.StrongValues(g.LegalRepresentative)) : [])
+            .ToHashSet();
+        var resolver = new SubjectResolver(await session.StrongIdentifiersAsync(values, ct), w, () => NewId(now));
+        foreach (var st in steps)
+            st.SubjectId = st.Listing is { } l ? resolver.Resolve(l.Subject) : st.Registration is { } g ? resolver.Resolve(g.Organization) : null;
+        var representatives = new RepresentativeBook(
+            await session.RepresentativesAsync(steps.Select(st => st.SubjectId).OfType<string>().Where(id => !resolver.IsNew(id)).ToHashSet(), ct));
+
+        // a new revision of a listing, or a removal, ends the active listings that share its source: those stored, and
+        // those written earlier in this batch
+        var active = (await session.ActiveListingsBySourceAsync(
+                steps.Select(st => st.Listing?.Source.SourceRecordId ?? st.Removal?.ListingSourceRecordId).OfType<string>().ToHashSet(), ct))
+            .ToList();
+
+        // removals waiting for a listing, by (agency, listing source id): those stored, then those of this batch
+        var held = new Dictionary<(string Agency, string ListingSourceId), List<Held>>();
+        foreach (var row in heldRows)
+            Waiting(row.AgencyCode, row.ListingSourceRecordId).Add(new Held(Incoming.OfHeld(row), null, row));
+        var released = new HashSet<(string, string, int, string)>();
+
+        foreach (var st in steps)
         {
-            var (item, intent) = registrations[i];
-            var orgId = organizationIds[i];
-            var personId = resolver.Resolve(intent.LegalRepresentative, representatives.Find(orgId, intent.LegalRepresentative.NormalizedName));
-            representatives.Link(w, orgId, personId, intent.LegalRepresentative.NormalizedName, intent.Agency.Code, intent.Source.SourceRecordId, intent.RegisteredOn);
-            AddLedger(item, orgId);
+            var item = st.Item;
+            if (st.Listing is { } intent)
+            {
+                var key = (intent.Agency.Code, intent.Source.SourceRecordId);
+                foreach (var old in TakeActive(active, key.Code, key.SourceRecordId).Concat(p.ActiveWritten(key)))
+                    p.End(old, ListingStatus.Superseded, $"revision {intent.Source.Revision}", intent.ValidFrom);
+                var subjectId = st.SubjectId!;
+                var listing = p.AddListing(intent, subjectId, intent.Subject, parent: null);
+                if (intent.LegalRepresentative is { } rep && intent.Subject.Kind == SubjectKind.Organization)
+                {
+                    var personId = resolver.Resolve(rep, representatives.Find(subjectId, rep.NormalizedName));
+                    representatives.Link(w, subjectId, personId, rep.NormalizedName, intent.Agency.Code, intent.Source.SourceRecordId, intent.ValidFrom);
+                    if (intent.Basis.ImputeLegalRepresentative)
+                        p.AddListing(intent, personId, rep, listing);
+                }
+                p.AddLedger(item, subjectId);
+
+                // a removal that came first is applied right after the listing it ends
+                if (held.Remove(key, out var waiting))
+                    foreach (var h in waiting)
+                        Release(h, key);
+            }
+            else if (st.Removal is { } removal)
+            {
+                var key = (removal.Agency.Code, removal.ListingSourceRecordId);
+                var ended = TakeActive(active, key.Code, key.ListingSourceRecordId).Concat(p.ActiveWritten(key)).ToList();
+                if (ended.Count > 0)
+                {
+                    foreach (var l in ended) p.End(l, ListingStatus.Removed, removal.Reason, removal.EffectiveDate);
+                    p.AddLedger(item, (ended.Find(l => l.ParentListingId is null) ?? ended[0]).SubjectId);
+                }
+                else if (everListed.Contains(key) || p.Wrote(key))
+                    p.Reject(item, new Rejection(Rejection.NoSuchListing,
+                        $"the listing of agency {removal.Agency.Code} with source record id '{removal.ListingSourceRecordId}' has ended already"));
+                else
+                    Waiting(key.Code, key.ListingSourceRecordId).Add(new Held(item, removal, null));
+            }
+            else if (st.Registration is { } reg)
+            {
+                var orgId = st.SubjectId!;
+                var personId = resolver.Resolve(reg.LegalRepresentative, representatives.Find(orgId, reg.LegalRepresentative.NormalizedName));
+                representatives.Link(w, orgId, personId, reg.LegalRepresentative.NormalizedName, reg.Agency.Code, reg.Source.SourceRecordId, reg.RegisteredOn);
+                p.AddLedger(item, orgId);
+            }
         }
 
-        await QuarantineAsync(session, w, refused, now, ct);
+        // removals of this batch whose listing has not come: they wait, with a deadline
+        var heldCount = 0;
+        foreach (var h in held.Values.SelectMany(v => v).Where(h => h.Row is null))
+        {
+            var s = h.Item.Source!;
+            w.HeldRemovals.Add(new HeldRemovalRow
+            {
+                Id = NewId(now), AgencyCode = s.AgencyCode, SourceRecordId = s.SourceRecordId, Revision = s.Revision,
+                ListingSourceRecordId = h.Intent!.ListingSourceRecordId, Kind = h.Item.Kind, MessageId = h.Item.MessageId,
+                Payload = h.Item.Payload(), ReceivedAt = now, Deadline = now + HeldRemovalDeadline,
+            });
+            p.Audit(h.Item, "held", null, null);
+            LogHeld(TextGuard.Storable(s.AgencyCode), TextGuard.Storable(s.SourceRecordId), h.Intent.ListingSourceRecordId, h.Item.MessageId, now + HeldRemovalDeadline);
+            heldCount++;
+        }
+
+        await QuarantineAsync(session, w, p.Refused, now, ct);
         await session.WriteAsync(w, ct);
         await session.CommitAsync(ct);
+        if (heldCount > 0) Holding();
         if (w.Outbox.Count > 0) outboxSignal.Notify();
 
-        var outcome = new BatchOutcome(w.Records.Count, duplicates, refused.Count);
+        var outcome = new BatchOutcome(w.Records.Count, duplicates, p.Refused.Count, heldCount);
         var elapsedMs = time.GetElapsedTime(started).TotalMilliseconds;
         metrics.BatchApplied(batch.Count, outcome, elapsedMs);
-        LogBatch(batch.Count, elapsedMs, outcome.Applied, outcome.Duplicates, outcome.Rejected);
+        LogBatch(batch.Count, elapsedMs, outcome.Applied, outcome.Duplicates, outcome.Rejected, outcome.Held);
         return outcome;
 
-        void Route<T>(Incoming item, Decision<T> decision, List<(Incoming, T)> into) where T : class
+        List<Held> Waiting(string agency, string listingSourceId)
         {
-            if (decision.Rejection is { } r) Reject(item, r);
-            else into.Add((item, decision.Value!));
+            if (!held.TryGetValue((agency, listingSourceId), out var list)) held[(agency, listingSourceId)] = list = [];
+            return list;
         }
 
-        void Reject(Incoming item, Rejection r)
+        void Release(Held h, (string Agency, string SourceRecordId) listingKey)
         {
-            refused.Add((item, r));
-            AddAudit(w, item, "quarantined", null, r.Code, now);
-            LogRejected(item.Kind, TextGuard.Storable(item.PublisherAgency), TextGuard.Storable(item.Source?.SourceRecordId), item.MessageId, r.Code, r.Reason);
+            var s = h.Item.Source!;
+            var recordKey = (s.AgencyCode, s.SourceRecordId, s.Revision, h.Item.Kind);
+            if (h.Row is { } row)
+            {
+                w.ReleasedHeldRemovals.Add(row.Id);
+                applied.Add(recordKey);         // a copy later in this batch is a duplicate
+            }
+            // sent again while it waited (a copy held in this batch, or one applied since): once is enough
+            if (stored.Contains(recordKey) || !released.Add(recordKey))
+            {
+                duplicates++;
+                p.Audit(h.Item, "duplicate", null, null);
+                return;
+            }
+            var decision = h.Intent is { } known ? new Decision<RemovalIntent>(known, null) : rules.Check((JudgmentDefaulterRemoved)h.Item.Message);
+            if (decision.Rejection is { } r)
+            {
+                p.Reject(h.Item, r);
+                return;
+            }
+            var removal = decision.Value!;
+            var ended = p.ActiveWritten(listingKey).ToList();
+            foreach (var l in ended) p.End(l, ListingStatus.Removed, removal.Reason, removal.EffectiveDate);
+            p.AddLedger(h.Item, (ended.Find(l => l.ParentListingId is null) ?? ended[0]).SubjectId);
+        }
+    }
+
+    /// <summary>
+    /// Applies the removals that wait for their listing and whose listing is there by now (applied by another
+    /// process, which did not see them), and quarantines (<see cref="Rejection.NoSuchListing"/>, with a
+    /// <see cref="RecordRejected"/>) those past their deadline. Run by <see cref="HeldRemovalSweeper"/>; reads at most
+    /// <paramref name="limit"/> of them, the nearest deadline first.
+    /// </summary>
+    public async Task<HeldSweep> SweepHeldRemovalsAsync(CancellationToken ct, int limit = 1_000)
+    {
+        long holdsBefore;
+        lock (_holdGate) holdsBefore = _holds;
+        var now = time.GetUtcNow();
+        var p = new Pass(this, now);
+        var w = p.Write;
+        await using var session = await db.BeginAsync(ct);
+        var rows = await session.HeldRemovalsAsync(limit, ct);
+        var active = (await session.ActiveListingsBySourceAsync(rows.Select(r => r.ListingSourceRecordId).ToHashSet(), ct)).ToList();
+        var stored = (await session.RecordsBySourceAsync(rows.Select(r => r.SourceRecordId).ToHashSet(), ct))
+            .Select(r => (r.AgencyCode, r.SourceRecordId, r.Revision, r.Kind)).ToHashSet();
+        int applied = 0, expired = 0, waiting = 0;
+        foreach (var row in rows)
+        {
+            var item = Incoming.OfHeld(row);
+            var ended = TakeActive(active, row.AgencyCode, row.ListingSourceRecordId);
+            if (stored.Contains((row.AgencyCode, row.SourceRecordId, row.Revision, row.Kind)))
+            {
+                p.Audit(item, "duplicate", null, null);                         // applied meanwhile, as a copy sent again
+            }
+            else if (ended.Count > 0)
+            {
+                var decision = rules.Check((JudgmentDefaulterRemoved)item.Message);
+                if (decision.Value is { } removal)
+                {
+                    foreach (var l in ended) p.End(l, ListingStatus.Removed, removal.Reason, removal.EffectiveDate);
+                    p.AddLedger(item, (ended.Find(l => l.ParentListingId is null) ?? ended[0]).SubjectId);
+                    applied++;
+                }
+                else
+                {
+                    p.Reject(item, decision.Rejection!);
+                    expired++;
+                }
+            }
+            else if (row.Deadline <= now)
+            {
+                p.Reject(item, new Rejection(Rejection.NoSuchListing,
+                    $"agency {row.AgencyCode} sent no listing with source record id '{row.ListingSourceRecordId}' within {Shown(row.Deadline - row.ReceivedAt)} of this removal"));
+                expired++;
+            }
+            else
+            {
+                waiting++;
+                continue;
+            }
+            w.ReleasedHeldRemovals.Add(row.Id);
+        }
+        if (w.ReleasedHeldRemovals.Count > 0)
+        {
+            await QuarantineAsync(session, w, p.Refused, now, ct);
+            await session.WriteAsync(w, ct);
+            await session.CommitAsync(ct);
+            if (w.Outbox.Count > 0) outboxSignal.Notify();
+            metrics.Counted(new BatchOutcome(applied, 0, expired));
+        }
+        // nothing waits: batches may skip the read of held removals until one is held again
+        if (waiting == 0 && rows.Count < limit)
+            lock (_holdGate)
+                if (_holds == holdsBefore) _mayHoldRemovals = false;
+        return new HeldSweep(applied, expired, waiting);
+
+        static string Shown(TimeSpan t) => t.TotalHours >= 24 && t.TotalDays == Math.Floor(t.TotalDays) ? $"{t.TotalDays:0} days" : $"{t.TotalHours:0.#} hours";
+    }
+
+    private readonly Lock _holdGate = new();
+    private long _holds;
+    private volatile bool _mayHoldRemovals = true;
+
+    /// <summary>A batch held a removal: batches read held removals again until a sweep finds none.</summary>
+    private void Holding()
+    {
+        lock (_holdGate)
+        {
+            _holds++;
+            _mayHoldRemovals = true;
+        }
+    }
+
+    private string CatalogueVersion => rules.Catalogue.Version;
+
+    private TimeSpan HeldRemovalDeadline => options?.Value.HeldRemovalDeadline ?? new AggregatorOptions().HeldRemovalDeadline;
+
+    /// <summary>One record that passed the checks, with what it means to do; in the order it arrived.</summary>
+    private sealed class Step(Incoming item, ListingIntent? listing, RemovalIntent? removal, RegistrationIntent? registration, Rejection? rejection)
+    {
+        public Incoming Item { get; } = item;
+        public ListingIntent? Listing { get; } = listing;
+        public RemovalIntent? Removal { get; } = removal;
+        public RegistrationIntent? Registration { get; } = registration;
+        public Rejection? Rejection { get; } = rejection;
+
+        /// <summary>The subject a listing is about, the organisation a registration names.</summary>
+        public string? SubjectId { get; set; }
+
+        public static Step Of(Incoming item, Decision<ListingIntent> d) => new(item, d.Value, null, null, d.Rejection);
+        public static Step Of(Incoming item, Decision<RemovalIntent> d) => new(item, null, d.Value, null, d.Rejection);
+        public static Step Of(Incoming item, Decision<RegistrationIntent> d) => new(item, null, null, d.Value, d.Rejection);
+    }
+
+    /// <summary>A removal waiting for its listing: stored (<paramref name="Row"/>) or from this batch (<paramref name="Intent"/>).</summary>
+    private sealed record Held(Incoming Item, RemovalIntent? Intent, HeldRemovalRow? Row);
+
+    /// <summary>What one transaction writes, and the steps that write it: listings, their ends, the ledger, events, refusals.</summary>
+    private sealed class Pass(RecordApplier applier, DateTimeOffset now)
+    {
+        private readonly HashSet<ListingRow> _new = new(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<(string Agency, string SourceRecordId), List<ListingRow>> _written = [];
+
+        public IndexWrite Write { get; } = new(now);
+        public List<(Incoming Item, Rejection Rejection)> Refused { get; } = [];
+
+        /// <summary>The listings of this pass with this (agency, source id) still active, imputed ones included.</summary>
+        public IEnumerable<ListingRow> ActiveWritten((string Agency, string SourceRecordId) key) =>
+            _written.TryGetValue(key, out var rows) ? rows.Where(r => r.Status == ListingStatus.Active).ToList() : [];
+
+        public bool Wrote((string Agency, string SourceRecordId) key) => _written.ContainsKey(key);
+
+        public void Reject(Incoming item, Rejection r)
+        {
+            Refused.Add((item, r));
+            Audit(item, "quarantined", null, r.Code);
+            applier.LogRejected(item.Kind, TextGuard.Storable(item.PublisherAgency), TextGuard.Storable(item.Source?.SourceRecordId), item.MessageId, r.Code, r.Reason);
         }
 
-        ListingRow AddListing(ListingIntent intent, string subjectId, SubjectKeys subject, ListingRow? parent)
+        public void Audit(Incoming item, string outcome, string? subjectId, string? reasonCode) =>
+            applier.AddAudit(Write, item, outcome, subjectId, reasonCode, now);
+
+        public ListingRow AddListing(ListingIntent intent, string subjectId, SubjectKeys subject, ListingRow? parent)
         {
             var row = new ListingRow
             {
                 Id = NewId(now), SubjectId = subjectId, ListType = intent.Basis.ListType!, LegalBasis = intent.Basis.Code,
-                CatalogueVersion = rules.Catalogue.Version, OriginAgency = intent.Agency.Code, OriginProvince = intent.Agency.ProvinceCode,
+                CatalogueVersion = applier.CatalogueVersion, OriginAgency = intent.Agency.Code, OriginProvince = intent.Agency.ProvinceCode,
                 SourceRecordId = intent.Source.SourceRecordId, SourceRevision = intent.Source.Revision, Reference = intent.Reference,
                 ValidFrom = intent.ValidFrom, ValidUntil = intent.ValidUntil, Status = ListingStatus.Active, RecordedAt = now,
                 ParentListingId = parent?.Id, ImputedRole = parent is null ? null : LegalRepresentativeRole,
             };
-            w.Listings.Add(row);
+            Write.Listings.Add(row);
+            _new.Add(row);
+            var key = (row.OriginAgency, row.SourceRecordId);
+            if (!_written.TryGetValue(key, out var rows)) _written[key] = rows = [];
+            rows.Add(row);
             Emit(new SubjectListed
             {
                 EventId = NewId(now), HubSubjectId = subjectId, SubjectKind = subject.Kind, DisplayName = subject.Name,
@@ -289,11 +505,11 @@ public sealed partial class RecordApplier(
             return row;
         }
 
-        void End(ListingRow listing, string status, string reason, DateOnly endedOn)
+        public void End(ListingRow listing, string status, string reason, DateOnly endedOn)
         {
             listing.Status = status;
-            if (w.Listings.Contains(listing)) { listing.StatusReason = reason; listing.EndedOn = endedOn; listing.SupersededAt = now; }
-            else w.ListingEnds.Add(new ListingEnd(listing.Id, status, reason, endedOn, now));
+            if (_new.Contains(listing)) { listing.StatusReason = reason; listing.EndedOn = endedOn; listing.SupersededAt = now; }
+            else Write.ListingEnds.Add(new ListingEnd(listing.Id, status, reason, endedOn, now));
             Emit(new SubjectDelisted
             {
                 EventId = NewId(now), HubSubjectId = listing.SubjectId, ListingId = listing.Id, ListType = listing.ListType,
@@ -301,18 +517,18 @@ public sealed partial class RecordApplier(
             }, listing.SubjectId);
         }
 
-        void AddLedger(Incoming item, string subjectId)
+        public void AddLedger(Incoming item, string subjectId)
         {
-            w.Records.Add(new LedgerRow
+            Write.Records.Add(new LedgerRow
             {
                 AgencyCode = item.Source!.AgencyCode, SourceRecordId = item.Source.SourceRecordId, Revision = item.Source.Revision,
-                Kind = item.Kind, MessageId = item.MessageId, LegalBasis = item.LegalBasis, CatalogueVersion = rules.Catalogue.Version,
+                Kind = item.Kind, MessageId = item.MessageId, LegalBasis = item.LegalBasis, CatalogueVersion = applier.CatalogueVersion,
                 Payload = item.Payload(), ReceivedAt = now,
             });
-            AddAudit(w, item, "applied", subjectId, null, now);
+            Audit(item, "applied", subjectId, null);
         }
 
-        void Emit<T>(T message, string orderingKey) where T : class => AddOutbox(w, message, orderingKey, now);
+        private void Emit<T>(T message, string orderingKey) where T : class => AddOutbox(Write, message, orderingKey, now);
     }
 
     /// <summary>
@@ -391,8 +607,11 @@ public sealed partial class RecordApplier(
     /// <summary>Version 7 ids sort by creation time, which keeps index pages warm.</summary>
     internal static string NewId(DateTimeOffset now) => Guid.CreateVersion7(now).ToString("N");
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Applied batch of {Count} in {ElapsedMs:0.0} ms: {Applied} applied, {Duplicates} duplicates, {Rejected} rejected")]
-    private partial void LogBatch(int count, double elapsedMs, int applied, int duplicates, int rejected);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied batch of {Count} in {ElapsedMs:0.0} ms: {Applied} applied, {Duplicates} duplicates, {Rejected} rejected, {Held} held")]
+    private partial void LogBatch(int count, double elapsedMs, int applied, int duplicates, int rejected, int held);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Holding removal {AgencyCode}/{SourceRecordId} (message {MessageId}) until its listing {ListingSourceRecordId} arrives, at the latest {Deadline:O}")]
+    private partial void LogHeld(string? agencyCode, string? sourceRecordId, string listingSourceRecordId, string? messageId, DateTimeOffset deadline);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Applying a batch of {Count} failed: {Error}; applying it in halves to find the records that fail alone\n{StackTrace}")]
     private partial void LogIsolating(int count, string error, string? stackTrace);

@@ -5,16 +5,16 @@ using MassTransit;
 
 namespace Hub.Aggregator.Consumers;
 
-/// <summary>Thin consumers: hand each batch to the <see cref="RecordApplier"/>, each message with the publisher its
-/// transport vouches for. One per inbound contract.</summary>
-public abstract class RecordBatchConsumer<T>(RecordApplier applier, BrokerUsers users) : IConsumer<Batch<T>> where T : class
+/// <summary>Thin consumers, one per inbound contract: each hands its message, with the publisher its transport vouches
+/// for, to the one <see cref="RecordSequencer"/>, and completes when the batch holding it has committed. The four kinds
+/// share one sequence, so a removal never overtakes the listing it ends on a consumer of its own.</summary>
+public abstract class RecordConsumer<T>(RecordSequencer sequencer, BrokerUsers users) : IConsumer<T> where T : class
 {
-    public Task Consume(ConsumeContext<Batch<T>> context) =>
-        applier.ApplyAsync(context.Message.Select(m =>
-        {
-            var (agency, user) = Publisher.Of(m, users);
-            return new Incoming(m.MessageId?.ToString("N"), m.Message, agency, user);
-        }).ToList(), context.CancellationToken);
+    public Task Consume(ConsumeContext<T> context)
+    {
+        var (agency, user) = Publisher.Of(context, users);
+        return sequencer.SubmitAsync(new Incoming(context.MessageId?.ToString("N"), context.Message, agency, user), context.CancellationToken);
+    }
 }
 
 /// <summary>Who published a message, as far as its transport can vouch for it.</summary>
@@ -39,7 +39,7 @@ public static class Publisher
     }
 }
 
-public sealed class JudgmentDefaulterListedConsumer(RecordApplier applier, BrokerUsers users) : RecordBatchConsumer<JudgmentDefaulterListed>(applier, users);
-public sealed class JudgmentDefaulterRemovedConsumer(RecordApplier applier, BrokerUsers users) : RecordBatchConsumer<JudgmentDefaulterRemoved>(applier, users);
-public sealed class AdministrativePenaltyRecordedConsumer(RecordApplier applier, BrokerUsers users) : RecordBatchConsumer<AdministrativePenaltyRecorded>(applier, users);
-public sealed class OrganizationRegisteredConsumer(RecordApplier applier, BrokerUsers users) : RecordBatchConsumer<OrganizationRegistered>(applier, users);
+public sealed class JudgmentDefaulterListedConsumer(RecordSequencer sequencer, BrokerUsers users) : RecordConsumer<JudgmentDefaulterListed>(sequencer, users);
+public sealed class JudgmentDefaulterRemovedConsumer(RecordSequencer sequencer, BrokerUsers users) : RecordConsumer<JudgmentDefaulterRemoved>(sequencer, users);
+public sealed class AdministrativePenaltyRecordedConsumer(RecordSequencer sequencer, BrokerUsers users) : RecordConsumer<AdministrativePenaltyRecorded>(sequencer, users);
+public sealed class OrganizationRegisteredConsumer(RecordSequencer sequencer, BrokerUsers users) : RecordConsumer<OrganizationRegistered>(sequencer, users);

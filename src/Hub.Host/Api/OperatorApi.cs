@@ -13,6 +13,8 @@ public static class OperatorApi
     public sealed record CreatedApiKey(string Id, string Principal, string? Label, DateTimeOffset CreatedAt, string Key);
     public sealed record QuarantineView(string Id, string? AgencyCode, string? SourceRecordId, int? Revision, string Kind, string ReasonCode,
         string Reason, string? MessageId, DateTimeOffset ReceivedAt);
+    public sealed record HeldRemovalView(string Id, string AgencyCode, string SourceRecordId, int Revision, string ListingSourceRecordId,
+        string? MessageId, DateTimeOffset ReceivedAt, DateTimeOffset Deadline);
     public sealed record WhoAmI(string Principal, string? AgencyCode, string? Role, IReadOnlyList<string> Scopes, string? Method);
 
     public static WebApplication MapOperatorApi(this WebApplication app)
@@ -30,6 +32,15 @@ public static class OperatorApi
         }).RequireScope(Scopes.Operate).WithTags("Operators")
             .WithSummary("Records refused by rule, newest first, with their reasons (not their payloads)")
             .Produces<List<QuarantineView>>();
+
+        app.MapGet("/api/operator/held-removals", async (int? limit, IndexDatabase db, CancellationToken ct) =>
+        {
+            var rows = await db.HeldRemovalsAsync(Math.Clamp(limit ?? 100, 1, 1000), ct);
+            return Results.Ok(rows.Select(h => new HeldRemovalView(h.Id, h.AgencyCode, h.SourceRecordId, h.Revision, h.ListingSourceRecordId,
+                h.MessageId, h.ReceivedAt, h.Deadline)).ToList());
+        }).RequireScope(Scopes.Operate).WithTags("Operators")
+            .WithSummary("Court removals waiting for the listing they end, the nearest deadline first; past it they go to quarantine (no-such-listing)")
+            .Produces<List<HeldRemovalView>>();
 
         var keys = app.MapGroup("/api/operator/api-keys").WithTags("Operators");
         keys.MapGet("/", async (IndexDatabase db, CancellationToken ct) =>
@@ -94,7 +105,7 @@ public static class OperatorApi
         app.MapGet("/", () => Results.Text(
             "The Hub is running. Send your API key as the X-Api-Key header (or a client certificate).\n" +
             "GET /api/subjects?uscc=|orgCode=   POST /api/subjects/search   POST /api/adapters/court/{agency}/notices   " +
-            "GET /api/operator/quarantine   GET /api/audit/verify   GET /api/whoami   GET /health/ready\n" +
+            "GET /api/operator/quarantine   GET /api/operator/held-removals   GET /api/audit/verify   GET /api/whoami   GET /health/ready\n" +
             "The whole API: GET /openapi/v1.json (and /api-reference in development)\n")).ExcludeFromDescription().AllowAnonymous();
         return app;
     }

@@ -1,6 +1,7 @@
 using Hub.Domain.Catalogue;
 using Hub.Domain.Identifiers;
 using Hub.Domain.Access;
+using Hub.Domain.Lifecycle;
 using Hub.Host.Security;
 using Hub.Storage;
 using Hub.Storage.Audit;
@@ -124,16 +125,17 @@ public static class SubjectApi
             return Problems.NotFound($"no subject with hub id {ResidentIdNumber.MaskAllIn(id)}");
         }
         var (subject, identifiers, listings, relations, related) = detail;
-        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        // terms are calendar dates in China Standard Time: the day, and what each listing means on it, come from one place
+        var clock = new ListingClock(time);
+        var today = clock.Today;
         var others = related.Append(subject).ToDictionary(s => s.Id);
         var fullIds = caller.Has(Scopes.ReadFullIds);
 
         var listingViews = listings.Select(l =>
         {
             var basis = catalogue.Find(l.LegalBasis);
-            var activeNow = l.Status == ListingStatus.Active && l.ValidFrom <= today && (l.ValidUntil is null || l.ValidUntil >= today);
             // the stored status says whether the issuer ended it; a term that ran out shows as expired
-            var status = l.Status == ListingStatus.Active && l.ValidUntil < today ? "expired" : l.Status;
+            var (status, activeNow) = ListingClock.StateOn(l.Status, l.ValidFrom, l.ValidUntil, today);
             return new ListingView(l.Id, l.ListType, l.LegalBasis, basis?.Title, basis?.Citation, l.CatalogueVersion, l.OriginAgency,
                 l.OriginProvince, Regions.ProvinceOf(l.OriginProvince)?.Name, l.Reference, l.ValidFrom, l.ValidUntil, status, activeNow,
                 l.StatusReason, l.EndedOn, l.RecordedAt, l.ParentListingId, l.ImputedRole, basis?.Measures ?? []);

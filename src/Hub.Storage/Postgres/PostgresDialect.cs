@@ -128,5 +128,15 @@ internal static class PostgresSchema
             WHERE released_at IS NULL AND agency_code IS NOT NULL AND source_record_id IS NOT NULL AND revision IS NOT NULL
               AND trim(source_record_id) <> '';
         """,
+        // 6: a court's removal that arrives before the listing it ends waits for it, until a deadline
+        """
+        CREATE TABLE held_removals (
+            id text COLLATE "C" PRIMARY KEY, agency_code text COLLATE "C" NOT NULL, source_record_id text COLLATE "C" NOT NULL,
+            revision integer NOT NULL, listing_source_record_id text COLLATE "C" NOT NULL, kind text COLLATE "C" NOT NULL,
+            message_id text NULL, payload text NOT NULL, received_at timestamptz NOT NULL, deadline timestamptz NOT NULL);
+        CREATE UNIQUE INDEX ux_held_removals_record ON held_removals (agency_code, source_record_id, revision, kind);
+        CREATE INDEX ix_held_removals_listing ON held_removals (listing_source_record_id);
+        CREATE INDEX ix_held_removals_deadline ON held_removals (deadline, id);
+        """,
     ];
 }

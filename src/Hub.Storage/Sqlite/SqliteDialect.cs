@@ -97,5 +97,15 @@ internal static class SqliteSchema
             WHERE released_at IS NULL AND agency_code IS NOT NULL AND source_record_id IS NOT NULL AND revision IS NOT NULL
               AND trim(source_record_id) <> '';
         """,
+        // 5: a court's removal that arrives before the listing it ends waits for it, until a deadline
+        """
+        CREATE TABLE held_removals (
+            id TEXT PRIMARY KEY, agency_code TEXT NOT NULL, source_record_id TEXT NOT NULL, revision INTEGER NOT NULL,
+            listing_source_record_id TEXT NOT NULL, kind TEXT NOT NULL, message_id TEXT NULL, payload TEXT NOT NULL,
+            received_at TEXT NOT NULL, deadline TEXT NOT NULL);
+        CREATE UNIQUE INDEX ux_held_removals_record ON held_removals (agency_code, source_record_id, revision, kind);
+        CREATE INDEX ix_held_removals_listing ON held_removals (listing_source_record_id);
+        CREATE INDEX ix_held_removals_deadline ON held_removals (deadline, id);
+        """,
     ];
 }
