@@ -44,7 +44,8 @@ internal sealed class IndexHealthCheck(IndexDatabase db) : IHealthCheck
         }
         catch (Exception ex)
         {
-            return HealthCheckResult.Unhealthy($"{db.Dialect.Name} does not answer: {ex.GetType().Name}");
+            // the exception is for the log; the answer says what an operator needs, without .NET type names
+            return HealthCheckResult.Unhealthy($"the index database ({db.Dialect.Name}) does not answer", ex);
         }
     }
 }

@@ -25,8 +25,29 @@ public interface IAuditTrail
 /// is answered when its append is durable, or with <see cref="AuditUnavailableException"/> when it failed — a disclosure
 /// is then refused, not made unrecorded; entries nobody waits for are tried again, with back-off, until written.
 /// </summary>
-public abstract partial class QueuedAuditTrail(ILogger log) : BackgroundService, IAuditTrail
+/// <remarks>Its own hosted service rather than a <see cref="BackgroundService"/>: that one may never run its loop when the host
+/// stops right after starting (the loop's task is started with the stopping token), and then the queue would not be
+/// flushed — the loop here always runs, and always ends with the flush.</remarks>
+public abstract partial class QueuedAuditTrail(ILogger log) : IHostedService, IAuditTrail
 {
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _loop;
+
+    /// <summary>The queue's loop: done once the Hub stopped and everything queued was written (or said lost).</summary>
+    public Task Completion => _loop ?? Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        if (_loop is not null) await _loop.WaitAsync(cancellationToken);
+    }
+
     private const int MaxPerAppend = 500;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -51,7 +72,7 @@ public abstract partial class QueuedAuditTrail(ILogger log) : BackgroundService,
     /// <summary>A detail never carries a whole ID number, whoever wrote it.</summary>
     private static AuditEntry Safe(AuditEntry e) => e.Detail is null ? e : e with { Detail = ResidentIdNumber.MaskAllIn(e.Detail) };
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         var retry = new List<Pending>();
         var failures = 0;
@@ -68,13 +89,13 @@ public abstract partial class QueuedAuditTrail(ILogger log) : BackgroundService,
         }
         // stopping: whatever is still queued gets one more try, all of it
         _queue.Writer.TryComplete();
-        do
+        while (true)
         {
             var before = retry.Count;
             await AppendAvailableAsync(retry, 0, CancellationToken.None);
+            if (retry.Count == 0 && _queue.Reader.Completion.IsCompleted) break; // all read, all written
             if (retry.Count > 0 && retry.Count >= before) break; // the store is gone: what is left is lost, and said so
         }
-        while (retry.Count > 0 || _queue.Reader.Count > 0);
         foreach (var p in retry) LogLost(log, p.Entry.Action, p.Entry.Principal);
         while (_queue.Reader.TryRead(out var left)) LogLost(log, left.Entry.Action, left.Entry.Principal);
     }
