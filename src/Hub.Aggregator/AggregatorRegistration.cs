@@ -51,6 +51,7 @@ public static class AggregatorRegistration
         services.AddSingleton<AggregatorMetrics>();
         services.AddSingleton<IRecordAuditSink, BatchAuditSink>();
         services.AddSingleton<RecordApplier>();
+        services.AddSingleton<IndexAvailability>();
         services.AddSingleton<RecordSequencer>();
         services.AddHostedService<HeldRemovalSweeper>();
         services.AddSingleton<IEventPublisher, BusEventPublisher>();

@@ -13,9 +13,14 @@ namespace Hub.Aggregator.Applying;
 /// </summary>
 /// <remarks>
 /// <see cref="SubmitAsync"/> completes when the batch holding the message has committed, so the broker acknowledges a
-/// message only after its effects are durable; when the batch fails, every message in it fails, to the endpoint's
-/// retry and then its error queue. Messages still waiting when the Hub stops fail the same way (not acknowledged,
-/// delivered again later). The loop starts with the first message and ends when the process disposes of it.
+/// message only after its effects are durable; when the batch fails for a reason of its own, every message in it fails,
+/// to the endpoint's retry and then its error queue. When it fails because the index database cannot be reached (a
+/// transient failure: connection refused, timeout, the server shutting down), nothing fails: the batch is kept, its
+/// messages stay unacknowledged and the rest wait in the queue (the endpoint's prefetch holds no more), the database is
+/// probed with back-off, and the same batch is applied once it answers — a restart of minutes needs no operator
+/// (<see cref="IndexAvailability"/> says so to the health check meanwhile). Messages still waiting when the Hub stops
+/// fail (not acknowledged, delivered again later). The loop starts with the first message and ends when the process
+/// disposes of it.
 /// </remarks>
 public sealed partial class RecordSequencer : IAsyncDisposable, IDisposable
 {
@@ -27,9 +32,13 @@ public sealed partial class RecordSequencer : IAsyncDisposable, IDisposable
     private readonly ILogger<RecordSequencer> _log;
     private readonly Lazy<Task> _loop;
 
-    public RecordSequencer(RecordApplier applier, TimeProvider time, IOptions<AggregatorOptions> options, ILogger<RecordSequencer> log)
+    private readonly IndexAvailability _availability;
+
+    public RecordSequencer(RecordApplier applier, IndexAvailability availability, TimeProvider time, IOptions<AggregatorOptions> options,
+        ILogger<RecordSequencer> log)
     {
         _applier = applier;
+        _availability = availability;
         _time = time;
         _options = options.Value;
         _log = log;
@@ -75,16 +84,7 @@ public sealed partial class RecordSequencer : IAsyncDisposable, IDisposable
                         }
                     }
                 }
-                try
-                {
-                    await _applier.ApplyAsync(batch.Select(e => e.Item).ToList(), ct);
-                    foreach (var e in batch) e.Done.TrySetResult();
-                }
-                catch (Exception ex)
-                {
-                    LogBatchFailed(batch.Count, RecordApplier.Describe(ex));
-                    foreach (var e in batch) e.Done.TrySetException(ex);
-                }
+                await ApplyRidingOutOutagesAsync(batch, ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -94,6 +94,33 @@ public sealed partial class RecordSequencer : IAsyncDisposable, IDisposable
         {
             foreach (var e in batch) e.Done.TrySetCanceled(ct);
             while (reader.TryRead(out var left)) left.Done.TrySetCanceled(ct);
+        }
+    }
+
+    private async Task ApplyRidingOutOutagesAsync(List<Entry> batch, CancellationToken ct)
+    {
+        var items = batch.Select(e => e.Item).ToList();
+        while (true)
+        {
+            try
+            {
+                await _applier.ApplyAsync(items, ct);
+                foreach (var e in batch) e.Done.TrySetResult();
+                return;
+            }
+            catch (Exception ex) when (RecordApplier.IsTransient(ex) && !ct.IsCancellationRequested)
+            {
+                _availability.Lost(RecordApplier.Describe(ex), batch.Count);
+                LogPaused(batch.Count, RecordApplier.Describe(ex));
+                await _availability.WaitUntilAnswersAsync(ct);
+                LogResumed(batch.Count);
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                LogBatchFailed(batch.Count, RecordApplier.Describe(ex));
+                foreach (var e in batch) e.Done.TrySetException(ex);
+                return;
+            }
         }
     }
 
@@ -114,6 +141,12 @@ public sealed partial class RecordSequencer : IAsyncDisposable, IDisposable
     }
 
     private sealed record Entry(Incoming Item, TaskCompletionSource Done);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The index database cannot be reached ({Error}): the aggregator pauses with a batch of {Count} records held, the rest waiting in the queue, and probes the database until it answers")]
+    private partial void LogPaused(int count, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The index database answers again: applying the held batch of {Count} records and resuming")]
+    private partial void LogResumed(int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} records failed: {Error}; each of its messages goes back to the endpoint's retry")]
     private partial void LogBatchFailed(int count, string error);

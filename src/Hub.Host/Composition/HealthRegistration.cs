@@ -33,10 +33,13 @@ public static class HealthRegistration
     }
 }
 
-internal sealed class IndexHealthCheck(IndexDatabase db) : IHealthCheck
+internal sealed class IndexHealthCheck(IndexDatabase db, IServiceProvider services) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (services.GetService<Hub.Aggregator.Applying.IndexAvailability>()?.Paused is { } paused)
+            return HealthCheckResult.Unhealthy($"the index database ({db.Dialect.Name}) does not answer since {paused.Since:u}: the aggregator is " +
+                                               $"paused with {paused.RecordsHeld} records held, the rest waiting in the queue, and resumes by itself when it answers");
         try
         {
             await db.PingAsync(cancellationToken);
