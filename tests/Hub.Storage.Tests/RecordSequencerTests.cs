@@ -25,7 +25,8 @@ public sealed class RecordSequencerTests
         await _db.MigrateAsync(CancellationToken.None);
         // two records make a batch; the fake clock never closes the window on its own
         var options = Options.Create(new AggregatorOptions { BatchSize = 2, BatchTimeLimit = TimeSpan.FromMinutes(1) });
-        _sequencer = new RecordSequencer(Applier(_db, time, new AggregatorMetrics()), time, options, NullLogger<RecordSequencer>.Instance);
+        _sequencer = new RecordSequencer(Applier(_db, time, new AggregatorMetrics()), new IndexAvailability(_db, time, NullLogger<IndexAvailability>.Instance), time,
+            options, NullLogger<RecordSequencer>.Instance);
     }
 
     [TearDown]
