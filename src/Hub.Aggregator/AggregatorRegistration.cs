@@ -54,6 +54,9 @@ public static class AggregatorRegistration
         services.AddSingleton<IndexAvailability>();
         services.AddSingleton<RecordSequencer>();
         services.AddHostedService<HeldRemovalSweeper>();
+        services.AddOptions<Retention.RetentionOptions>().BindConfiguration(Retention.RetentionOptions.Section);
+        services.AddSingleton<Retention.RetentionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Retention.RetentionService>());
         services.AddSingleton<IEventPublisher, BusEventPublisher>();
         services.AddSingleton<OutboxRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());

@@ -140,6 +140,20 @@ public sealed class IndexDatabase
         await c.ExecuteAsync(new CommandDefinition(_sql.MarkPublished, new { Ids = ids.ToArray(), At = _time.GetUtcNow() }, cancellationToken: ct));
     }
 
+    /// <summary>Deletes up to <paramref name="limit"/> inbox ids received before <paramref name="before"/>; the count deleted.</summary>
+    public async Task<int> PruneInboxAsync(DateTimeOffset before, int limit, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        return await c.ExecuteAsync(new CommandDefinition(_sql.PruneInbox, new { Before = before, Limit = limit }, cancellationToken: ct));
+    }
+
+    /// <summary>Deletes up to <paramref name="limit"/> outbox rows published before <paramref name="before"/>; pending ones never.</summary>
+    public async Task<int> PrunePublishedOutboxAsync(DateTimeOffset before, int limit, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        return await c.ExecuteAsync(new CommandDefinition(_sql.PrunePublishedOutbox, new { Before = before, Limit = limit }, cancellationToken: ct));
+    }
+
     /// <summary>Appends entries to the audit chain in a transaction of their own.</summary>
     public async Task AppendAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct)
     {

@@ -59,6 +59,13 @@ internal sealed class IndexSql(ISqlDialect dialect)
     public string MarkPublished { get; } = $"UPDATE outbox SET published_at = @At WHERE id {dialect.InList("Ids")}";
     public string Ping { get; } = "SELECT 1";
 
+    public string PruneInbox { get; } = $"""
+        DELETE FROM inbox WHERE message_id IN (SELECT message_id FROM inbox WHERE received_at < @Before ORDER BY received_at LIMIT @Limit)
+        """;
+    public string PrunePublishedOutbox { get; } = $"""
+        DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_at IS NOT NULL AND published_at < @Before ORDER BY id LIMIT @Limit)
+        """;
+
     public string AuditHead { get; } = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
     public string AuditPage { get; } = "SELECT * FROM audit_log WHERE seq > @After ORDER BY seq LIMIT @Limit";
     public string AuditOfSubject { get; } = "SELECT * FROM audit_log WHERE subject_id = @Subject ORDER BY seq DESC LIMIT @Limit";
