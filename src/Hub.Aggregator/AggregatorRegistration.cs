@@ -1,5 +1,6 @@
 using Hub.Aggregator.Applying;
 using Hub.Aggregator.Consumers;
+using Hub.Aggregator.Lifecycle;
 using Hub.Aggregator.Outbox;
 using Hub.Domain.Access;
 using MassTransit;
@@ -54,6 +55,9 @@ public static class AggregatorRegistration
         services.AddSingleton<IndexAvailability>();
         services.AddSingleton<RecordSequencer>();
         services.AddHostedService<HeldRemovalSweeper>();
+        services.TryAddSingleton(HubInstance.ForThisProcess());
+        services.AddSingleton<ListingExpiry>();
+        services.AddHostedService<ExpirySweeper>();
         services.AddSingleton<IEventPublisher, BusEventPublisher>();
         services.AddSingleton<OutboxRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
