@@ -3,7 +3,8 @@ using MassTransit;
 namespace Hub.Contracts;
 
 /// <summary>
-/// A listing of a subject ended before or at its term (removed by its issuer, superseded by a correction).
+/// A listing of a subject ended: before its term (removed by its issuer, superseded by a correction) or because its
+/// term ran out (expired, ended by the Hub).
 /// Exchange <c>hub.subject-delisted</c>.
 /// </summary>
 [MessageUrn("hub:subject-delisted:v1")]
@@ -25,10 +26,10 @@ public sealed record SubjectDelisted
     /// <summary>Agency that issued the listing.</summary>
     public required string OriginAgency { get; init; }
 
-    /// <summary>The listing's new status: <c>removed</c>, <c>revoked</c> or <c>superseded</c>.</summary>
+    /// <summary>The listing's new status: <c>removed</c>, <c>revoked</c>, <c>superseded</c> or <c>expired</c>.</summary>
     public required string Status { get; init; }
 
-    /// <summary>Why, e.g. <c>Performed</c>, as the issuer stated it.</summary>
+    /// <summary>Why, e.g. <c>Performed</c>, as the issuer stated it; <c>expired</c> when the Hub ended it at the end of its term.</summary>
     public required string Reason { get; init; }
 
     /// <summary>First day on which the subject is no longer listed.</summary>

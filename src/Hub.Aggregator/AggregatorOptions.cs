@@ -31,6 +31,18 @@ public sealed class AggregatorOptions
     /// listing is there by now (applied by another process) are applied.</summary>
     public TimeSpan HeldRemovalSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How often listings whose term ran out are ended (status and event <c>expired</c>). A term ends at midnight
+    /// in Beijing; subscribers hear of it within this interval (the API shows <c>expired</c> from that midnight anyway).</summary>
+    public TimeSpan ExpirySweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long the process that sweeps expired listings holds the lease, renewed at each sweep and each batch;
+    /// longer than <see cref="ExpirySweepInterval"/>, so the holder keeps it while it runs, and short enough that another
+    /// process takes over soon after it dies.</summary>
+    public TimeSpan ExpiryLease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Most listings ended in one transaction (their imputed listings come with them).</summary>
+    public int ExpiryBatchSize { get; set; } = 500;
+
     /// <summary>Most pending events the relay reads at once.</summary>
     public int OutboxBatchSize { get; set; } = 500;
 

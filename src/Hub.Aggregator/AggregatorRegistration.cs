@@ -1,5 +1,6 @@
 using Hub.Aggregator.Applying;
 using Hub.Aggregator.Consumers;
+using Hub.Aggregator.Lifecycle;
 using Hub.Aggregator.Outbox;
 using Hub.Domain.Access;
 using MassTransit;
@@ -57,6 +58,9 @@ public static class AggregatorRegistration
         services.AddOptions<Retention.RetentionOptions>().BindConfiguration(Retention.RetentionOptions.Section);
         services.AddSingleton<Retention.RetentionService>();
         services.AddHostedService(sp => sp.GetRequiredService<Retention.RetentionService>());
+        services.TryAddSingleton(HubInstance.ForThisProcess());
+        services.AddSingleton<ListingExpiry>();
+        services.AddHostedService<ExpirySweeper>();
         services.AddSingleton<IEventPublisher, BusEventPublisher>();
         services.AddSingleton<OutboxRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());

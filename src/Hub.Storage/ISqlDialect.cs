@@ -42,6 +42,13 @@ public interface ISqlDialect
     /// </summary>
     string ForEachKey(string parameter, string query);
 
+    /// <summary>
+    /// Appended to a SELECT that takes rows to change in its transaction: locks them, and passes over rows another
+    /// transaction holds, so that two processes working the same queue take different rows; empty where a write
+    /// transaction already excludes other writers.
+    /// </summary>
+    string LockSkipLocked { get; }
+
     /// <summary>Most parameters one statement may carry; bulk inserts are chunked below it.</summary>
     int MaxParameters { get; }
 }

@@ -84,6 +84,26 @@ public sealed class IndexDatabase
         await c.ExecuteScalarAsync<int>(new CommandDefinition(_sql.Ping, cancellationToken: ct));
     }
 
+    /// <summary>
+    /// Takes the lease <paramref name="name"/> for <paramref name="holder"/> until <paramref name="duration"/> from now, in
+    /// a transaction of its own: true when it is free, lapsed, or already this holder's (then renewed); false while
+    /// another holder's runs. Work that must not run in two processes at once holds it.
+    /// </summary>
+    public async Task<bool> TakeLeaseAsync(string name, string holder, TimeSpan duration, CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        await using var c = await OpenAsync(ct);
+        return await c.ExecuteAsync(new CommandDefinition(_sql.TakeLease,
+            new { Name = name, Holder = holder, ExpiresAt = now + duration, Now = now }, cancellationToken: ct)) == 1;
+    }
+
+    /// <summary>Gives the lease up, if <paramref name="holder"/> holds it, so that another process need not wait for it to lapse.</summary>
+    public async Task ReleaseLeaseAsync(string name, string holder, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        await c.ExecuteAsync(new CommandDefinition(_sql.ReleaseLease, new { Name = name, Holder = holder }, cancellationToken: ct));
+    }
+
     /// <summary>A subject with its identifiers, listings, relations and the subjects on the other side of them,
     /// read over one connection; null when there is no such subject.</summary>
     public async Task<SubjectDetail?> SubjectDetailAsync(string id, CancellationToken ct)

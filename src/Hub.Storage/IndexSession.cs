@@ -89,6 +89,27 @@ public sealed class IndexSession : IAsyncDisposable
     public Task<IReadOnlyList<HeldRemovalRow>> HeldRemovalsAsync(int limit, CancellationToken ct) =>
         Query<HeldRemovalRow>(_sql.HeldRemovalsByDeadline, new { Limit = limit }, ct);
 
+    /// <summary>Up to <paramref name="limit"/> active listings whose term ended before <paramref name="today"/> (a date in
+    /// China Standard Time), the earliest end first, locked until this transaction ends; on PostgreSQL rows another
+    /// transaction holds are passed over.</summary>
+    public Task<IReadOnlyList<ListingRow>> ExpiringListingsAsync(DateOnly today, int limit, CancellationToken ct) =>
+        Query<ListingRow>(_sql.ExpiringListings, new { Today = today, Limit = limit }, ct);
+
+    /// <summary>The active imputed listings of these listings, locked like <see cref="ExpiringListingsAsync"/>.</summary>
+    public async Task<IReadOnlyList<ListingRow>> ActiveChildrenAsync(IReadOnlyCollection<string> parentIds, CancellationToken ct) =>
+        parentIds.Count == 0 ? [] : await Query<ListingRow>(_sql.ActiveChildren, new { Ids = parentIds.ToArray() }, ct);
+
+    /// <summary>Ends these listings where they are still active; the number of listings that ended.</summary>
+    public async Task<int> EndListingsAsync(IReadOnlyCollection<ListingEnd> ends, CancellationToken ct)
+    {
+        var ended = 0;
+        foreach (var group in ends.GroupBy(e => (e.Status, e.Reason, e.EndedOn, e.At)))
+            ended += await _connection.ExecuteAsync(new CommandDefinition(_sql.EndListings,
+                new { group.Key.Status, group.Key.Reason, group.Key.EndedOn, group.Key.At, Ids = group.Select(e => e.ListingId).ToArray() },
+                _transaction, cancellationToken: ct));
+        return ended;
+    }
+
     /// <summary>Current legal representatives of these organisations, with the person's normalised name.</summary>
     public async Task<IReadOnlyList<RepresentativeRow>> RepresentativesAsync(IReadOnlyCollection<string> organizationIds, CancellationToken ct) =>
         organizationIds.Count == 0 ? [] : await Query<RepresentativeRow>(_sql.Representatives, new { Ids = organizationIds.ToArray() }, ct);
@@ -106,10 +127,7 @@ public sealed class IndexSession : IAsyncDisposable
             await _connection.ExecuteAsync(new CommandDefinition(_sql.CloseRelations,
                 new { g.Key.ValidTo, g.Key.Role, Ids = g.Select(r => r.OrganizationId).Distinct().ToArray() }, _transaction, cancellationToken: ct));
         await Relations.ExecuteAsync(_connection, _transaction, w.Relations, max, ct);
-        foreach (var group in w.ListingEnds.GroupBy(e => (e.Status, e.Reason, e.EndedOn, e.At)))
-            await _connection.ExecuteAsync(new CommandDefinition(_sql.EndListings,
-                new { group.Key.Status, group.Key.Reason, group.Key.EndedOn, group.Key.At, Ids = group.Select(e => e.ListingId).ToArray() },
-                _transaction, cancellationToken: ct));
+        await EndListingsAsync(w.ListingEnds, ct);
         await Listings.ExecuteAsync(_connection, _transaction, w.Listings, max, ct);
         await Records.ExecuteAsync(_connection, _transaction, w.Records, max, ct);
         await Inbox.ExecuteAsync(_connection, _transaction, w.InboxMessageIds.Select(id => (id, w.At)).ToList(), max, ct);

@@ -37,6 +37,23 @@ internal sealed class IndexSql(ISqlDialect dialect)
         UPDATE listings SET status = @Status, status_reason = @Reason, ended_on = @EndedOn, superseded_at = @At
         WHERE id {dialect.InList("Ids")} AND status = 'active'
         """;
+    /// <summary>Active listings whose term ended before @Today (a date in China Standard Time), the earliest end first;
+    /// locked for the transaction that ends them.</summary>
+    public string ExpiringListings { get; } = $"""
+        SELECT * FROM listings WHERE status = 'active' AND valid_until < @Today ORDER BY valid_until, id LIMIT @Limit{dialect.LockSkipLocked}
+        """;
+    /// <summary>The active imputed listings of these listings, locked likewise.</summary>
+    public string ActiveChildren { get; } = $"""
+        SELECT * FROM listings WHERE parent_listing_id {dialect.InList("Ids")} AND status = 'active'{dialect.LockSkipLocked}
+        """;
+    /// <summary>Takes the lease, or renews it for its holder; another holder takes it only once it has lapsed. One row
+    /// changed: held until @ExpiresAt.</summary>
+    public string TakeLease { get; } = """
+        INSERT INTO leases (name, holder, expires_at) VALUES (@Name, @Holder, @ExpiresAt)
+        ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+        WHERE leases.holder = excluded.holder OR leases.expires_at <= @Now
+        """;
+    public string ReleaseLease { get; } = "DELETE FROM leases WHERE name = @Name AND holder = @Holder";
     public string CloseRelations { get; } = $"""
         UPDATE relations SET valid_to = @ValidTo
         WHERE organization_id {dialect.InList("Ids")} AND role = @Role AND valid_to IS NULL

@@ -84,6 +84,9 @@ public static class ListingStatus
     public const string Active = "active";
     public const string Removed = "removed";
     public const string Superseded = "superseded";
+
+    /// <summary>Its term ran out and nobody ended it before: ended by the Hub's expiry sweep, reason <c>expired</c>.</summary>
+    public const string Expired = "expired";
 }
 
 public sealed class QuarantineRow
@@ -135,7 +138,7 @@ public sealed record SubjectDetail(
     IReadOnlyList<RelationRow> Relations,
     IReadOnlyList<SubjectRow> Related);
 
-/// <summary>A listing that ends: removed by its issuer or superseded by a newer revision.</summary>
+/// <summary>A listing that ends: removed by its issuer, superseded by a newer revision, or expired at the end of its term.</summary>
 public sealed record ListingEnd(string ListingId, string Status, string Reason, DateOnly EndedOn, DateTimeOffset At);
 
 /// <summary>An organisation's stored open relation of a role that ends where its successor begins.</summary>

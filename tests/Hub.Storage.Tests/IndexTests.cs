@@ -373,11 +373,12 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
     [Test]
     public async Task Migrating_keeps_the_earliest_of_the_quarantine_rows_a_record_waits_in()
     {
-        // the schema as it was before quarantine kept one waiting row per record (and before held removals), holding
-        // what earlier builds left
+        // the schema as it was before quarantine kept one waiting row per record (and before held removals and expiry),
+        // holding what earlier builds left
+        const string later = "DROP TABLE leases; DROP INDEX ix_listings_expiry; DROP INDEX ix_listings_parent; DROP TABLE held_removals; ";
         await _target.ExecuteAsync(
-            "DROP TABLE held_removals; DROP INDEX ux_quarantine_waiting; DROP INDEX ix_quarantine_source; DELETE FROM schema_version WHERE version >= 4;",
-            "DROP TABLE held_removals; DROP INDEX ux_quarantine_waiting; DROP INDEX ix_quarantine_source; DELETE FROM schema_version WHERE version >= 5;");
+            later + "DROP INDEX ux_quarantine_waiting; DROP INDEX ix_quarantine_source; DELETE FROM schema_version WHERE version >= 4;",
+            later + "DROP INDEX ux_quarantine_waiting; DROP INDEX ix_quarantine_source; DELETE FROM schema_version WHERE version >= 5;");
         var rows = new[]
         {
             ("q-second", "'COURT-34-1122'", "'LA-OLD'", "'2026-11-26 09:00:00+00:00'", "NULL"),

@@ -33,6 +33,7 @@ public sealed class PostgresDialect : ISqlDialect
     /// </remarks>
     public string ForEachKey(string parameter, string query) =>
         $"SELECT t.* FROM unnest(@{parameter}) AS k(key) CROSS JOIN LATERAL ({query.Replace("{key}", "= k.key", StringComparison.Ordinal)} OFFSET 0) AS t";
+    public string LockSkipLocked => " FOR UPDATE SKIP LOCKED";
     public int MaxParameters => 30_000;
 }
 
@@ -137,6 +138,14 @@ internal static class PostgresSchema
         CREATE UNIQUE INDEX ux_held_removals_record ON held_removals (agency_code, source_record_id, revision, kind);
         CREATE INDEX ix_held_removals_listing ON held_removals (listing_source_record_id);
         CREATE INDEX ix_held_removals_deadline ON held_removals (deadline, id);
+        """,
+        // 7: listings end when their term runs out, without anyone acting: the expiry sweep reads the active listings
+        // by the end of their term, and the imputed listings of the ones it ends; one Hub process sweeps at a time,
+        // holding a lease
+        """
+        CREATE INDEX ix_listings_expiry ON listings (valid_until, id) WHERE status = 'active';
+        CREATE INDEX ix_listings_parent ON listings (parent_listing_id) WHERE parent_listing_id IS NOT NULL;
+        CREATE TABLE leases (name text COLLATE "C" PRIMARY KEY, holder text COLLATE "C" NOT NULL, expires_at timestamptz NOT NULL);
         """,
     ];
 }

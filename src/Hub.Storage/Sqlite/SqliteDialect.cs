@@ -18,6 +18,8 @@ public sealed class SqliteDialect : ISqlDialect
     public string InList(string parameter) => "IN @" + parameter;
     public string NotInList(string parameter) => "NOT IN @" + parameter;
     public string ForEachKey(string parameter, string query) => query.Replace("{key}", InList(parameter), StringComparison.Ordinal);
+    /// <summary>Nothing to lock row by row: a write transaction (BEGIN IMMEDIATE) is the only writer.</summary>
+    public string LockSkipLocked => "";
     public int MaxParameters => 32_000;
 }
 
@@ -106,6 +108,14 @@ internal static class SqliteSchema
         CREATE UNIQUE INDEX ux_held_removals_record ON held_removals (agency_code, source_record_id, revision, kind);
         CREATE INDEX ix_held_removals_listing ON held_removals (listing_source_record_id);
         CREATE INDEX ix_held_removals_deadline ON held_removals (deadline, id);
+        """,
+        // 6: listings end when their term runs out, without anyone acting: the expiry sweep reads the active listings
+        // by the end of their term, and the imputed listings of the ones it ends; one Hub process sweeps at a time,
+        // holding a lease
+        """
+        CREATE INDEX ix_listings_expiry ON listings (valid_until, id) WHERE status = 'active';
+        CREATE INDEX ix_listings_parent ON listings (parent_listing_id) WHERE parent_listing_id IS NOT NULL;
+        CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at TEXT NOT NULL);
         """,
     ];
 }

@@ -49,6 +49,14 @@ public sealed class ListingClockTests
     }
 
     [Test]
+    public void A_listing_reads_expired_after_its_term_whether_or_not_the_expiry_sweep_has_stored_it()
+    {
+        var after = new DateOnly(2026, 6, 11);
+        Assert.That(ListingClock.StateOn("active", From, Until, after), Is.EqualTo(new ListingState("expired", false)), "not swept yet");
+        Assert.That(ListingClock.StateOn("expired", From, Until, after), Is.EqualTo(new ListingState("expired", false)), "swept");
+    }
+
+    [Test]
     public void China_Standard_Time_is_eight_hours_ahead_of_UTC_all_year()
     {
         Assert.That(ListingClock.ChinaStandardTime.GetUtcOffset(new DateTime(2026, 1, 15, 0, 0, 0, DateTimeKind.Utc)), Is.EqualTo(TimeSpan.FromHours(8)));
