@@ -127,7 +127,11 @@ public sealed class IndexSession : IAsyncDisposable
             await _connection.ExecuteAsync(new CommandDefinition(_sql.CloseRelations,
                 new { g.Key.ValidTo, g.Key.Role, Ids = g.Select(r => r.OrganizationId).Distinct().ToArray() }, _transaction, cancellationToken: ct));
         await Relations.ExecuteAsync(_connection, _transaction, w.Relations, max, ct);
-        await EndListingsAsync(w.ListingEnds, ct);
+        // a listing this batch read as active may have been ended since by another transaction (the expiry sweep):
+        // its events would say it ended twice. Then the batch is applied again, from what is stored now.
+        var ending = w.ListingEnds.Select(e => e.ListingId).Distinct().Count();
+        if (await EndListingsAsync(w.ListingEnds, ct) != ending)
+            throw new ConcurrentChangeException("a listing this batch ends was ended by another transaction meanwhile");
         await Listings.ExecuteAsync(_connection, _transaction, w.Listings, max, ct);
         await Records.ExecuteAsync(_connection, _transaction, w.Records, max, ct);
         await Inbox.ExecuteAsync(_connection, _transaction, w.InboxMessageIds.Select(id => (id, w.At)).ToList(), max, ct);

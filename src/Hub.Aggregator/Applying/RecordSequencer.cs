@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Hub.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -108,6 +109,12 @@ public sealed partial class RecordSequencer : IAsyncDisposable, IDisposable
                 foreach (var e in batch) e.Done.TrySetResult();
                 return;
             }
+            catch (Exception ex) when (ex is ConcurrentChangeException && !ct.IsCancellationRequested)
+            {
+                // another transaction changed what the batch read (the expiry sweep ended a listing it ends): nothing is
+                // down, the batch is applied again at once, from what is stored now
+                LogConcurrentChange(batch.Count, ex.Message);
+            }
             catch (Exception ex) when (RecordApplier.IsTransient(ex) && !ct.IsCancellationRequested)
             {
                 _availability.Lost(RecordApplier.Describe(ex), batch.Count);
@@ -144,6 +151,9 @@ public sealed partial class RecordSequencer : IAsyncDisposable, IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The index database cannot be reached ({Error}): the aggregator pauses with a batch of {Count} records held, the rest waiting in the queue, and probes the database until it answers")]
     private partial void LogPaused(int count, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A batch of {Count} records is applied again: {Reason}")]
+    private partial void LogConcurrentChange(int count, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The index database answers again: applying the held batch of {Count} records and resuming")]
     private partial void LogResumed(int count);

@@ -147,5 +147,9 @@ internal static class PostgresSchema
         CREATE INDEX ix_listings_parent ON listings (parent_listing_id) WHERE parent_listing_id IS NOT NULL;
         CREATE TABLE leases (name text COLLATE "C" PRIMARY KEY, holder text COLLATE "C" NOT NULL, expires_at timestamptz NOT NULL);
         """,
+        // 8: retention prunes the inbox by age, oldest first
+        """
+        CREATE INDEX ix_inbox_received ON inbox (received_at);
+        """,
     ];
 }

@@ -117,5 +117,9 @@ internal static class SqliteSchema
         CREATE INDEX ix_listings_parent ON listings (parent_listing_id) WHERE parent_listing_id IS NOT NULL;
         CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at TEXT NOT NULL);
         """,
+        // 7: retention prunes the inbox by age, oldest first
+        """
+        CREATE INDEX ix_inbox_received ON inbox (received_at);
+        """,
     ];
 }
