@@ -175,4 +175,22 @@ public sealed class HistoryTests
         var text = await auditor.GetStringAsync($"/api/audit/?subject={hubId}");
         Assert.That(text, Does.Contain("history by hub id").And.Contain("as of 2026-07-01"));
     }
+
+    [Test]
+    public async Task A_persons_ID_number_is_masked_in_history_and_as_of()
+    {
+        var uscc = TestIdentifiers.Uscc(6105);
+        await Send(Company("HIS-M", uscc: uscc));
+        var company = await HubId(uscc);
+        await Changes(company, 1);
+        using var search = await _court.PostAsJsonAsync("/api/subjects/search", new { ric = RepRic });
+        var person = JsonDocument.Parse(await search.Content.ReadAsStringAsync()).RootElement.GetProperty("hubId").GetString();
+        foreach (var url in new[] { $"/api/subjects/{person}/history", $"/api/subjects/{person}/as-of" })
+        {
+            using var r = await _court.GetAsync(url);
+            var text = await r.Content.ReadAsStringAsync();
+            Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.OK), text);
+            Assert.That(text, Does.Contain("3411221978****361X").And.Not.Contain(RepRic), url);
+        }
+    }
 }
