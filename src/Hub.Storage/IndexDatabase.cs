@@ -120,6 +120,26 @@ public sealed class IndexDatabase
         return new SubjectDetail(subject, identifiers, listings, relations, related);
     }
 
+    /// <summary>
+    /// A subject's listings, every one it ever had, with the ledger rows that made and ended them: each listing's own
+    /// record (any revision), and for a removed listing the removal the same agency had applied at the instant it ended.
+    /// Null when there is no such subject.
+    /// </summary>
+    public async Task<SubjectHistory?> SubjectHistoryAsync(string id, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        var subject = await c.QueryFirstOrDefaultAsync<SubjectRow>(new CommandDefinition(_sql.SubjectById, new { Id = id }, cancellationToken: ct));
+        if (subject is null) return null;
+        var identifiers = await QueryAsync<IdentifierRow>(c, _sql.IdentifiersOf, new { Id = id }, ct);
+        var listings = await QueryAsync<ListingRow>(c, _sql.ListingsOf, new { Id = id }, ct);
+        var sources = listings.Select(l => l.SourceRecordId).Distinct().ToArray();
+        var records = new List<LedgerRow>(sources.Length == 0 ? [] : await QueryAsync<LedgerRow>(c, _sql.RecordsOfSources, new { Ids = sources }, ct));
+        foreach (var (agency, at) in listings.Where(l => l.Status == ListingStatus.Removed && l.SupersededAt is not null)
+                     .Select(l => (l.OriginAgency, At: l.SupersededAt!.Value)).Distinct())
+            records.AddRange(await QueryAsync<LedgerRow>(c, _sql.RecordsOfAgencyAt, new { Agency = agency, At = at }, ct));
+        return new SubjectHistory(subject, identifiers, listings, records);
+    }
+
     public async Task<string?> FindSubjectIdAsync(string scheme, string value, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);

@@ -64,6 +64,13 @@ internal sealed class IndexSql(ISqlDialect dialect)
         "SELECT subject_id FROM subject_identifiers WHERE scheme = @Scheme AND value = @Value ORDER BY strong DESC LIMIT 1";
     public string IdentifiersOf { get; } = "SELECT scheme, value, subject_id, strong FROM subject_identifiers WHERE subject_id = @Id ORDER BY strong DESC, scheme";
     public string ListingsOf { get; } = "SELECT * FROM listings WHERE subject_id = @Id ORDER BY recorded_at, source_revision, parent_listing_id IS NOT NULL, id";
+    /// <summary>The ledger rows of these source record ids (every revision and kind), without their payloads.</summary>
+    public string RecordsOfSources { get; } = dialect.ForEachKey("Ids",
+        "SELECT agency_code, source_record_id, revision, kind, message_id, legal_basis, catalogue_version, '' AS payload, received_at FROM records WHERE source_record_id {key}");
+    /// <summary>The records one agency had applied at one instant: a removal is found beside the listing it ended, whose
+    /// end carries that instant. Probes the ledger's unique index by agency.</summary>
+    public string RecordsOfAgencyAt { get; } =
+        "SELECT * FROM records WHERE agency_code = @Agency AND received_at = @At ORDER BY id";
     public string RelationsOf { get; } = "SELECT * FROM relations WHERE organization_id = @Id OR person_id = @Id ORDER BY valid_from, recorded_at, valid_to IS NULL, id";
     public string CountListings { get; } = "SELECT COUNT(*) FROM listings WHERE parent_listing_id IS NULL";
     public string QuarantineLatest { get; } = "SELECT * FROM quarantine ORDER BY received_at DESC, id LIMIT @Limit";

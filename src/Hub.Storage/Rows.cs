@@ -138,6 +138,14 @@ public sealed record SubjectDetail(
     IReadOnlyList<RelationRow> Relations,
     IReadOnlyList<SubjectRow> Related);
 
+/// <summary>Every listing a subject ever had (ended ones included) and the ledger rows behind them, for history and
+/// as-of queries: record time is the listing's <c>recorded_at</c> and <c>superseded_at</c>, valid time its term.</summary>
+public sealed record SubjectHistory(
+    SubjectRow Subject,
+    IReadOnlyList<IdentifierRow> Identifiers,
+    IReadOnlyList<ListingRow> Listings,
+    IReadOnlyList<LedgerRow> Records);
+
 /// <summary>A listing that ends: removed by its issuer, superseded by a newer revision, or expired at the end of its term.</summary>
 public sealed record ListingEnd(string ListingId, string Status, string Reason, DateOnly EndedOn, DateTimeOffset At);
 

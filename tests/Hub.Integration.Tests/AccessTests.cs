@@ -74,7 +74,8 @@ public sealed class AccessTests
     public async Task Without_credentials_every_api_door_answers_401_and_a_wrong_key_says_so()
     {
         foreach (var (method, path) in new[] { ("POST", $"/api/adapters/court/{Court}/notices"), ("GET", $"/api/subjects?uscc={CompanyUscc}"),
-                     ("POST", "/api/subjects/search"), ("GET", "/api/operator/quarantine"), ("GET", "/api/audit/verify") })
+                     ("POST", "/api/subjects/search"), ("GET", "/api/subjects/0000/history"), ("GET", "/api/subjects/0000/as-of"),
+                     ("GET", "/api/operator/quarantine"), ("GET", "/api/audit/verify") })
         {
             using var response = await _anonymous.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent("{}", Encoding.UTF8, "application/json") });
             var problem = await Problem(response, HttpStatusCode.Unauthorized);

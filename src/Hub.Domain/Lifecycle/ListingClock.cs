@@ -42,6 +42,27 @@ public sealed class ListingClock(TimeProvider time)
         return new ListingState(Active, IsInForce(validFrom, validUntil, day));
     }
 
+    /// <summary>
+    /// A listing as the Hub knew it at <paramref name="knownAt"/> (record time), judged on <paramref name="validAt"/>
+    /// (valid time, a China Standard Time date); null when the Hub had not recorded it yet. Until the listing ended
+    /// (<paramref name="endedAt"/>, when the Hub recorded its end) it reads as it would have then: active, or expired
+    /// once <paramref name="validAt"/> is past its term. From <paramref name="endedAt"/> on it reads as it ended: a
+    /// listing removed, or expired, was still in force on the days of its term before <paramref name="endedOn"/> (the
+    /// first day it no longer listed); a listing superseded by a correction was in force on no day — the higher revision
+    /// replaces it over its whole term, so after the correction was recorded only the correction counts.
+    /// </summary>
+    public static ListingState? AsKnownAt(string storedStatus, DateTimeOffset recordedAt, DateTimeOffset? endedAt, DateOnly validFrom,
+        DateOnly? validUntil, DateOnly? endedOn, DateTimeOffset knownAt, DateOnly validAt)
+    {
+        if (recordedAt > knownAt) return null;
+        if (storedStatus == Active || endedAt is null || endedAt > knownAt) return StateOn(Active, validFrom, validUntil, validAt);
+        var inForce = storedStatus != Superseded && IsInForce(validFrom, validUntil, validAt) && (endedOn is null || validAt < endedOn);
+        return new ListingState(storedStatus, inForce);
+    }
+
+    /// <summary>The stored status of a listing a higher revision of its record replaced.</summary>
+    public const string Superseded = "superseded";
+
     /// <summary><see cref="StateOn"/> today.</summary>
     public ListingState StateToday(string storedStatus, DateOnly validFrom, DateOnly? validUntil) => StateOn(storedStatus, validFrom, validUntil, Today);
 

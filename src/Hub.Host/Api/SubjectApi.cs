@@ -71,6 +71,7 @@ public static class SubjectApi
         api.MapGet("/{hubId}", GetAsync).RequireScope(Scopes.ReadSubjects)
             .WithSummary("A subject by its hub id")
             .Produces<SubjectView>().ProducesProblem(404);
+        api.MapSubjectHistory();
         return app;
     }
 
@@ -158,7 +159,7 @@ public static class SubjectApi
     }
 
     /// <summary>A lookup refused as unreadable is on record too (who tried what); null, so callers write <c>?? answer</c>.</summary>
-    private static IResult? Refused(IAuditTrail audit, HttpContext http, TimeProvider time, string why)
+    internal static IResult? Refused(IAuditTrail audit, HttpContext http, TimeProvider time, string why)
     {
         var caller = http.Caller();
         audit.Enqueue(new AuditEntry(time.GetUtcNow(), caller.Principal, caller.AgencyCode, "subjects.lookup", Scopes.ReadSubjects, null, "refused",
@@ -166,7 +167,7 @@ public static class SubjectApi
         return null;
     }
 
-    private static async Task Disclosed(IAuditTrail audit, Caller caller, TimeProvider time, string? subjectId, string outcome, string detail,
+    internal static async Task Disclosed(IAuditTrail audit, Caller caller, TimeProvider time, string? subjectId, string outcome, string detail,
         CancellationToken ct, IReadOnlyList<string>? alongside = null)
     {
         var now = time.GetUtcNow();

@@ -62,4 +62,38 @@ public sealed class ListingClockTests
         Assert.That(ListingClock.ChinaStandardTime.GetUtcOffset(new DateTime(2026, 1, 15, 0, 0, 0, DateTimeKind.Utc)), Is.EqualTo(TimeSpan.FromHours(8)));
         Assert.That(ListingClock.ChinaStandardTime.GetUtcOffset(new DateTime(2026, 7, 15, 0, 0, 0, DateTimeKind.Utc)), Is.EqualTo(TimeSpan.FromHours(8)));
     }
+
+    private static readonly DateTimeOffset Recorded = new(2026, 3, 1, 2, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Ended = new(2026, 3, 5, 2, 0, 0, TimeSpan.Zero);
+
+    [TestCase("removed", true)]
+    [TestCase("expired", true)]
+    [TestCase("superseded", false)]
+    public void As_known_after_its_end_a_removed_or_expired_listing_counts_on_its_days_a_superseded_one_on_none(string status, bool inForce)
+    {
+        var endedOn = new DateOnly(2026, 3, 3);
+        var before = ListingClock.AsKnownAt(status, Recorded, Ended, From, Until, endedOn, Ended.AddTicks(-1), new DateOnly(2026, 3, 4));
+        Assert.That(before, Is.EqualTo(new ListingState("active", true)), "before its end was recorded it was active");
+        Assert.That(ListingClock.AsKnownAt(status, Recorded, Ended, From, Until, endedOn, Ended, new DateOnly(2026, 3, 2)),
+            Is.EqualTo(new ListingState(status, inForce)));
+        Assert.That(ListingClock.AsKnownAt(status, Recorded, Ended, From, Until, endedOn, Ended, endedOn), Is.EqualTo(new ListingState(status, false)),
+            "ended on is the first day no longer listed");
+    }
+
+    [Test]
+    public void As_known_before_it_was_recorded_a_listing_is_not_there()
+    {
+        Assert.That(ListingClock.AsKnownAt("active", Recorded, null, From, Until, null, Recorded.AddTicks(-1), From), Is.Null);
+        Assert.That(ListingClock.AsKnownAt("active", Recorded, null, From, Until, null, Recorded, From), Is.EqualTo(new ListingState("active", true)));
+    }
+
+    [Test]
+    public void As_known_while_active_a_day_after_its_term_reads_expired_with_the_day_in_China_Standard_Time()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 6, 10, 16, 0, 0, TimeSpan.Zero));
+        var day = ListingClock.DayAt(time.GetUtcNow());
+        Assert.That(day, Is.EqualTo(new DateOnly(2026, 6, 11)));
+        Assert.That(ListingClock.AsKnownAt("active", Recorded, null, From, Until, null, time.GetUtcNow(), day), Is.EqualTo(new ListingState("expired", false)));
+        Assert.That(ListingClock.AsKnownAt("active", Recorded, null, From, Until, null, time.GetUtcNow(), Until), Is.EqualTo(new ListingState("active", true)));
+    }
 }
