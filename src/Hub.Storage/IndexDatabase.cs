@@ -173,12 +173,29 @@ public sealed class IndexDatabase
         IReadOnlyCollection<long>? skipIds = null, IReadOnlyCollection<string>? skipKeys = null) =>
         QueryAsync<OutboxRow>(_sql.PendingOutbox, new { Limit = limit, SkipIds = (skipIds ?? []).ToArray(), SkipKeys = (skipKeys ?? []).ToArray() }, ct);
 
-    public async Task MarkPublishedAsync(IReadOnlyCollection<long> ids, CancellationToken ct)
+    /// <summary>Marks outbox rows published and, in the same transaction, the removals whose <c>SubjectDelisted</c>
+    /// (by event id, <paramref name="delistedEventIds"/>) was among them.</summary>
+    public async Task MarkPublishedAsync(IReadOnlyCollection<long> ids, CancellationToken ct, IReadOnlyCollection<string>? delistedEventIds = null)
     {
         if (ids.Count == 0) return;
+        var at = _time.GetUtcNow();
         await using var c = await OpenAsync(ct);
-        await c.ExecuteAsync(new CommandDefinition(_sql.MarkPublished, new { Ids = ids.ToArray(), At = _time.GetUtcNow() }, cancellationToken: ct));
+        await using var tx = await c.BeginTransactionAsync(ct);
+        await c.ExecuteAsync(new CommandDefinition(_sql.MarkPublished, new { Ids = ids.ToArray(), At = at }, tx, cancellationToken: ct));
+        if (delistedEventIds is { Count: > 0 })
+            await c.ExecuteAsync(new CommandDefinition(_sql.MarkRemovalsPublished, new { EventIds = delistedEventIds.ToArray(), At = at }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
     }
+
+    /// <summary>
+    /// Court removals and their deadlines: with <paramref name="overdueOnly"/>, those not published by their deadline
+    /// (still unpublished past it at the injected clock's now, or published after it), the earliest deadline first;
+    /// otherwise all, the newest received first.
+    /// </summary>
+    public Task<IReadOnlyList<RemovalDeadlineRow>> RemovalDeadlinesAsync(bool overdueOnly, int limit, CancellationToken ct) =>
+        overdueOnly
+            ? QueryAsync<RemovalDeadlineRow>(_sql.OverdueRemovals, new { Now = _time.GetUtcNow(), Limit = limit }, ct)
+            : QueryAsync<RemovalDeadlineRow>(_sql.LatestRemovals, new { Limit = limit }, ct);
 
     /// <summary>Deletes up to <paramref name="limit"/> inbox ids received before <paramref name="before"/>; the count deleted.</summary>
     public async Task<int> PruneInboxAsync(DateTimeOffset before, int limit, CancellationToken ct)

@@ -42,6 +42,10 @@ public sealed class IndexSession : IAsyncDisposable
         // a removal sent again while it waits keeps the row it waits in (ux_held_removals_record)
         " ON CONFLICT DO NOTHING");
 
+    private static readonly BulkInsert<RemovalDeadlineRow> RemovalDeadlines = new("removal_deadlines",
+        [new("id", "text", typeof(string)), new("agency_code", "text", typeof(string)), new("source_record_id", "text", typeof(string)), new("revision", "integer", typeof(int)), new("listing_id", "text", typeof(string)), new("event_id", "text", typeof(string)), new("received_at", "timestamptz", typeof(DateTimeOffset)), new("deadline", "timestamptz", typeof(DateTimeOffset)), new("published_at", "timestamptz", typeof(DateTimeOffset?))],
+        r => [r.Id, r.AgencyCode, r.SourceRecordId, r.Revision, r.ListingId, r.EventId, r.ReceivedAt, r.Deadline, r.PublishedAt]);
+
     private static readonly BulkInsert<AuditRow> AuditRows = new("audit_log",
         [new("seq", "bigint", typeof(long)), new("at", "timestamptz", typeof(DateTimeOffset)), new("principal", "text", typeof(string)), new("agency_code", "text", typeof(string)), new("action", "text", typeof(string)), new("scope", "text", typeof(string)), new("subject_id", "text", typeof(string)), new("outcome", "text", typeof(string)), new("detail", "text", typeof(string)), new("channel", "text", typeof(string)), new("prev_hash", "text", typeof(string)), new("hash", "text", typeof(string))],
         r => [r.Seq, r.At, r.Principal, r.AgencyCode, r.Action, r.Scope, r.SubjectId, r.Outcome, r.Detail, r.Channel, r.PrevHash, r.Hash]);
@@ -145,6 +149,7 @@ public sealed class IndexSession : IAsyncDisposable
             if (deleted != ids.Length) throw new ConcurrentChangeException($"{ids.Length - deleted} of {ids.Length} held removals were released by another transaction");
         }
         await HeldRemovals.ExecuteAsync(_connection, _transaction, w.HeldRemovals, max, ct);
+        await RemovalDeadlines.ExecuteAsync(_connection, _transaction, w.RemovalDeadlines, max, ct);
         await AppendAuditAsync(w.Audit, ct);
     }
 

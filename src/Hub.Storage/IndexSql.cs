@@ -81,6 +81,16 @@ internal sealed class IndexSql(ISqlDialect dialect)
         ORDER BY id LIMIT @Limit
         """;
     public string MarkPublished { get; } = $"UPDATE outbox SET published_at = @At WHERE id {dialect.InList("Ids")}";
+    /// <summary>The removals whose <c>SubjectDelisted</c> went out now (by event id): published at @At, once.</summary>
+    public string MarkRemovalsPublished { get; } =
+        $"UPDATE removal_deadlines SET published_at = @At WHERE event_id {dialect.InList("EventIds")} AND published_at IS NULL";
+    /// <summary>Removals not published by their deadline (still pending past it, or published after it), the earliest deadline first.</summary>
+    public string OverdueRemovals { get; } = """
+        SELECT * FROM removal_deadlines
+        WHERE (published_at IS NULL AND deadline < @Now) OR published_at > deadline
+        ORDER BY deadline, id LIMIT @Limit
+        """;
+    public string LatestRemovals { get; } = "SELECT * FROM removal_deadlines ORDER BY received_at DESC, id LIMIT @Limit";
     public string Ping { get; } = "SELECT 1";
 
     public string PruneInbox { get; } = $"""

@@ -120,6 +120,26 @@ public sealed class HeldRemovalRow
     public DateTimeOffset Deadline { get; set; }
 }
 
+/// <summary>
+/// A court's removal the Hub applied, and whether the <c>SubjectDelisted</c> it owes went out in time: received at
+/// <see cref="ReceivedAt"/>, due by <see cref="Deadline"/> (3 working days, <c>WorkingDays.RemovalDeadline</c>), published at
+/// <see cref="PublishedAt"/> (set by the outbox relay when it publishes the event <see cref="EventId"/>; null until then).
+/// </summary>
+public sealed class RemovalDeadlineRow
+{
+    public string Id { get; set; } = "";
+    public string AgencyCode { get; set; } = "";
+    public string SourceRecordId { get; set; } = "";
+    public int Revision { get; set; }
+    /// <summary>The listing the removal ended (the one issued, not the ones imputed from it).</summary>
+    public string ListingId { get; set; } = "";
+    /// <summary>The <c>EventId</c> of that listing's <c>SubjectDelisted</c>.</summary>
+    public string EventId { get; set; } = "";
+    public DateTimeOffset ReceivedAt { get; set; }
+    public DateTimeOffset Deadline { get; set; }
+    public DateTimeOffset? PublishedAt { get; set; }
+}
+
 public sealed class OutboxRow
 {
     public long Id { get; set; }
@@ -175,6 +195,9 @@ public sealed class IndexWrite(DateTimeOffset at)
     /// <summary>Held removals that were applied or quarantined: their rows go. Each must still be there, or another
     /// transaction dealt with it first (<see cref="ConcurrentChangeException"/>).</summary>
     public List<string> ReleasedHeldRemovals { get; } = [];
+
+    /// <summary>Removals applied by this batch, with their deadline; the relay marks them published.</summary>
+    public List<RemovalDeadlineRow> RemovalDeadlines { get; } = [];
 
     /// <summary>What the batch did, for the audit log: appended to the chain last, just before the commit.</summary>
     public List<Audit.AuditEntry> Audit { get; } = [];

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Hub.Contracts;
 using Hub.Domain.Identifiers;
 using Hub.Domain.Intake;
+using Hub.Domain.Lifecycle;
 using Hub.Aggregator.Outbox;
 using Hub.Storage;
 using Microsoft.Extensions.Logging;
@@ -18,7 +19,7 @@ namespace Hub.Aggregator.Applying;
 /// </summary>
 public sealed partial class RecordApplier(
     IndexDatabase db, RecordRules rules, TimeProvider time, OutboxSignal outboxSignal, AggregatorMetrics metrics, IRecordAuditSink auditSink,
-    ILogger<RecordApplier> log, IOptions<AggregatorOptions>? options = null)
+    ILogger<RecordApplier> log, IOptions<AggregatorOptions>? options = null, WorkingDays? calendar = null)
 {
     public const string LegalRepresentativeRole = "legal-representative";
 
@@ -262,10 +263,7 @@ public sealed partial class RecordApplier(
                 var key = (removal.Agency.Code, removal.ListingSourceRecordId);
                 var ended = TakeActive(active, key.Code, key.ListingSourceRecordId).Concat(p.ActiveWritten(key)).ToList();
                 if (ended.Count > 0)
-                {
-                    foreach (var l in ended) p.End(l, ListingStatus.Removed, removal.Reason, removal.EffectiveDate);
-                    p.AddLedger(item, (ended.Find(l => l.ParentListingId is null) ?? ended[0]).SubjectId);
-                }
+                    p.Remove(item, removal, ended, receivedAt: now);
                 else if (everListed.Contains(key) || p.Wrote(key))
                     p.Reject(item, new Rejection(Rejection.NoSuchListing,
                         $"the listing of agency {removal.Agency.Code} with source record id '{removal.ListingSourceRecordId}' has ended already"));
@@ -337,10 +335,8 @@ public sealed partial class RecordApplier(
                 p.Reject(h.Item, r);
                 return;
             }
-            var removal = decision.Value!;
-            var ended = p.ActiveWritten(listingKey).ToList();
-            foreach (var l in ended) p.End(l, ListingStatus.Removed, removal.Reason, removal.EffectiveDate);
-            p.AddLedger(h.Item, (ended.Find(l => l.ParentListingId is null) ?? ended[0]).SubjectId);
+            // a held removal was received when it was held: its deadline runs from then
+            p.Remove(h.Item, decision.Value!, p.ActiveWritten(listingKey).ToList(), receivedAt: h.Row?.ReceivedAt ?? now);
         }
     }
 
@@ -376,8 +372,7 @@ public sealed partial class RecordApplier(
                 var decision = rules.Check((JudgmentDefaulterRemoved)item.Message);
                 if (decision.Value is { } removal)
                 {
-                    foreach (var l in ended) p.End(l, ListingStatus.Removed, removal.Reason, removal.EffectiveDate);
-                    p.AddLedger(item, (ended.Find(l => l.ParentListingId is null) ?? ended[0]).SubjectId);
+                    p.Remove(item, removal, ended, receivedAt: row.ReceivedAt);
                     applied++;
                 }
                 else
@@ -431,6 +426,9 @@ public sealed partial class RecordApplier(
     }
 
     private string CatalogueVersion => rules.Catalogue.Version;
+
+    /// <summary>The working-day calendar removal deadlines count in; the shipped one unless one is registered.</summary>
+    private WorkingDays Calendar => calendar ?? WorkingDays.Embedded();
 
     private TimeSpan HeldRemovalDeadline => options?.Value.HeldRemovalDeadline ?? new AggregatorOptions().HeldRemovalDeadline;
 
@@ -505,16 +503,41 @@ public sealed partial class RecordApplier(
             return row;
         }
 
-        public void End(ListingRow listing, string status, string reason, DateOnly endedOn)
+        /// <summary>
+        /// A court's removal ends its listing and the listings imputed from it, goes into the ledger, and starts its
+        /// clock: a <see cref="RemovalDeadlineRow"/> for the issued listing's <see cref="SubjectDelisted"/>, due
+        /// <see cref="WorkingDays.RemovalDeadline"/> after <paramref name="receivedAt"/>.
+        /// </summary>
+        public void Remove(Incoming item, RemovalIntent removal, List<ListingRow> ended, DateTimeOffset receivedAt)
+        {
+            var issued = ended.Find(l => l.ParentListingId is null) ?? ended[0];
+            foreach (var l in ended)
+            {
+                var eventId = End(l, ListingStatus.Removed, removal.Reason, removal.EffectiveDate);
+                if (!ReferenceEquals(l, issued)) continue;
+                var s = item.Source!;
+                Write.RemovalDeadlines.Add(new RemovalDeadlineRow
+                {
+                    Id = NewId(now), AgencyCode = s.AgencyCode, SourceRecordId = s.SourceRecordId, Revision = s.Revision, ListingId = l.Id,
+                    EventId = eventId, ReceivedAt = receivedAt, Deadline = applier.Calendar.RemovalDeadline(receivedAt),
+                });
+            }
+            AddLedger(item, issued.SubjectId);
+        }
+
+        /// <summary>Ends a listing and says so (<see cref="SubjectDelisted"/>); the event's id.</summary>
+        public string End(ListingRow listing, string status, string reason, DateOnly endedOn)
         {
             listing.Status = status;
             if (_new.Contains(listing)) { listing.StatusReason = reason; listing.EndedOn = endedOn; listing.SupersededAt = now; }
             else Write.ListingEnds.Add(new ListingEnd(listing.Id, status, reason, endedOn, now));
+            var eventId = NewId(now);
             Emit(new SubjectDelisted
             {
-                EventId = NewId(now), HubSubjectId = listing.SubjectId, ListingId = listing.Id, ListType = listing.ListType,
+                EventId = eventId, HubSubjectId = listing.SubjectId, ListingId = listing.Id, ListType = listing.ListType,
                 OriginAgency = listing.OriginAgency, Status = status, Reason = reason, EffectiveDate = endedOn, RecordedAt = now,
             }, listing.SubjectId);
+            return eventId;
         }
 
         public void AddLedger(Incoming item, string subjectId)

@@ -77,6 +77,7 @@ public sealed partial class OutboxRelay(
         if (pending.Count == 0) return 0;
         var lanes = pending.GroupBy(r => r.OrderingKey ?? "#" + r.Id.ToString(CultureInfo.InvariantCulture)).ToList();
         var done = new List<long>(pending.Count);
+        var delisted = new List<string>();   // a removal's SubjectDelisted out: its removal_deadlines row is marked published
         Exception? firstFailure = null;
         var failedLanes = 0;
         try
@@ -96,9 +97,10 @@ public sealed partial class OutboxRelay(
                             LogUnknownType(row.Id, row.MessageType, row.OrderingKey);
                             return; // left pending with the rest of its lane, visible to operators: a newer build knows the type
                         }
+                        object message;
                         try
                         {
-                            var message = JsonSerializer.Deserialize(row.Payload, type, Incoming.Json)!;
+                            message = JsonSerializer.Deserialize(row.Payload, type, Incoming.Json)!;
                             await publisher.PublishAsync(message, type, token);
                         }
                         catch (Exception ex) when (!token.IsCancellationRequested)
@@ -108,13 +110,17 @@ public sealed partial class OutboxRelay(
                             Interlocked.CompareExchange(ref firstFailure, ex, null);
                             return;
                         }
-                        lock (done) done.Add(row.Id);
+                        lock (done)
+                        {
+                            done.Add(row.Id);
+                            if (message is SubjectDelisted { Status: ListingStatus.Removed } d) delisted.Add(d.EventId);
+                        }
                     }
                 });
         }
         finally
         {
-            await db.MarkPublishedAsync(done, CancellationToken.None);
+            await db.MarkPublishedAsync(done, CancellationToken.None, delisted);
             metrics.Relayed(done.Count);
         }
         if (firstFailure is not null)

@@ -15,6 +15,8 @@ public static class OperatorApi
         string Reason, string? MessageId, DateTimeOffset ReceivedAt);
     public sealed record HeldRemovalView(string Id, string AgencyCode, string SourceRecordId, int Revision, string ListingSourceRecordId,
         string? MessageId, DateTimeOffset ReceivedAt, DateTimeOffset Deadline);
+    public sealed record RemovalDeadlineView(string AgencyCode, string SourceRecordId, int Revision, string ListingId,
+        DateTimeOffset ReceivedAt, DateTimeOffset Deadline, DateTimeOffset? PublishedAt, bool Overdue);
     public sealed record WhoAmI(string Principal, string? AgencyCode, string? Role, IReadOnlyList<string> Scopes, string? Method);
 
     public static WebApplication MapOperatorApi(this WebApplication app)
@@ -41,6 +43,19 @@ public static class OperatorApi
         }).RequireScope(Scopes.Operate).WithTags("Operators")
             .WithSummary("Court removals waiting for the listing they end, the nearest deadline first; past it they go to quarantine (no-such-listing)")
             .Produces<List<HeldRemovalView>>();
+
+        app.MapGet("/api/operator/removal-deadlines", async (bool? overdue, int? limit, IndexDatabase db, TimeProvider time, CancellationToken ct) =>
+        {
+            var now = time.GetUtcNow();
+            var rows = await db.RemovalDeadlinesAsync(overdue ?? false, Math.Clamp(limit ?? 100, 1, 1000), ct);
+            return Results.Ok(rows.Select(r => new RemovalDeadlineView(r.AgencyCode, r.SourceRecordId, r.Revision, r.ListingId, r.ReceivedAt, r.Deadline,
+                r.PublishedAt, r.PublishedAt is { } at ? at > r.Deadline : now > r.Deadline)).ToList());
+        }).RequireScope(Scopes.Operate).WithTags("Operators")
+            .WithSummary("Court removals with when they were received, their deadline (3 working days) and when their SubjectDelisted was published")
+            .WithDescription("`overdue=true`: only those not published by their deadline — still unpublished past it, or published late — the " +
+                             "earliest deadline first; otherwise the newest received first. The deadline is the end (midnight in Beijing) of the " +
+                             "3rd working day after the day of receipt, by the working-day calendar (`Hub:Catalogue:CalendarFile`).")
+            .Produces<List<RemovalDeadlineView>>();
 
         var keys = app.MapGroup("/api/operator/api-keys").WithTags("Operators");
         keys.MapGet("/", async (IndexDatabase db, CancellationToken ct) =>

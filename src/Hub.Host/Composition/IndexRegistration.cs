@@ -1,5 +1,6 @@
 using Hub.Domain.Catalogue;
 using Hub.Domain.Intake;
+using Hub.Domain.Lifecycle;
 using Hub.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -15,6 +16,10 @@ public sealed class CatalogueOptions
 
     /// <summary>Who may do what (scopes by agency kind, grants, roles); the shipped <c>access.json</c> when not set.</summary>
     public string? AccessFile { get; set; }
+
+    /// <summary>The working-day calendar (weekends, public holidays, adjusted working weekends) removal deadlines count
+    /// in; the shipped <c>calendar.json</c> when not set.</summary>
+    public string? CalendarFile { get; set; }
 }
 
 public static class IndexRegistration
@@ -42,6 +47,11 @@ public static class IndexRegistration
         {
             var o = sp.GetRequiredService<IOptions<CatalogueOptions>>().Value;
             return o.AgenciesFile is { } f ? AgencyRegistry.Load(File.ReadAllText(f)) : AgencyRegistry.Embedded();
+        });
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<CatalogueOptions>>().Value;
+            return o.CalendarFile is { } f ? WorkingDays.Load(File.ReadAllText(f)) : WorkingDays.Embedded();
         });
         services.AddSingleton<RecordRules>();
         return builder;

@@ -151,5 +151,16 @@ internal static class PostgresSchema
         """
         CREATE INDEX ix_inbox_received ON inbox (received_at);
         """,
+        // 9: a court's removal must take effect and be published within 3 working days: each applied removal, when it
+        // was received, its deadline, and when its SubjectDelisted went out (the relay sets published_at by event id)
+        """
+        CREATE TABLE removal_deadlines (
+            id text COLLATE "C" PRIMARY KEY, agency_code text COLLATE "C" NOT NULL, source_record_id text COLLATE "C" NOT NULL,
+            revision integer NOT NULL, listing_id text COLLATE "C" NOT NULL, event_id text COLLATE "C" NOT NULL,
+            received_at timestamptz NOT NULL, deadline timestamptz NOT NULL, published_at timestamptz NULL);
+        CREATE UNIQUE INDEX ux_removal_deadlines_event ON removal_deadlines (event_id);
+        CREATE INDEX ix_removal_deadlines_pending ON removal_deadlines (deadline, id) WHERE published_at IS NULL;
+        CREATE INDEX ix_removal_deadlines_received ON removal_deadlines (received_at);
+        """,
     ];
 }

@@ -121,5 +121,15 @@ internal static class SqliteSchema
         """
         CREATE INDEX ix_inbox_received ON inbox (received_at);
         """,
+        // 8: a court's removal must take effect and be published within 3 working days: each applied removal, when it
+        // was received, its deadline, and when its SubjectDelisted went out (the relay sets published_at by event id)
+        """
+        CREATE TABLE removal_deadlines (
+            id TEXT PRIMARY KEY, agency_code TEXT NOT NULL, source_record_id TEXT NOT NULL, revision INTEGER NOT NULL,
+            listing_id TEXT NOT NULL, event_id TEXT NOT NULL, received_at TEXT NOT NULL, deadline TEXT NOT NULL, published_at TEXT NULL);
+        CREATE UNIQUE INDEX ux_removal_deadlines_event ON removal_deadlines (event_id);
+        CREATE INDEX ix_removal_deadlines_pending ON removal_deadlines (deadline, id) WHERE published_at IS NULL;
+        CREATE INDEX ix_removal_deadlines_received ON removal_deadlines (received_at);
+        """,
     ];
 }
