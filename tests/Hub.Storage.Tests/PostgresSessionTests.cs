@@ -42,6 +42,30 @@ public sealed class PostgresSessionTests
     }
 
     [Test]
+    public async Task The_batch_read_of_active_listings_by_source_probes_the_source_index_not_the_expiry_index()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Samples.Now);
+        var db = new IndexDatabase(new PostgresDialect(), _db.ConnectionString, time);
+        await db.MigrateAsync(CancellationToken.None);
+        // a young table, as the aggregator meets it: a few thousand active listings, no statistics yet
+        var applier = Samples.Applier(db, time, new Hub.Aggregator.AggregatorMetrics());
+        for (var b = 0; b < 4; b++)
+            await applier.ApplyAsync(Enumerable.Range(b * 500, 500)
+                .Select(i => Samples.In(Samples.Listed(sourceId: $"SRC-{i}", uscc: Hub.Testing.TestIdentifiers.Uscc(8000 + i), repRic: null, repName: "法人"))).ToList(),
+                CancellationToken.None);
+        await using var c = new NpgsqlConnection(_db.ConnectionString);
+        await c.OpenAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "EXPLAIN " + new PostgresDialect().ForEachKey("Ids", "SELECT * FROM listings WHERE source_record_id {key} AND status = 'active'").Replace("@Ids", "$1", StringComparison.Ordinal);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Enumerable.Range(0, 500).Select(i => $"SRC-{i}").ToArray() });
+        var plan = new System.Text.StringBuilder();
+        await using (var reader = await cmd.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) plan.AppendLine(reader.GetString(0));
+
+        Assert.That(plan.ToString(), Does.Contain("ix_listings_source").And.Not.Contain("ix_listings_expiry"), plan.ToString());
+    }
+
+    [Test]
     public async Task Key_columns_compare_bytewise_whatever_the_clusters_collation()
     {
         var db = new IndexDatabase(new PostgresDialect(), _db.ConnectionString, TimeProvider.System);

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -10,28 +9,16 @@ namespace Hub.Aggregator.Applying;
 /// even when no batch comes. A failed sweep is logged and tried again at the next tick.
 /// </summary>
 public sealed partial class HeldRemovalSweeper(RecordApplier applier, TimeProvider time, IOptions<AggregatorOptions> options, ILogger<HeldRemovalSweeper> log)
-    : BackgroundService
+    : PeriodicSweep(options.Value.HeldRemovalSweepInterval, time, log)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override string What => "Sweeping the held removals";
+
+    protected override async Task SweepAsync(CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(options.Value.HeldRemovalSweepInterval, time);
-        do
-        {
-            try
-            {
-                var swept = await applier.SweepHeldRemovalsAsync(stoppingToken);
-                if (swept.Applied + swept.Quarantined > 0) LogSwept(swept.Applied, swept.Quarantined, swept.Waiting);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogFailed(RecordApplier.Describe(ex));
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
+        var swept = await applier.SweepHeldRemovalsAsync(ct);
+        if (swept.Applied + swept.Quarantined > 0) LogSwept(Logger, swept.Applied, swept.Quarantined, swept.Waiting);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Held removals: {Applied} applied, {Quarantined} quarantined past their deadline, {Waiting} waiting")]
-    private partial void LogSwept(int applied, int quarantined, int waiting);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sweeping the held removals failed: {Error}; trying again at the next tick")]
-    private partial void LogFailed(string error);
+    private static partial void LogSwept(ILogger logger, int applied, int quarantined, int waiting);
 }

@@ -1,6 +1,5 @@
 using Hub.Aggregator.Applying;
 using Hub.Storage;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -32,13 +31,13 @@ public sealed class RetentionOptions
 /// audit log.
 /// </summary>
 public sealed partial class RetentionService(IndexDatabase db, TimeProvider time, IOptions<RetentionOptions> options, ILogger<RetentionService> log)
-    : BackgroundService
+    : PeriodicSweep(options.Value.Interval, time, log)
 {
     /// <summary>One pass: returns the inbox ids and outbox rows deleted.</summary>
     public async Task<(long Inbox, long Outbox)> PruneOnceAsync(CancellationToken ct)
     {
         var o = options.Value;
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var inbox = await PruneAllAsync(limit => db.PruneInboxAsync(now - o.InboxFor, limit, ct), o.BatchSize);
         var outbox = await PruneAllAsync(limit => db.PrunePublishedOutboxAsync(now - o.PublishedOutboxFor, limit, ct), o.BatchSize);
         return (inbox, outbox);
@@ -57,26 +56,14 @@ public sealed partial class RetentionService(IndexDatabase db, TimeProvider time
         return total;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override string What => "Pruning the inbox and the published outbox";
+
+    protected override async Task SweepAsync(CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(options.Value.Interval, time);
-        do
-        {
-            try
-            {
-                var (inbox, outbox) = await PruneOnceAsync(stoppingToken);
-                if (inbox + outbox > 0) LogPruned(inbox, outbox);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogFailed(RecordApplier.Describe(ex));
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
+        var (inbox, outbox) = await PruneOnceAsync(ct);
+        if (inbox + outbox > 0) LogPruned(Logger, inbox, outbox);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention: pruned {Inbox} inbox ids and {Outbox} published outbox rows")]
-    private partial void LogPruned(long inbox, long outbox);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Pruning failed: {Error}; trying again at the next interval")]
-    private partial void LogFailed(string error);
+    private static partial void LogPruned(ILogger logger, long inbox, long outbox);
 }
