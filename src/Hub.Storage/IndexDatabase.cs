@@ -92,28 +92,20 @@ public sealed class IndexDatabase
     public async Task<bool> TakeLeaseAsync(string name, string holder, TimeSpan duration, CancellationToken ct)
     {
         var now = _time.GetUtcNow();
-        await using var c = await OpenAsync(ct);
-        return await c.ExecuteAsync(new CommandDefinition(_sql.TakeLease,
-            new { Name = name, Holder = holder, ExpiresAt = now + duration, Now = now }, cancellationToken: ct)) == 1;
+        return await ExecuteAsync(_sql.TakeLease, new { Name = name, Holder = holder, ExpiresAt = now + duration, Now = now }, ct) == 1;
     }
 
     /// <summary>Gives the lease up, if <paramref name="holder"/> holds it, so that another process need not wait for it to lapse.</summary>
-    public async Task ReleaseLeaseAsync(string name, string holder, CancellationToken ct)
-    {
-        await using var c = await OpenAsync(ct);
-        await c.ExecuteAsync(new CommandDefinition(_sql.ReleaseLease, new { Name = name, Holder = holder }, cancellationToken: ct));
-    }
+    public Task ReleaseLeaseAsync(string name, string holder, CancellationToken ct) =>
+        ExecuteAsync(_sql.ReleaseLease, new { Name = name, Holder = holder }, ct);
 
     /// <summary>A subject with its identifiers, listings, relations and the subjects on the other side of them,
     /// read over one connection; null when there is no such subject.</summary>
     public async Task<SubjectDetail?> SubjectDetailAsync(string id, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);
-        var subject = await c.QueryFirstOrDefaultAsync<SubjectRow>(new CommandDefinition(_sql.SubjectById, new { Id = id }, cancellationToken: ct));
-        if (subject is null) return null;
+        if (await SubjectWithListingsAsync(c, id, ct) is not var (subject, identifiers, listings)) return null;
         var args = new { Id = id };
-        var identifiers = await QueryAsync<IdentifierRow>(c, _sql.IdentifiersOf, args, ct);
-        var listings = await QueryAsync<ListingRow>(c, _sql.ListingsOf, args, ct);
         var relations = await QueryAsync<RelationRow>(c, _sql.RelationsOf, args, ct);
         var otherIds = relations.SelectMany(r => new[] { r.OrganizationId, r.PersonId }).Where(x => x != id).Distinct().ToArray();
         var related = otherIds.Length == 0 ? [] : await QueryAsync<SubjectRow>(c, _sql.SubjectsById, new { Ids = otherIds }, ct);
@@ -128,16 +120,23 @@ public sealed class IndexDatabase
     public async Task<SubjectHistory?> SubjectHistoryAsync(string id, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);
-        var subject = await c.QueryFirstOrDefaultAsync<SubjectRow>(new CommandDefinition(_sql.SubjectById, new { Id = id }, cancellationToken: ct));
-        if (subject is null) return null;
-        var identifiers = await QueryAsync<IdentifierRow>(c, _sql.IdentifiersOf, new { Id = id }, ct);
-        var listings = await QueryAsync<ListingRow>(c, _sql.ListingsOf, new { Id = id }, ct);
+        if (await SubjectWithListingsAsync(c, id, ct) is not var (subject, identifiers, listings)) return null;
         var sources = listings.Select(l => l.SourceRecordId).Distinct().ToArray();
         var records = new List<LedgerRow>(sources.Length == 0 ? [] : await QueryAsync<LedgerRow>(c, _sql.RecordsOfSources, new { Ids = sources }, ct));
         foreach (var (agency, at) in listings.Where(l => l.Status == ListingStatus.Removed && l.SupersededAt is not null)
                      .Select(l => (l.OriginAgency, At: l.SupersededAt!.Value)).Distinct())
             records.AddRange(await QueryAsync<LedgerRow>(c, _sql.RecordsOfAgencyAt, new { Agency = agency, At = at }, ct));
         return new SubjectHistory(subject, identifiers, listings, records);
+    }
+
+    /// <summary>What both views of a subject start from; null when there is no such subject.</summary>
+    private async Task<(SubjectRow Subject, IReadOnlyList<IdentifierRow> Identifiers, IReadOnlyList<ListingRow> Listings)?> SubjectWithListingsAsync(
+        DbConnection c, string id, CancellationToken ct)
+    {
+        var subject = await c.QueryFirstOrDefaultAsync<SubjectRow>(new CommandDefinition(_sql.SubjectById, new { Id = id }, cancellationToken: ct));
+        if (subject is null) return null;
+        var args = new { Id = id };
+        return (subject, await QueryAsync<IdentifierRow>(c, _sql.IdentifiersOf, args, ct), await QueryAsync<ListingRow>(c, _sql.ListingsOf, args, ct));
     }
 
     public async Task<string?> FindSubjectIdAsync(string scheme, string value, CancellationToken ct)
@@ -153,11 +152,7 @@ public sealed class IndexDatabase
         QueryAsync<RelationRow>(_sql.RelationsOf, new { Id = subjectId }, ct);
 
     /// <summary>Listings issued directly (not imputed to a representative).</summary>
-    public async Task<long> CountListingsAsync(CancellationToken ct)
-    {
-        await using var c = await OpenAsync(ct);
-        return await c.ExecuteScalarAsync<long>(new CommandDefinition(_sql.CountListings, cancellationToken: ct));
-    }
+    public Task<long> CountListingsAsync(CancellationToken ct) => ScalarAsync<long>(_sql.CountListings, null, ct);
 
     public Task<IReadOnlyList<QuarantineRow>> QuarantineAsync(string? agency, int limit, CancellationToken ct) =>
         agency is null
@@ -198,18 +193,12 @@ public sealed class IndexDatabase
             : QueryAsync<RemovalDeadlineRow>(_sql.LatestRemovals, new { Limit = limit }, ct);
 
     /// <summary>Deletes up to <paramref name="limit"/> inbox ids received before <paramref name="before"/>; the count deleted.</summary>
-    public async Task<int> PruneInboxAsync(DateTimeOffset before, int limit, CancellationToken ct)
-    {
-        await using var c = await OpenAsync(ct);
-        return await c.ExecuteAsync(new CommandDefinition(_sql.PruneInbox, new { Before = before, Limit = limit }, cancellationToken: ct));
-    }
+    public Task<int> PruneInboxAsync(DateTimeOffset before, int limit, CancellationToken ct) =>
+        ExecuteAsync(_sql.PruneInbox, new { Before = before, Limit = limit }, ct);
 
     /// <summary>Deletes up to <paramref name="limit"/> outbox rows published before <paramref name="before"/>; pending ones never.</summary>
-    public async Task<int> PrunePublishedOutboxAsync(DateTimeOffset before, int limit, CancellationToken ct)
-    {
-        await using var c = await OpenAsync(ct);
-        return await c.ExecuteAsync(new CommandDefinition(_sql.PrunePublishedOutbox, new { Before = before, Limit = limit }, cancellationToken: ct));
-    }
+    public Task<int> PrunePublishedOutboxAsync(DateTimeOffset before, int limit, CancellationToken ct) =>
+        ExecuteAsync(_sql.PrunePublishedOutbox, new { Before = before, Limit = limit }, ct);
 
     /// <summary>Appends entries to the audit chain in a transaction of their own.</summary>
     public async Task AppendAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct)
@@ -281,11 +270,7 @@ public sealed class IndexDatabase
 
     public Task<IReadOnlyList<ApiKeyRow>> ApiKeysAsync(CancellationToken ct) => QueryAsync<ApiKeyRow>(_sql.ApiKeys, new { }, ct);
 
-    public async Task<long> CountApiKeysAsync(CancellationToken ct)
-    {
-        await using var c = await OpenAsync(ct);
-        return await c.ExecuteScalarAsync<long>(new CommandDefinition(_sql.CountApiKeys, cancellationToken: ct));
-    }
+    public Task<long> CountApiKeysAsync(CancellationToken ct) => ScalarAsync<long>(_sql.CountApiKeys, null, ct);
 
     /// <summary>Revokes a key and records it in one transaction; false (nothing recorded) when there is no such active key.</summary>
     public async Task<bool> RevokeApiKeyAsync(string id, AuditEntry audit, CancellationToken ct)
@@ -297,6 +282,19 @@ public sealed class IndexDatabase
         await session.AppendAuditAsync([audit], ct);
         await session.CommitAsync(ct);
         return true;
+    }
+
+    /// <summary>One statement on a connection of its own; the rows it changed.</summary>
+    private async Task<int> ExecuteAsync(string sql, object args, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        return await c.ExecuteAsync(new CommandDefinition(sql, args, cancellationToken: ct));
+    }
+
+    private async Task<T> ScalarAsync<T>(string sql, object? args, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct);
+        return (await c.ExecuteScalarAsync<T>(new CommandDefinition(sql, args, cancellationToken: ct)))!;
     }
 
     private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object args, CancellationToken ct)

@@ -120,17 +120,12 @@ public static class SubjectApi
     {
         var caller = http.Caller();
         var detail = await db.SubjectDetailAsync(id, ct);
-        if (detail is null)
-        {
-            await Disclosed(audit, caller, time, null, "not-found", $"{how} {ResidentIdNumber.MaskAllIn(id)}", ct);
-            return Problems.NotFound($"no subject with hub id {ResidentIdNumber.MaskAllIn(id)}");
-        }
+        if (detail is null) return await NotFoundAsync(audit, caller, time, how, id, ct);
         var (subject, identifiers, listings, relations, related) = detail;
         // terms are calendar dates in China Standard Time: the day, and what each listing means on it, come from one place
         var clock = new ListingClock(time);
         var today = clock.Today;
         var others = related.Append(subject).ToDictionary(s => s.Id);
-        var fullIds = caller.Has(Scopes.ReadFullIds);
 
         var listingViews = listings.Select(l =>
         {
@@ -144,7 +139,7 @@ public static class SubjectApi
 
         var view = new SubjectView(
             subject.Id, subject.Kind, subject.DisplayName, subject.HomeRegion,
-            identifiers.Select(i => new IdentifierView(i.Scheme, i.Scheme == "ric" && !fullIds ? ResidentIdNumber.MaskNumber(i.Value) : i.Value)).ToList(),
+            IdentifierViews(identifiers, caller),
             relations.Select(r => new RelationView(r.Role, Ref(others, r.OrganizationId), Ref(others, r.PersonId), r.ValidFrom, r.ValidTo, r.AgencyCode)).ToList(),
             listingViews,
             listingViews.Any(l => l.ActiveNow),
@@ -152,10 +147,26 @@ public static class SubjectApi
             today);
 
         // on record before it is answered: the subject, and every person shown beside it
-        var ids = fullIds && identifiers.Any(i => i.Scheme == "ric") ? "whole ID numbers shown (ids:read-full)" : "ID numbers masked";
-        await Disclosed(audit, caller, time, subject.Id, "disclosed", $"{how}; {listingViews.Count} listings, {relations.Count} relations; {ids}", ct,
+        await Disclosed(audit, caller, time, subject.Id, "disclosed",
+            $"{how}; {listingViews.Count} listings, {relations.Count} relations; {IdsShown(identifiers, caller)}", ct,
             related.Where(r => r.Kind == "Person").Select(r => r.Id).ToList());
         return Results.Ok(view);
+    }
+
+    /// <summary>A subject's identifiers as this caller may see them: resident ID numbers masked without <c>ids:read-full</c>.</summary>
+    internal static IReadOnlyList<IdentifierView> IdentifierViews(IEnumerable<IdentifierRow> identifiers, Caller caller) =>
+        identifiers.Select(i => new IdentifierView(i.Scheme,
+            i.Scheme == "ric" && !caller.Has(Scopes.ReadFullIds) ? ResidentIdNumber.MaskNumber(i.Value) : i.Value)).ToList();
+
+    /// <summary>For the audit detail: whether whole ID numbers went out.</summary>
+    internal static string IdsShown(IEnumerable<IdentifierRow> identifiers, Caller caller) =>
+        caller.Has(Scopes.ReadFullIds) && identifiers.Any(i => i.Scheme == "ric") ? "whole ID numbers shown (ids:read-full)" : "ID numbers masked";
+
+    /// <summary>No subject with that hub id: on record (the id masked, a caller may have typed anything), then 404.</summary>
+    internal static async Task<IResult> NotFoundAsync(IAuditTrail audit, Caller caller, TimeProvider time, string how, string hubId, CancellationToken ct)
+    {
+        await Disclosed(audit, caller, time, null, "not-found", $"{how} {ResidentIdNumber.MaskAllIn(hubId)}", ct);
+        return Problems.NotFound($"no subject with hub id {ResidentIdNumber.MaskAllIn(hubId)}");
     }
 
     /// <summary>A lookup refused as unreadable is on record too (who tried what); null, so callers write <c>?? answer</c>.</summary>

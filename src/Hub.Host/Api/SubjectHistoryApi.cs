@@ -92,11 +92,11 @@ public static class SubjectHistoryApi
     {
         var caller = http.Caller();
         var history = await db.SubjectHistoryAsync(hubId, ct);
-        if (history is null) return await NotFoundAsync(audit, caller, time, "history", hubId, ct);
+        if (history is null) return await SubjectApi.NotFoundAsync(audit, caller, time, "history by hub id", hubId, ct);
         var changes = Changes(history);
-        var view = new SubjectHistoryView(history.Subject.Id, history.Subject.Kind, history.Subject.DisplayName, Identifiers(history, caller), changes);
+        var view = new SubjectHistoryView(history.Subject.Id, history.Subject.Kind, history.Subject.DisplayName, SubjectApi.IdentifierViews(history.Identifiers, caller), changes);
         await SubjectApi.Disclosed(audit, caller, time, history.Subject.Id, "disclosed",
-            $"history by hub id; {changes.Count} changes of {history.Listings.Count} listings; {IdsShown(history, caller)}", ct);
+            $"history by hub id; {changes.Count} changes of {history.Listings.Count} listings; {SubjectApi.IdsShown(history.Identifiers, caller)}", ct);
         return Results.Ok(view);
     }
 
@@ -114,7 +114,7 @@ public static class SubjectHistoryApi
 
         var caller = http.Caller();
         var history = await db.SubjectHistoryAsync(hubId, ct);
-        if (history is null) return await NotFoundAsync(audit, caller, time, "as-of", hubId, ct);
+        if (history is null) return await SubjectApi.NotFoundAsync(audit, caller, time, "as-of by hub id", hubId, ct);
         var listings = new List<ListingAsOfView>();
         foreach (var l in history.Listings)
         {
@@ -125,10 +125,10 @@ public static class SubjectHistoryApi
                 l.ValidFrom, l.ValidUntil, state.Status, state.InForce, l.RecordedAt, endKnown ? l.SupersededAt : null,
                 endKnown ? l.StatusReason : null, endKnown ? l.EndedOn : null, l.ParentListingId, l.ImputedRole));
         }
-        var view = new SubjectAsOfView(history.Subject.Id, history.Subject.Kind, history.Subject.DisplayName, Identifiers(history, caller), day,
+        var view = new SubjectAsOfView(history.Subject.Id, history.Subject.Kind, history.Subject.DisplayName, SubjectApi.IdentifierViews(history.Identifiers, caller), day,
             known, listings, listings.Any(l => l.InForce));
         await SubjectApi.Disclosed(audit, caller, time, history.Subject.Id, "disclosed",
-            $"as of {day:yyyy-MM-dd} known at {known.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} by hub id; {listings.Count} listings; {IdsShown(history, caller)}", ct);
+            $"as of {day:yyyy-MM-dd} known at {known.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} by hub id; {listings.Count} listings; {SubjectApi.IdsShown(history.Identifiers, caller)}", ct);
         return Results.Ok(view);
     }
 
@@ -189,18 +189,5 @@ public static class SubjectHistoryApi
         var hasOffset = t.EndsWith('Z') || t.EndsWith('z') || (t.Length > 6 && (t[^6] is '+' or '-') && t[^3] == ':');
         return hasOffset && DateTimeOffset.TryParseExact(t, KnownAtFormats, CultureInfo.InvariantCulture,
             DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out instant);
-    }
-
-    private static IReadOnlyList<IdentifierView> Identifiers(SubjectHistory history, Caller caller) =>
-        history.Identifiers.Select(i => new IdentifierView(i.Scheme,
-            i.Scheme == "ric" && !caller.Has(Scopes.ReadFullIds) ? ResidentIdNumber.MaskNumber(i.Value) : i.Value)).ToList();
-
-    private static string IdsShown(SubjectHistory history, Caller caller) =>
-        caller.Has(Scopes.ReadFullIds) && history.Identifiers.Any(i => i.Scheme == "ric") ? "whole ID numbers shown (ids:read-full)" : "ID numbers masked";
-
-    private static async Task<IResult> NotFoundAsync(IAuditTrail audit, Caller caller, TimeProvider time, string what, string hubId, CancellationToken ct)
-    {
-        await SubjectApi.Disclosed(audit, caller, time, null, "not-found", $"{what} by hub id {ResidentIdNumber.MaskAllIn(hubId)}", ct);
-        return Problems.NotFound($"no subject with hub id {ResidentIdNumber.MaskAllIn(hubId)}");
     }
 }
