@@ -19,6 +19,8 @@ using RabbitMQ.Client.Events;
 
 // Hub end-to-end ingest against a raw RabbitMQ.Client baseline, side by side in one run on one machine.
 //   dotnet run -c Release --project bench/Hub.Bench -- [--notices N] [--rounds R] [--warmup N] [--stages] [--audit-costs] [--set Hub:Key=Value ...]
+// Checks before granting against a million subjects (CheckBench.cs):
+//   dotnet run -c Release --project bench/Hub.Bench -- --checks [--subjects N] [--singles N] [--batches N] [--clients N] [--reload]
 // Needs RabbitMQ and PostgreSQL (deploy/local/start-services.sh starts both).
 
 namespace Hub.Bench;
@@ -29,6 +31,7 @@ internal static class Bench
     {
         // the host needs no content files here: every setting is given below
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_HUB_HOST", AppContext.BaseDirectory);
+        if (args.Contains("--checks")) return await CheckBench.RunAsync(args);
         var notices = Arg(args, "--notices", 20_000);
         Posters = Arg(args, "--posters", 4);
         var rounds = Arg(args, "--rounds", 2);
