@@ -13,14 +13,14 @@ namespace Hub.Host.Api;
 
 /// <summary>A subject as a check names it: exactly one of a USCC, a full resident ID number (18 characters, or 15 of
 /// the first generation) or the Hub's id.</summary>
-public sealed record CheckSubject(string? Uscc, string? Ric, string? HubId);
+public sealed record CheckSubject(string? Uscc = null, string? Ric = null, string? HubId = null);
 
 /// <summary>Is this subject restricted under this measure? <c>asOf</c> (yyyy-MM-dd, a China Standard Time date) judges
 /// the terms on another day than today.</summary>
-public sealed record CheckRequest(CheckSubject? Subject, string? Measure, string? AsOf);
+public sealed record CheckRequest(CheckSubject? Subject, string? Measure, string? AsOf = null);
 
 /// <summary>The same for up to 1,000 subjects (all bidders in a tender), under one measure.</summary>
-public sealed record BatchCheckRequest(IReadOnlyList<CheckSubject?>? Subjects, string? Measure, string? AsOf);
+public sealed record BatchCheckRequest(IReadOnlyList<CheckSubject?>? Subjects, string? Measure, string? AsOf = null);
 
 /// <summary>A subject of a batch that cannot be read: the field (<c>subjects[i].uscc</c>, i from 0) and why.</summary>
 public sealed record InvalidSubject(string Field, string Reason);
