@@ -18,6 +18,9 @@ public static class AggregatorRegistration
         x.AddConsumer<JudgmentDefaulterRemovedConsumer>();
         x.AddConsumer<AdministrativePenaltyRecordedConsumer>();
         x.AddConsumer<OrganizationRegisteredConsumer>();
+        x.AddConsumer<ListingDisputedConsumer>();
+        x.AddConsumer<DisputeResolvedConsumer>();
+        x.AddConsumer<CreditRepairGrantedConsumer>();
         x.AddConsumer<AuditRecordedConsumer>();
     }
 
@@ -40,6 +43,9 @@ public static class AggregatorRegistration
         e.ConfigureConsumer<JudgmentDefaulterRemovedConsumer>(context);
         e.ConfigureConsumer<AdministrativePenaltyRecordedConsumer>(context);
         e.ConfigureConsumer<OrganizationRegisteredConsumer>(context);
+        e.ConfigureConsumer<ListingDisputedConsumer>(context);
+        e.ConfigureConsumer<DisputeResolvedConsumer>(context);
+        e.ConfigureConsumer<CreditRepairGrantedConsumer>(context);
         e.ConfigureConsumer<AuditRecordedConsumer>(context);
     }
 

@@ -109,7 +109,7 @@ public sealed class IndexDatabase
         var relations = await QueryAsync<RelationRow>(c, _sql.RelationsOf, args, ct);
         var otherIds = relations.SelectMany(r => new[] { r.OrganizationId, r.PersonId }).Where(x => x != id).Distinct().ToArray();
         var related = otherIds.Length == 0 ? [] : await QueryAsync<SubjectRow>(c, _sql.SubjectsById, new { Ids = otherIds }, ct);
-        return new SubjectDetail(subject, identifiers, listings, relations, related);
+        return new SubjectDetail(subject, identifiers, listings, relations, related, await DisputesOfAsync(c, listings, ct));
     }
 
     /// <summary>
@@ -121,12 +121,24 @@ public sealed class IndexDatabase
     {
         await using var c = await OpenAsync(ct);
         if (await SubjectWithListingsAsync(c, id, ct) is not var (subject, identifiers, listings)) return null;
-        var sources = listings.Select(l => l.SourceRecordId).Distinct().ToArray();
+        var disputes = await DisputesOfAsync(c, listings, ct);
+        // the ledger rows of the listings, and of the disputes and decisions about them
+        var sources = listings.Select(l => l.SourceRecordId).Concat(disputes.Select(d => d.SourceRecordId))
+            .Concat(disputes.Select(d => d.ResolutionSourceRecordId).OfType<string>()).Distinct().ToArray();
         var records = new List<LedgerRow>(sources.Length == 0 ? [] : await QueryAsync<LedgerRow>(c, _sql.RecordsOfSources, new { Ids = sources }, ct));
-        foreach (var (agency, at) in listings.Where(l => l.Status == ListingStatus.Removed && l.SupersededAt is not null)
+        foreach (var (agency, at) in listings.Where(l => l.Status is ListingStatus.Removed or ListingStatus.Revoked or ListingStatus.Repaired && l.SupersededAt is not null)
                      .Select(l => (l.OriginAgency, At: l.SupersededAt!.Value)).Distinct())
             records.AddRange(await QueryAsync<LedgerRow>(c, _sql.RecordsOfAgencyAt, new { Agency = agency, At = at }, ct));
-        return new SubjectHistory(subject, identifiers, listings, records);
+        return new SubjectHistory(subject, identifiers, listings, records, disputes);
+    }
+
+    /// <summary>Every dispute, open or decided, of these listings' source records (same agency), oldest first.</summary>
+    private async Task<IReadOnlyList<DisputeRow>> DisputesOfAsync(DbConnection c, IReadOnlyList<ListingRow> listings, CancellationToken ct)
+    {
+        if (listings.Count == 0) return [];
+        var keys = listings.Select(l => (l.OriginAgency, l.SourceRecordId)).ToHashSet();
+        var rows = await QueryAsync<DisputeRow>(c, _sql.DisputesOfListings, new { Ids = keys.Select(k => k.SourceRecordId).Distinct().ToArray() }, ct);
+        return rows.Where(d => keys.Contains((d.AgencyCode, d.ListingSourceRecordId))).OrderBy(d => d.OpenedAt).ThenBy(d => d.Id, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>What both views of a subject start from; null when there is no such subject.</summary>
@@ -191,6 +203,16 @@ public sealed class IndexDatabase
         overdueOnly
             ? QueryAsync<RemovalDeadlineRow>(_sql.OverdueRemovals, new { Now = _time.GetUtcNow(), Limit = limit }, ct)
             : QueryAsync<RemovalDeadlineRow>(_sql.LatestRemovals, new { Limit = limit }, ct);
+
+    /// <summary>
+    /// Disputes of listings: with <paramref name="overdueOnly"/>, those not decided by their review deadline (still open
+    /// after it on <paramref name="today"/>, a China Standard Time date, or decided after it), the earliest deadline
+    /// first; otherwise the open ones, the nearest deadline first.
+    /// </summary>
+    public Task<IReadOnlyList<DisputeRow>> DisputesAsync(bool overdueOnly, DateOnly today, int limit, CancellationToken ct) =>
+        overdueOnly
+            ? QueryAsync<DisputeRow>(_sql.OverdueDisputes, new { Today = today, Limit = limit }, ct)
+            : QueryAsync<DisputeRow>(_sql.OpenDisputes, new { Limit = limit }, ct);
 
     /// <summary>Deletes up to <paramref name="limit"/> inbox ids received before <paramref name="before"/>; the count deleted.</summary>
     public Task<int> PruneInboxAsync(DateTimeOffset before, int limit, CancellationToken ct) =>

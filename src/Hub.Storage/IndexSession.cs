@@ -46,6 +46,11 @@ public sealed class IndexSession : IAsyncDisposable
         [new("id", "text", typeof(string)), new("agency_code", "text", typeof(string)), new("source_record_id", "text", typeof(string)), new("revision", "integer", typeof(int)), new("listing_id", "text", typeof(string)), new("event_id", "text", typeof(string)), new("received_at", "timestamptz", typeof(DateTimeOffset)), new("deadline", "timestamptz", typeof(DateTimeOffset)), new("published_at", "timestamptz", typeof(DateTimeOffset?))],
         r => [r.Id, r.AgencyCode, r.SourceRecordId, r.Revision, r.ListingId, r.EventId, r.ReceivedAt, r.Deadline, r.PublishedAt]);
 
+    private static readonly BulkInsert<DisputeRow> Disputes = new("disputes",
+        [new("id", "text", typeof(string)), new("agency_code", "text", typeof(string)), new("listing_source_record_id", "text", typeof(string)), new("source_record_id", "text", typeof(string)), new("revision", "integer", typeof(int)), new("kind", "text", typeof(string)), new("subject_id", "text", typeof(string)), new("listing_id", "text", typeof(string)), new("filed_on", "date", typeof(DateOnly)), new("review_deadline", "date", typeof(DateOnly?)), new("opened_at", "timestamptz", typeof(DateTimeOffset)), new("resolved_at", "timestamptz", typeof(DateTimeOffset?)), new("outcome", "text", typeof(string)), new("decided_on", "date", typeof(DateOnly?)), new("resolution_source_record_id", "text", typeof(string))],
+        r => [r.Id, r.AgencyCode, r.ListingSourceRecordId, r.SourceRecordId, r.Revision, r.Kind, r.SubjectId, r.ListingId, r.FiledOn, r.ReviewDeadline,
+              r.OpenedAt, r.ResolvedAt, r.Outcome, r.DecidedOn, r.ResolutionSourceRecordId]);
+
     private static readonly BulkInsert<AuditRow> AuditRows = new("audit_log",
         [new("seq", "bigint", typeof(long)), new("at", "timestamptz", typeof(DateTimeOffset)), new("principal", "text", typeof(string)), new("agency_code", "text", typeof(string)), new("action", "text", typeof(string)), new("scope", "text", typeof(string)), new("subject_id", "text", typeof(string)), new("outcome", "text", typeof(string)), new("detail", "text", typeof(string)), new("channel", "text", typeof(string)), new("prev_hash", "text", typeof(string)), new("hash", "text", typeof(string))],
         r => [r.Seq, r.At, r.Principal, r.AgencyCode, r.Action, r.Scope, r.SubjectId, r.Outcome, r.Detail, r.Channel, r.PrevHash, r.Hash]);
@@ -84,6 +89,10 @@ public sealed class IndexSession : IAsyncDisposable
 
     public async Task<IReadOnlyList<ListingRow>> ActiveListingsBySourceAsync(IReadOnlyCollection<string> sourceRecordIds, CancellationToken ct) =>
         sourceRecordIds.Count == 0 ? [] : await Query<ListingRow>(_sql.ActiveListingsBySource, new { Ids = sourceRecordIds.ToArray() }, ct);
+
+    /// <summary>Open disputes of listings with one of these source record ids (any agency).</summary>
+    public async Task<IReadOnlyList<DisputeRow>> OpenDisputesAsync(IReadOnlyCollection<string> listingSourceRecordIds, CancellationToken ct) =>
+        listingSourceRecordIds.Count == 0 ? [] : await Query<DisputeRow>(_sql.OpenDisputesOfListings, new { Ids = listingSourceRecordIds.ToArray() }, ct);
 
     /// <summary>Removals waiting for a listing with one of these source record ids (any agency).</summary>
     public async Task<IReadOnlyList<HeldRemovalRow>> HeldRemovalsForListingsAsync(IReadOnlyCollection<string> listingSourceRecordIds, CancellationToken ct) =>
@@ -150,6 +159,10 @@ public sealed class IndexSession : IAsyncDisposable
         }
         await HeldRemovals.ExecuteAsync(_connection, _transaction, w.HeldRemovals, max, ct);
         await RemovalDeadlines.ExecuteAsync(_connection, _transaction, w.RemovalDeadlines, max, ct);
+        foreach (var r in w.DisputeResolutions)
+            if (await _connection.ExecuteAsync(new CommandDefinition(_sql.ResolveDispute, r, _transaction, cancellationToken: ct)) != 1)
+                throw new ConcurrentChangeException($"dispute {r.DisputeId} was decided by another transaction meanwhile");
+        await Disputes.ExecuteAsync(_connection, _transaction, w.Disputes, max, ct);
         await AppendAuditAsync(w.Audit, ct);
     }
 

@@ -91,6 +91,27 @@ internal sealed class IndexSql(ISqlDialect dialect)
         ORDER BY deadline, id LIMIT @Limit
         """;
     public string LatestRemovals { get; } = "SELECT * FROM removal_deadlines ORDER BY received_at DESC, id LIMIT @Limit";
+    /// <summary>Disputes of these listing source record ids (any agency), open or decided.</summary>
+    public string DisputesOfListings { get; } = dialect.ForEachKey("Ids", "SELECT * FROM disputes WHERE listing_source_record_id {key}");
+    /// <summary>Open disputes of these listing source record ids (any agency), for a batch that opens or decides one.</summary>
+    public string OpenDisputesOfListings { get; } = dialect.ForEachKey("Ids",
+        "SELECT * FROM disputes WHERE listing_source_record_id {key} AND resolved_at IS NULL");
+    /// <summary>Decides a stored dispute, once: a row already decided is not changed.</summary>
+    public string ResolveDispute { get; } = """
+        UPDATE disputes SET resolved_at = @At, outcome = @Outcome, decided_on = @DecidedOn, resolution_source_record_id = @ResolutionSourceRecordId
+        WHERE id = @DisputeId AND resolved_at IS NULL
+        """;
+    /// <summary>Disputes not decided by their review deadline (still open after it, or decided after it), the earliest deadline first.</summary>
+    public string OverdueDisputes { get; } = """
+        SELECT * FROM disputes
+        WHERE review_deadline IS NOT NULL AND ((resolved_at IS NULL AND review_deadline < @Today) OR decided_on > review_deadline)
+        ORDER BY review_deadline, id LIMIT @Limit
+        """;
+    /// <summary>Open disputes, the nearest deadline first (those without one last).</summary>
+    public string OpenDisputes { get; } = """
+        SELECT * FROM disputes WHERE resolved_at IS NULL
+        ORDER BY review_deadline IS NULL, review_deadline, opened_at, id LIMIT @Limit
+        """;
     public string Ping { get; } = "SELECT 1";
 
     public string PruneInbox { get; } = $"""

@@ -87,6 +87,12 @@ public static class ListingStatus
 
     /// <summary>Its term ran out and nobody ended it before: ended by the Hub's expiry sweep, reason <c>expired</c>.</summary>
     public const string Expired = "expired";
+
+    /// <summary>Annulled: the decision behind it was revoked on correction or appeal; in force on no day.</summary>
+    public const string Revoked = "revoked";
+
+    /// <summary>Ended early by credit repair.</summary>
+    public const string Repaired = "repaired";
 }
 
 public sealed class QuarantineRow
@@ -140,6 +146,38 @@ public sealed class RemovalDeadlineRow
     public DateTimeOffset? PublishedAt { get; set; }
 }
 
+/// <summary>
+/// A dispute of a listing (a correction request or an appeal), from the day its issuer received it until the issuer
+/// decided it. Keyed to the listing's source record (<see cref="AgencyCode"/>, <see cref="ListingSourceRecordId"/>),
+/// so it follows the listing through corrections; at most one is open per listing.
+/// </summary>
+public sealed class DisputeRow
+{
+    public string Id { get; set; } = "";
+    public string AgencyCode { get; set; } = "";
+    public string ListingSourceRecordId { get; set; } = "";
+    /// <summary>The dispute record's own source record id and revision.</summary>
+    public string SourceRecordId { get; set; } = "";
+    public int Revision { get; set; }
+    /// <summary><c>CorrectionRequest</c> or <c>Appeal</c>.</summary>
+    public string Kind { get; set; } = "";
+    /// <summary>The subject of the issued listing, and that listing's id, when the dispute was opened.</summary>
+    public string SubjectId { get; set; } = "";
+    public string ListingId { get; set; } = "";
+    public DateOnly FiledOn { get; set; }
+    /// <summary>The last day (China Standard Time) to decide it; null where none is tracked.</summary>
+    public DateOnly? ReviewDeadline { get; set; }
+    public DateTimeOffset OpenedAt { get; set; }
+    public DateTimeOffset? ResolvedAt { get; set; }
+    /// <summary><c>Upheld</c>, <c>Corrected</c> or <c>Revoked</c>; null while open.</summary>
+    public string? Outcome { get; set; }
+    public DateOnly? DecidedOn { get; set; }
+    public string? ResolutionSourceRecordId { get; set; }
+}
+
+/// <summary>A stored open dispute decided by a batch.</summary>
+public sealed record DisputeResolution(string DisputeId, string Outcome, DateOnly DecidedOn, string ResolutionSourceRecordId, DateTimeOffset At);
+
 public sealed class OutboxRow
 {
     public long Id { get; set; }
@@ -156,7 +194,8 @@ public sealed record SubjectDetail(
     IReadOnlyList<IdentifierRow> Identifiers,
     IReadOnlyList<ListingRow> Listings,
     IReadOnlyList<RelationRow> Relations,
-    IReadOnlyList<SubjectRow> Related);
+    IReadOnlyList<SubjectRow> Related,
+    IReadOnlyList<DisputeRow> Disputes);
 
 /// <summary>Every listing a subject ever had (ended ones included) and the ledger rows behind them, for history and
 /// as-of queries: record time is the listing's <c>recorded_at</c> and <c>superseded_at</c>, valid time its term.</summary>
@@ -164,7 +203,8 @@ public sealed record SubjectHistory(
     SubjectRow Subject,
     IReadOnlyList<IdentifierRow> Identifiers,
     IReadOnlyList<ListingRow> Listings,
-    IReadOnlyList<LedgerRow> Records);
+    IReadOnlyList<LedgerRow> Records,
+    IReadOnlyList<DisputeRow> Disputes);
 
 /// <summary>A listing that ends: removed by its issuer, superseded by a newer revision, or expired at the end of its term.</summary>
 public sealed record ListingEnd(string ListingId, string Status, string Reason, DateOnly EndedOn, DateTimeOffset At);
@@ -198,6 +238,13 @@ public sealed class IndexWrite(DateTimeOffset at)
 
     /// <summary>Removals applied by this batch, with their deadline; the relay marks them published.</summary>
     public List<RemovalDeadlineRow> RemovalDeadlines { get; } = [];
+
+    /// <summary>Disputes opened by this batch (those also decided in it carry their outcome).</summary>
+    public List<DisputeRow> Disputes { get; } = [];
+
+    /// <summary>Stored open disputes decided by this batch. Each must still be open, or another transaction decided it
+    /// first (<see cref="ConcurrentChangeException"/>).</summary>
+    public List<DisputeResolution> DisputeResolutions { get; } = [];
 
     /// <summary>What the batch did, for the audit log: appended to the chain last, just before the commit.</summary>
     public List<Audit.AuditEntry> Audit { get; } = [];

@@ -43,3 +43,6 @@ public sealed class JudgmentDefaulterListedConsumer(RecordSequencer sequencer, B
 public sealed class JudgmentDefaulterRemovedConsumer(RecordSequencer sequencer, BrokerUsers users) : RecordConsumer<JudgmentDefaulterRemoved>(sequencer, users);
 public sealed class AdministrativePenaltyRecordedConsumer(RecordSequencer sequencer, BrokerUsers users) : RecordConsumer<AdministrativePenaltyRecorded>(sequencer, users);
 public sealed class OrganizationRegisteredConsumer(RecordSequencer sequencer, BrokerUsers users) : RecordConsumer<OrganizationRegistered>(sequencer, users);
+public sealed class ListingDisputedConsumer(RecordSequencer sequencer, BrokerUsers users) : RecordConsumer<ListingDisputed>(sequencer, users);
+public sealed class DisputeResolvedConsumer(RecordSequencer sequencer, BrokerUsers users) : RecordConsumer<DisputeResolved>(sequencer, users);
+public sealed class CreditRepairGrantedConsumer(RecordSequencer sequencer, BrokerUsers users) : RecordConsumer<CreditRepairGranted>(sequencer, users);

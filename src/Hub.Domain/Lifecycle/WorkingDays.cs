@@ -48,6 +48,20 @@ public sealed class WorkingDays
     }
 
     /// <summary>
+    /// The last day of a period of <paramref name="days"/> calendar days that begins the day after
+    /// <paramref name="from"/> (the day of filing never counts); a period whose last day is a rest day ends on the next
+    /// working day (the rule of the Civil Procedure Law on periods, art. 85). A correction request filed on 1 March
+    /// with 15 days to decide is due on 16 March, or on the first working day after it when 16 March is a rest day.
+    /// </summary>
+    public DateOnly PeriodEnd(DateOnly from, int days)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(days);
+        var d = from.AddDays(days);
+        while (!IsWorkingDay(d)) d = d.AddDays(1);
+        return d;
+    }
+
+    /// <summary>
     /// When a removal received at <paramref name="receivedAt"/> must have taken effect and been published: the end
     /// (midnight in Beijing) of the <see cref="RemovalWorkingDays"/>-th working day after the day it was received in
     /// China Standard Time. The day of receipt never counts, whether or not it is a working day: received on a Friday,

@@ -47,7 +47,13 @@ public sealed record ListingView(
     DateTimeOffset RecordedAt,
     string? ImputedFromListingId,
     string? ImputedRole,
-    IReadOnlyList<string> Measures);
+    IReadOnlyList<string> Measures,
+    DisputeView? Dispute);
+
+/// <summary>An undecided dispute of a listing (a correction request or an appeal): the listing is in force meanwhile.
+/// <c>reviewDeadline</c>: the last day its issuer has to decide it (none for an appeal); <c>overdue</c> once that day
+/// has passed (China Standard Time).</summary>
+public sealed record DisputeView(string DisputeId, string Kind, DateOnly FiledOn, DateOnly? ReviewDeadline, bool Overdue);
 
 /// <summary>A person lookup: the identifier travels in the body, never in a URL (URLs end up in access logs and proxies).</summary>
 public sealed record SubjectSearch(string? Ric, string? Uscc, string? OrgCode);
@@ -121,7 +127,7 @@ public static class SubjectApi
         var caller = http.Caller();
         var detail = await db.SubjectDetailAsync(id, ct);
         if (detail is null) return await NotFoundAsync(audit, caller, time, how, id, ct);
-        var (subject, identifiers, listings, relations, related) = detail;
+        var (subject, identifiers, listings, relations, related, disputes) = detail;
         // terms are calendar dates in China Standard Time: the day, and what each listing means on it, come from one place
         var clock = new ListingClock(time);
         var today = clock.Today;
@@ -132,9 +138,14 @@ public static class SubjectApi
             var basis = catalogue.Find(l.LegalBasis);
             // the stored status says whether the issuer ended it; a term that ran out shows as expired
             var (status, activeNow) = ListingClock.StateOn(l.Status, l.ValidFrom, l.ValidUntil, today);
+            // a dispute belongs to the listing's source record: it marks whichever revision is in force
+            var open = l.Status == ListingStatus.Active
+                ? disputes.FirstOrDefault(d => d.ResolvedAt is null && d.AgencyCode == l.OriginAgency && d.ListingSourceRecordId == l.SourceRecordId)
+                : null;
             return new ListingView(l.Id, l.ListType, l.LegalBasis, basis?.Title, basis?.Citation, l.CatalogueVersion, l.OriginAgency,
                 l.OriginProvince, Regions.ProvinceOf(l.OriginProvince)?.Name, l.Reference, l.ValidFrom, l.ValidUntil, status, activeNow,
-                l.StatusReason, l.EndedOn, l.RecordedAt, l.ParentListingId, l.ImputedRole, basis?.Measures ?? []);
+                l.StatusReason, l.EndedOn, l.RecordedAt, l.ParentListingId, l.ImputedRole, basis?.Measures ?? [],
+                open is null ? null : new DisputeView(open.Id, open.Kind, open.FiledOn, open.ReviewDeadline, open.ReviewDeadline < today));
         }).ToList();
 
         var view = new SubjectView(

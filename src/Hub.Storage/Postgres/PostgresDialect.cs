@@ -164,5 +164,17 @@ internal static class PostgresSchema
         CREATE INDEX ix_removal_deadlines_pending ON removal_deadlines (deadline, id) WHERE published_at IS NULL;
         CREATE INDEX ix_removal_deadlines_received ON removal_deadlines (received_at);
         """,
+        // 10: disputes of listings (correction requests and appeals), open until their issuer decides them; at most one
+        // open per listing source record; the overdue report reads the open ones by review deadline
+        """
+        CREATE TABLE disputes (
+            id text COLLATE "C" PRIMARY KEY, agency_code text COLLATE "C" NOT NULL, listing_source_record_id text COLLATE "C" NOT NULL,
+            source_record_id text COLLATE "C" NOT NULL, revision integer NOT NULL, kind text NOT NULL, subject_id text COLLATE "C" NOT NULL,
+            listing_id text COLLATE "C" NOT NULL, filed_on date NOT NULL, review_deadline date NULL, opened_at timestamptz NOT NULL,
+            resolved_at timestamptz NULL, outcome text NULL, decided_on date NULL, resolution_source_record_id text NULL);
+        CREATE UNIQUE INDEX ux_disputes_open ON disputes (agency_code, listing_source_record_id) WHERE resolved_at IS NULL;
+        CREATE INDEX ix_disputes_listing ON disputes (listing_source_record_id);
+        CREATE INDEX ix_disputes_review ON disputes (review_deadline, id) WHERE review_deadline IS NOT NULL;
+        """,
     ];
 }

@@ -133,5 +133,17 @@ internal static class SqliteSchema
         CREATE INDEX ix_removal_deadlines_pending ON removal_deadlines (deadline, id) WHERE published_at IS NULL;
         CREATE INDEX ix_removal_deadlines_received ON removal_deadlines (received_at);
         """,
+        // 9: disputes of listings (correction requests and appeals), open until their issuer decides them; at most one
+        // open per listing source record; the overdue report reads the open ones by review deadline
+        """
+        CREATE TABLE disputes (
+            id TEXT PRIMARY KEY, agency_code TEXT NOT NULL, listing_source_record_id TEXT NOT NULL, source_record_id TEXT NOT NULL,
+            revision INTEGER NOT NULL, kind TEXT NOT NULL, subject_id TEXT NOT NULL, listing_id TEXT NOT NULL, filed_on TEXT NOT NULL,
+            review_deadline TEXT NULL, opened_at TEXT NOT NULL, resolved_at TEXT NULL, outcome TEXT NULL, decided_on TEXT NULL,
+            resolution_source_record_id TEXT NULL);
+        CREATE UNIQUE INDEX ux_disputes_open ON disputes (agency_code, listing_source_record_id) WHERE resolved_at IS NULL;
+        CREATE INDEX ix_disputes_listing ON disputes (listing_source_record_id);
+        CREATE INDEX ix_disputes_review ON disputes (review_deadline, id) WHERE review_deadline IS NOT NULL;
+        """,
     ];
 }
