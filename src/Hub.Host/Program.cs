@@ -22,6 +22,7 @@ app.MapCourtAdapterApi();
 if (hasIndex)
 {
     app.MapSubjectApi();
+    app.MapCheckApi();
     app.MapOperatorApi();
 }
 app.Run();

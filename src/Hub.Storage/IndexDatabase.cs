@@ -151,6 +151,59 @@ public sealed class IndexDatabase
         return (subject, await QueryAsync<IdentifierRow>(c, _sql.IdentifiersOf, args, ct), await QueryAsync<ListingRow>(c, _sql.ListingsOf, args, ct));
     }
 
+    /// <summary>Most keys one statement of a check's read carries: SQLite expands every key into a parameter of its own.</summary>
+    internal const int CheckKeysPerStatement = 500;
+
+    /// <summary>
+    /// The subjects these keys name, each with every listing it has, in the order of <paramref name="keys"/> (a key the
+    /// index does not know: no subject). Set-based, over one connection: one statement for the identifiers (a USCC also
+    /// finds a company the index knows only by the organisation code embedded in it) and one for hub ids, each in chunks
+    /// of <see cref="CheckKeysPerStatement"/> keys — one statement for one key. On PostgreSQL one index probe per key
+    /// (<see cref="ISqlDialect.ForEachKey"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<CheckSubjectRead>> SubjectsForCheckAsync(IReadOnlyList<SubjectKey> keys, CancellationToken ct)
+    {
+        var values = new HashSet<string>(StringComparer.Ordinal);
+        var hubIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var key in keys)
+        {
+            switch (key.Scheme)
+            {
+                case SubjectKey.HubId:
+                    hubIds.Add(key.Value);
+                    break;
+                case SubjectKey.Uscc:
+                    values.Add(key.Value);
+                    values.Add(Hub.Domain.Identifiers.Uscc.EmbeddedOrganizationCode(key.Value));
+                    break;
+                case SubjectKey.Ric:
+                    values.Add(key.Value);
+                    break;
+                default:
+                    throw new ArgumentException($"a check names a subject by uscc, ric or hub-id, not {key.Scheme}", nameof(keys));
+            }
+        }
+        var rows = new List<CheckRow>();
+        if (values.Count + hubIds.Count > 0)
+        {
+            await using var c = await OpenAsync(ct);
+            foreach (var chunk in values.Chunk(CheckKeysPerStatement))
+                rows.AddRange(await QueryAsync<CheckRow>(c, _sql.CheckByIdentifier, new { Values = chunk, Strong = true }, ct));
+            foreach (var chunk in hubIds.Chunk(CheckKeysPerStatement))
+                rows.AddRange(await QueryAsync<CheckRow>(c, _sql.CheckByHubId, new { Ids = chunk }, ct));
+        }
+        var byKey = rows.GroupBy(r => (r.KeyScheme, r.KeyValue)).ToDictionary(g => g.Key, g => g.ToList());
+        return keys.Select(key =>
+        {
+            if (!byKey.TryGetValue((key.Scheme, key.Value), out var found) && key.Scheme == SubjectKey.Uscc)
+                byKey.TryGetValue(("org-code", Hub.Domain.Identifiers.Uscc.EmbeddedOrganizationCode(key.Value)), out found);
+            if (found is null) return new CheckSubjectRead(key, null, []);
+            var first = found[0];
+            var listings = found.Where(r => r.ListingId is not null).DistinctBy(r => r.ListingId).ToList();
+            return new CheckSubjectRead(key, new CheckedSubject(first.SubjectId, first.SubjectKind, first.SubjectName), listings);
+        }).ToList();
+    }
+
     public async Task<string?> FindSubjectIdAsync(string scheme, string value, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);

@@ -59,6 +59,35 @@ internal sealed class IndexSql(ISqlDialect dialect)
         WHERE organization_id {dialect.InList("Ids")} AND role = @Role AND valid_to IS NULL
         """;
 
+    /// <summary>For checks before granting: each subject with a strong identifier among @Values, with every listing it
+    /// has (imputed ones with the subject their parent listing is about), one row per listing (or one with no listing).
+    /// An organisation code counts only for a subject without a USCC (a company known by its old code alone).</summary>
+    public string CheckByIdentifier { get; } = dialect.ForEachKey("Values", $$"""
+        SELECT i.scheme AS key_scheme, i.value AS key_value, {{CheckColumns}}
+        FROM subject_identifiers i JOIN subjects s ON s.id = i.subject_id{{CheckJoins}}
+        WHERE i.value {key} AND i.strong = @Strong
+          AND (i.scheme <> 'org-code' OR NOT EXISTS (SELECT 1 FROM subject_identifiers u WHERE u.subject_id = i.subject_id AND u.scheme = 'uscc'))
+        """);
+    /// <summary>For checks before granting: the subjects with these hub ids, as <see cref="CheckByIdentifier"/>.</summary>
+    public string CheckByHubId { get; } = dialect.ForEachKey("Ids", $$"""
+        SELECT 'hub-id' AS key_scheme, s.id AS key_value, {{CheckColumns}}
+        FROM subjects s{{CheckJoins}}
+        WHERE s.id {key}
+        """);
+
+    private const string CheckColumns = """
+        s.id AS subject_id, s.kind AS subject_kind, s.display_name AS subject_name,
+               l.id AS listing_id, l.list_type, l.legal_basis, l.catalogue_version, l.origin_agency, l.origin_province, l.reference,
+               l.valid_from, l.valid_until, l.status, l.parent_listing_id, l.imputed_role,
+               p.subject_id AS parent_subject_id, ps.display_name AS parent_subject_name
+        """;
+    private const string CheckJoins = """
+
+        LEFT JOIN listings l ON l.subject_id = s.id
+        LEFT JOIN listings p ON p.id = l.parent_listing_id
+        LEFT JOIN subjects ps ON ps.id = p.subject_id
+        """;
+
     public string SubjectById { get; } = "SELECT * FROM subjects WHERE id = @Id";
     public string SubjectIdByIdentifier { get; } =
         "SELECT subject_id FROM subject_identifiers WHERE scheme = @Scheme AND value = @Value ORDER BY strong DESC LIMIT 1";

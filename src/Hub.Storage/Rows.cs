@@ -261,3 +261,46 @@ public sealed class ApiKeyRow
     public string CreatedBy { get; set; } = "";
     public DateTimeOffset? RevokedAt { get; set; }
 }
+
+/// <summary>
+/// A subject as a check names it: <see cref="Scheme"/> <c>uscc</c>, <c>ric</c> (a full resident ID number) or
+/// <c>hub-id</c>, and its <see cref="Value"/> normalised (<c>IdentifierCheck.Normalized</c>, a hub id in lower case).
+/// </summary>
+public sealed record SubjectKey(string Scheme, string Value)
+{
+    public const string Uscc = "uscc";
+    public const string Ric = "ric";
+    public const string HubId = "hub-id";
+}
+
+/// <summary>One row of a check's read: the subject a key found, and one of its listings (none: the listing columns are
+/// null). An imputed listing carries the subject of the listing it was imputed from.</summary>
+public sealed class CheckRow
+{
+    public string KeyScheme { get; set; } = "";
+    public string KeyValue { get; set; } = "";
+    public string SubjectId { get; set; } = "";
+    public string SubjectKind { get; set; } = "";
+    public string SubjectName { get; set; } = "";
+    public string? ListingId { get; set; }
+    public string ListType { get; set; } = "";
+    public string LegalBasis { get; set; } = "";
+    public string CatalogueVersion { get; set; } = "";
+    public string OriginAgency { get; set; } = "";
+    public string OriginProvince { get; set; } = "";
+    public string Reference { get; set; } = "";
+    public DateOnly? ValidFrom { get; set; }
+    public DateOnly? ValidUntil { get; set; }
+    public string Status { get; set; } = "";
+    public string? ParentListingId { get; set; }
+    public string? ImputedRole { get; set; }
+    public string? ParentSubjectId { get; set; }
+    public string? ParentSubjectName { get; set; }
+}
+
+/// <summary>The subject a check's key found: its hub id, kind and name.</summary>
+public sealed record CheckedSubject(string Id, string Kind, string DisplayName);
+
+/// <summary>A subject as a check found it (null: the index does not know the key), with every listing it has — ended
+/// ones too: <c>ListingClock.StateOn</c> decides what each is on the day asked.</summary>
+public sealed record CheckSubjectRead(SubjectKey Key, CheckedSubject? Subject, IReadOnlyList<CheckRow> Listings);

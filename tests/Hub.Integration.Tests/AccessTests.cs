@@ -75,7 +75,7 @@ public sealed class AccessTests
     {
         foreach (var (method, path) in new[] { ("POST", $"/api/adapters/court/{Court}/notices"), ("GET", $"/api/subjects?uscc={CompanyUscc}"),
                      ("POST", "/api/subjects/search"), ("GET", "/api/subjects/0000/history"), ("GET", "/api/subjects/0000/as-of"),
-                     ("GET", "/api/operator/quarantine"), ("GET", "/api/audit/verify") })
+                     ("GET", "/api/operator/quarantine"), ("GET", "/api/audit/verify"), ("POST", "/api/checks"), ("POST", "/api/checks/batch") })
         {
             using var response = await _anonymous.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent("{}", Encoding.UTF8, "application/json") });
             var problem = await Problem(response, HttpStatusCode.Unauthorized);

@@ -58,6 +58,9 @@ public sealed class AccessPolicy
 
     public IEnumerable<string> Roles => _roles.Keys;
 
+    /// <summary>The agency kinds the policy gives scopes to (<c>court</c>, <c>food-safety</c>, …): the kinds the Hub knows.</summary>
+    public IReadOnlyCollection<string> AgencyKinds => _byKind.Keys;
+
     /// <summary>The caller a principal names, or null when the Hub does not know it (no such agency or role).</summary>
     public Caller? Resolve(string? principal)
     {

@@ -20,6 +20,10 @@ public sealed class CatalogueOptions
     /// <summary>The working-day calendar (weekends, public holidays, adjusted working weekends) removal deadlines count
     /// in; the shipped <c>calendar.json</c> when not set.</summary>
     public string? CalendarFile { get; set; }
+
+    /// <summary>The joint-sanctions catalogue (measures, who enforces them, which list triggers which measure) that
+    /// checks before granting apply; the shipped <c>joint-sanctions.json</c> when not set.</summary>
+    public string? JointSanctionsFile { get; set; }
 }
 
 public static class IndexRegistration
@@ -53,6 +57,14 @@ public static class IndexRegistration
             var o = sp.GetRequiredService<IOptions<CatalogueOptions>>().Value;
             return o.CalendarFile is { } f ? WorkingDays.Load(File.ReadAllText(f)) : WorkingDays.Embedded();
         });
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<CatalogueOptions>>().Value;
+            var bases = sp.GetRequiredService<LegalBasisCatalogue>();
+            // the agency kinds are the ones the access policy gives scopes to (AddHubSecurity registers it)
+            var kinds = sp.GetRequiredService<Hub.Domain.Access.AccessPolicy>().AgencyKinds;
+            return o.JointSanctionsFile is { } f ? JointSanctionsCatalogue.Load(File.ReadAllText(f), bases, kinds) : JointSanctionsCatalogue.Embedded(bases, kinds);
+        });
         services.AddSingleton<RecordRules>();
         return builder;
     }
@@ -72,6 +84,7 @@ public static class IndexRegistration
             if (dialect is Hub.Storage.Sqlite.SqliteDialect) EnsureSqliteFolder(cs);
             return new IndexDatabase(dialect, cs, sp.GetRequiredService<TimeProvider>());
         });
+        services.AddSingleton<SubjectChecks>();
         // registered before the bus so the schema exists before the first message is consumed
         services.AddHostedService<IndexMigrator>();
         return builder;
