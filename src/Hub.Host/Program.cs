@@ -1,6 +1,7 @@
 using Hub.Host.Api;
 using Hub.Host.Composition;
 using Hub.Host.Security;
+using Hub.Host.Subscribers;
 
 var builder = WebApplication.CreateBuilder(args);
 var hasIndex = IndexRegistration.HasIndex(builder.Configuration);
@@ -10,6 +11,7 @@ if (hasIndex) builder.AddHubIndex();
 builder.AddHubBus()
     .AddHubAdapters()
     .AddHubHealth();
+if (hasIndex) builder.AddHubSubscribers();
 builder.AddHubSecurity();
 
 var app = builder.Build();
@@ -24,6 +26,7 @@ if (hasIndex)
     app.MapSubjectApi();
     app.MapCheckApi();
     app.MapOperatorApi();
+    app.MapSubscriptionApi();
 }
 app.Run();
 

@@ -267,6 +267,34 @@ public sealed class IndexDatabase
             ? QueryAsync<DisputeRow>(_sql.OverdueDisputes, new { Today = today, Limit = limit }, ct)
             : QueryAsync<DisputeRow>(_sql.OpenDisputes, new { Limit = limit }, ct);
 
+    /// <summary>The subscriptions operators made through the API.</summary>
+    public Task<IReadOnlyList<SubscriptionRow>> SubscriptionsAsync(CancellationToken ct) => QueryAsync<SubscriptionRow>(_sql.Subscriptions, new { }, ct);
+
+    /// <summary>Makes or replaces a subscription and records it, in one transaction.</summary>
+    public async Task SaveSubscriptionAsync(SubscriptionRow row, AuditEntry audit, CancellationToken ct)
+    {
+        await using var session = await BeginAsync(ct);
+        await session.Connection.ExecuteAsync(new CommandDefinition(_sql.UpsertSubscription, row, session.Transaction, cancellationToken: ct));
+        await session.AppendAuditAsync([audit], ct);
+        await session.CommitAsync(ct);
+    }
+
+    /// <summary>Ends a subscription and records it, in one transaction; false (nothing recorded) when there was none.</summary>
+    public async Task<bool> DeleteSubscriptionAsync(string agencyCode, AuditEntry audit, CancellationToken ct)
+    {
+        await using var session = await BeginAsync(ct);
+        if (await session.Connection.ExecuteAsync(new CommandDefinition(_sql.DeleteSubscription, new { AgencyCode = agencyCode }, session.Transaction,
+                cancellationToken: ct)) == 0) return false;
+        await session.AppendAuditAsync([audit], ct);
+        await session.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>The subscriber queues as the Hub last bound them.</summary>
+    public Task<IReadOnlyList<SubscriberQueueRow>> SubscriberQueuesAsync(CancellationToken ct) => QueryAsync<SubscriberQueueRow>(_sql.SubscriberQueues, new { }, ct);
+
+    public Task SaveSubscriberQueueAsync(SubscriberQueueRow row, CancellationToken ct) => ExecuteAsync(_sql.UpsertSubscriberQueue, row, ct);
+
     /// <summary>Deletes up to <paramref name="limit"/> inbox ids received before <paramref name="before"/>; the count deleted.</summary>
     public Task<int> PruneInboxAsync(DateTimeOffset before, int limit, CancellationToken ct) =>
         ExecuteAsync(_sql.PruneInbox, new { Before = before, Limit = limit }, ct);

@@ -141,6 +141,21 @@ internal sealed class IndexSql(ISqlDialect dialect)
         SELECT * FROM disputes WHERE resolved_at IS NULL
         ORDER BY review_deadline IS NULL, review_deadline, opened_at, id LIMIT @Limit
         """;
+    public string Subscriptions { get; } = "SELECT * FROM subscriptions ORDER BY agency_code";
+    public string UpsertSubscription { get; } = """
+        INSERT INTO subscriptions (agency_code, delivery, webhook_url, filter, webhook_secret, updated_at, updated_by)
+        VALUES (@AgencyCode, @Delivery, @WebhookUrl, @Filter, @WebhookSecret, @UpdatedAt, @UpdatedBy)
+        ON CONFLICT (agency_code) DO UPDATE SET delivery = excluded.delivery, webhook_url = excluded.webhook_url, filter = excluded.filter,
+            webhook_secret = excluded.webhook_secret, updated_at = excluded.updated_at, updated_by = excluded.updated_by
+        """;
+    public string DeleteSubscription { get; } = "DELETE FROM subscriptions WHERE agency_code = @AgencyCode";
+    public string SubscriberQueues { get; } = "SELECT * FROM subscriber_queues ORDER BY agency_code";
+    public string UpsertSubscriberQueue { get; } = """
+        INSERT INTO subscriber_queues (agency_code, queue, binding_keys, synced_at, recreated_at)
+        VALUES (@AgencyCode, @Queue, @BindingKeys, @SyncedAt, @RecreatedAt)
+        ON CONFLICT (agency_code) DO UPDATE SET queue = excluded.queue, binding_keys = excluded.binding_keys, synced_at = excluded.synced_at,
+            recreated_at = COALESCE(excluded.recreated_at, subscriber_queues.recreated_at)
+        """;
     public string Ping { get; } = "SELECT 1";
 
     public string PruneInbox { get; } = $"""

@@ -250,6 +250,30 @@ public sealed class IndexWrite(DateTimeOffset at)
     public List<Audit.AuditEntry> Audit { get; } = [];
 }
 
+/// <summary>A subscription an operator made through the API (those declared in the registry file are not stored). The
+/// filter is its JSON; the webhook secret signs the bodies POSTed to the subscriber.</summary>
+public sealed class SubscriptionRow
+{
+    public string AgencyCode { get; set; } = "";
+    public string Delivery { get; set; } = "";
+    public string? WebhookUrl { get; set; }
+    public string Filter { get; set; } = "{}";
+    public string? WebhookSecret { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public string UpdatedBy { get; set; } = "";
+}
+
+/// <summary>A subscriber's queue on the broker as the Hub last bound it: the binding keys applied (one per line), when,
+/// and when the Hub last found it missing and declared it again.</summary>
+public sealed class SubscriberQueueRow
+{
+    public string AgencyCode { get; set; } = "";
+    public string Queue { get; set; } = "";
+    public string BindingKeys { get; set; } = "";
+    public DateTimeOffset SyncedAt { get; set; }
+    public DateTimeOffset? RecreatedAt { get; set; }
+}
+
 /// <summary>An API key as stored: only its SHA-256 hash, never the key.</summary>
 public sealed class ApiKeyRow
 {

@@ -34,9 +34,9 @@ public sealed class LifecycleTests
         _vhost = await RabbitMqTestVhost.CreateAsync();
         _database = await PostgresTestDatabase.CreateAsync();
         _subscriber = await RawBroker.ConnectAsync(_vhost.AmqpUri);
-        _disputed = await _subscriber.SubscribeAsync("hub.subject-disputed");
-        _resolved = await _subscriber.SubscribeAsync("hub.subject-dispute-resolved");
-        _delisted = await _subscriber.SubscribeAsync("hub.subject-delisted");
+        _disputed = await _subscriber.SubscribeEventsAsync("disputed.#");
+        _resolved = await _subscriber.SubscribeEventsAsync("dispute-resolved.#");
+        _delisted = await _subscriber.SubscribeEventsAsync("delisted.#", "expired.#");
         _hub = new HubFactory(HubFactory.ServerMode(_vhost.HubAmqpUri, _database.ConnectionString));
         _reader = await _hub.ClientAsAsync(Court);
         _operator = await _hub.ClientAsAsync("operator:test");

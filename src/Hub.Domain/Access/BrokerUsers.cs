@@ -88,11 +88,15 @@ public sealed class BrokerUsers(AgencyRegistry agencies, LegalBasisCatalogue cat
         typeof(SourceStamp).Assembly.GetType($"{typeof(SourceStamp).Namespace}.{recordKind}")?.GetCustomAttribute<EntityNameAttribute>()?.EntityName
         ?? throw new InvalidDataException($"the catalogue names record kind '{recordKind}', which is no contract with an exchange in Hub.Contracts");
 
+    /// <summary>The one queue an agency may read (consume): <c>hub.subscriber.{its user}</c>.</summary>
+    public static string SubscriberQueuePattern(string agencyCode) => $"^{Regex.Escape("hub.subscriber." + UserOf(agencyCode))}$";
+
     /// <summary>
     /// The broker's definitions for server mode (<c>rabbitmqctl import_definitions</c>): the vhost, the Hub's users and
     /// one per agency, and their permissions. Agencies may configure nothing — configure includes deleting, and an
-    /// agency must not be able to delete an exchange — and read nothing; they learn the fate of their records from
-    /// <c>RecordRejected</c> through a subscription the operator sets up.
+    /// agency must not be able to delete an exchange — and read only their own subscriber queue
+    /// (<see cref="SubscriberQueuePattern"/>), which the Hub declares and binds from their subscription; they learn the
+    /// fate of their records from <c>RecordRejected</c> there too.
     /// </summary>
     public string Definitions()
     {
@@ -110,7 +114,7 @@ public sealed class BrokerUsers(AgencyRegistry agencies, LegalBasisCatalogue cat
             Permission(AdapterUser, HubEntities, HubEntities, HubEntities),
             Permission(OperatorUser, Nothing, Nothing, Nothing),
         };
-        permissions.AddRange(byCode.Select(a => Permission(UserOf(a), Nothing, WritePattern(a.Kind), Nothing)));
+        permissions.AddRange(byCode.Select(a => Permission(UserOf(a), Nothing, WritePattern(a.Kind), SubscriberQueuePattern(a.Code))));
 
         var json = new StringBuilder();
         json.Append("{\n");

@@ -176,5 +176,14 @@ internal static class PostgresSchema
         CREATE INDEX ix_disputes_listing ON disputes (listing_source_record_id);
         CREATE INDEX ix_disputes_review ON disputes (review_deadline, id) WHERE review_deadline IS NOT NULL;
         """,
+        // 11: subscriptions made through the operator API, and each subscriber queue as the Hub last bound it
+        """
+        CREATE TABLE subscriptions (
+            agency_code text COLLATE "C" PRIMARY KEY, delivery text NOT NULL, webhook_url text NULL, filter text NOT NULL,
+            webhook_secret text NULL, updated_at timestamptz NOT NULL, updated_by text NOT NULL);
+        CREATE TABLE subscriber_queues (
+            agency_code text COLLATE "C" PRIMARY KEY, queue text NOT NULL, binding_keys text NOT NULL, synced_at timestamptz NOT NULL,
+            recreated_at timestamptz NULL);
+        """,
     ];
 }

@@ -145,5 +145,13 @@ internal static class SqliteSchema
         CREATE INDEX ix_disputes_listing ON disputes (listing_source_record_id);
         CREATE INDEX ix_disputes_review ON disputes (review_deadline, id) WHERE review_deadline IS NOT NULL;
         """,
+        // 10: subscriptions made through the operator API, and each subscriber queue as the Hub last bound it
+        """
+        CREATE TABLE subscriptions (
+            agency_code TEXT PRIMARY KEY, delivery TEXT NOT NULL, webhook_url TEXT NULL, filter TEXT NOT NULL, webhook_secret TEXT NULL,
+            updated_at TEXT NOT NULL, updated_by TEXT NOT NULL);
+        CREATE TABLE subscriber_queues (
+            agency_code TEXT PRIMARY KEY, queue TEXT NOT NULL, binding_keys TEXT NOT NULL, synced_at TEXT NOT NULL, recreated_at TEXT NULL);
+        """,
     ];
 }
