@@ -119,12 +119,12 @@ public sealed class SubscriptionTests
     public async Task Two_bureaus_bound_before_any_event_receive_exactly_their_events_and_nothing_else()
     {
         // no event has ever been published on this broker vhost: the exchange and queues exist all the same
-        using (var foodPut = await Put(Food, new { filter = new { eventKinds = new[] { "listed", "delisted" }, listTypes = new[] { "food-safety-serious" } } }))
+        using (var foodPut = await Put(Food, new { filter = new { eventKinds = new[] { "listed", "delisted", "expired" }, listTypes = new[] { "food-safety-serious" } } }))
             Assert.That(foodPut.StatusCode, Is.EqualTo(HttpStatusCode.OK), await foodPut.Content.ReadAsStringAsync());
-        using (var labourPut = await Put(Labour, new { filter = new { eventKinds = new[] { "listed" }, originProvinces = new[] { "32" } } }))
+        using (var labourPut = await Put(Labour, new { filter = new { eventKinds = new[] { "listed", "delisted", "expired" }, originProvinces = new[] { "32" } } }))
         {
             var view = await labourPut.Content.ReadFromJsonAsync<JsonElement>();
-            Assert.That(view.GetProperty("bindingKeys").EnumerateArray().Select(k => k.GetString()), Is.EqualTo(new[] { "listed.wage-arrears-serious.32" }),
+            Assert.That(view.GetProperty("bindingKeys").EnumerateArray().Select(k => k.GetString()), Is.EqualTo(new[] { "listed.wage-arrears-serious.32", "delisted.wage-arrears-serious.32", "expired.wage-arrears-serious.32" }),
                 "a labour bureau lawfully receives the wage-arrears list only");
         }
 
@@ -150,7 +150,7 @@ public sealed class SubscriptionTests
     [Test, Order(2)]
     public async Task A_subscription_change_mid_stream_loses_nothing_already_queued_or_matching_both()
     {
-        using (var first = await Put(Food, new { filter = new { eventKinds = new[] { "listed" }, listTypes = new[] { "food-safety-serious" } } }))
+        using (var first = await Put(Food, new { filter = new { eventKinds = new[] { "listed", "delisted", "expired" }, listTypes = new[] { "food-safety-serious" } } }))
             Assert.That(first.IsSuccessStatusCode, Is.True);
         await Drain(_food, Food);
 
@@ -164,7 +164,7 @@ public sealed class SubscriptionTests
         {
             object filter = round % 2 == 0
                 ? new { eventKinds = new[] { "listed", "delisted", "expired" }, listTypes = new[] { "food-safety-serious" }, originProvinces = new[] { "35" } }
-                : new { eventKinds = new[] { "listed" }, listTypes = new[] { "food-safety-serious" } };
+                : new { eventKinds = new[] { "listed", "delisted", "expired" }, listTypes = new[] { "food-safety-serious" } };
             using var change = await Put(Food, new { filter });
             Assert.That(change.IsSuccessStatusCode, Is.True, await change.Content.ReadAsStringAsync());
             await Task.Delay(100);
@@ -191,15 +191,15 @@ public sealed class SubscriptionTests
         using var measure = await Put(Labour, new { filter = new { measures = new[] { "food-production-licence" } } });
         Assert.That(measure.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
 
-        using var unknownKind = await Put(Labour, new { filter = new { eventKinds = new[] { "listed", "relisted" } } });
+        using var unknownKind = await Put(Labour, new { filter = new { eventKinds = new[] { "listed", "delisted", "expired", "relisted" } } });
         Assert.That(unknownKind.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That((await unknownKind.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString(), Is.EqualTo("filter.eventKinds[1]"));
+        Assert.That((await unknownKind.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString(), Is.EqualTo("filter.eventKinds[3]"));
 
         using var plainHttp = await Put(Labour, new { delivery = "webhook", webhookUrl = "http://labour.example/hub" });
         Assert.That(plainHttp.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That((await plainHttp.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), Does.Contain("not HTTPS"));
 
-        using var court = await Put(Court, new { filter = new { eventKinds = new[] { "listed" } } });
+        using var court = await Put(Court, new { filter = new { eventKinds = new[] { "listed", "delisted", "expired" } } });
         Assert.That(court.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "a court holds no events:subscribe");
         using var courtRejections = await Put(Court, new { filter = new { eventKinds = new[] { "rejected" } } });
         Assert.That(courtRejections.StatusCode, Is.EqualTo(HttpStatusCode.OK), "but it may receive the refusals of its own records");
@@ -214,7 +214,7 @@ public sealed class SubscriptionTests
     [Test, Order(3)]
     public async Task A_subscriber_queue_deleted_by_hand_is_declared_again_with_its_bindings_at_the_next_start_and_reported()
     {
-        using (var put = await Put(Food, new { filter = new { eventKinds = new[] { "listed" }, listTypes = new[] { "food-safety-serious" } } }))
+        using (var put = await Put(Food, new { filter = new { eventKinds = new[] { "listed", "delisted", "expired" }, listTypes = new[] { "food-safety-serious" } } }))
             Assert.That(put.IsSuccessStatusCode, Is.True);
         using (var deleted = await _vhost.Management.DeleteAsync($"api/queues/{_vhost.Name}/hub.subscriber.food-35"))
             Assert.That(deleted.IsSuccessStatusCode, Is.True);

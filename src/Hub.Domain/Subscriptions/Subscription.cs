@@ -143,6 +143,10 @@ public sealed class SubscriptionRules(AgencyRegistry agencies, AccessPolicy acce
             if (!EventKinds.All.Contains(f.EventKinds[i]))
                 return Bad($"filter.eventKinds[{i}]", $"'{f.EventKinds[i]}' is no event kind; kinds: {string.Join(", ", EventKinds.All)}");
         var kinds = (f.EventKinds.Count == 0 ? EventKinds.All : f.EventKinds).Distinct().ToList();
+        // a subscriber that applies a listing must hear when it ends, or it restricts someone the issuer has released
+        if (kinds.Contains(EventKinds.Listed) && (!kinds.Contains(EventKinds.Delisted) || !kinds.Contains(EventKinds.Expired)))
+            return Bad("filter.eventKinds", "a subscription that receives listed must receive their ends too (delisted, expired): a listing removed, revoked, " +
+                                            "repaired or run out must stop being applied");
         var aboutListings = kinds.Any(k => k != EventKinds.Rejected);
         var caller = access.Resolve(agency.Code);
         if (aboutListings && caller?.Has(Scopes.Subscribe) != true)

@@ -176,7 +176,8 @@ internal static class PostgresSchema
         CREATE INDEX ix_disputes_listing ON disputes (listing_source_record_id);
         CREATE INDEX ix_disputes_review ON disputes (review_deadline, id) WHERE review_deadline IS NOT NULL;
         """,
-        // 11: subscriptions made through the operator API, and each subscriber queue as the Hub last bound it
+        // 11: subscriptions made through the operator API, each subscriber queue as the Hub last bound it, webhook
+        // deliveries that failed for good (for operators to send again), and the receipts subscribers owe for ended listings
         """
         CREATE TABLE subscriptions (
             agency_code text COLLATE "C" PRIMARY KEY, delivery text NOT NULL, webhook_url text NULL, filter text NOT NULL,
@@ -184,6 +185,17 @@ internal static class PostgresSchema
         CREATE TABLE subscriber_queues (
             agency_code text COLLATE "C" PRIMARY KEY, queue text NOT NULL, binding_keys text NOT NULL, synced_at timestamptz NOT NULL,
             recreated_at timestamptz NULL);
+        CREATE TABLE webhook_dead_letters (
+            id text COLLATE "C" PRIMARY KEY, agency_code text COLLATE "C" NOT NULL, event_id text COLLATE "C" NOT NULL, event_type text NOT NULL,
+            routing_key text NOT NULL, body text NOT NULL, attempts integer NOT NULL, last_status integer NULL, last_error text NOT NULL,
+            failed_at timestamptz NOT NULL, resent_at timestamptz NULL, resent_by text NULL);
+        CREATE INDEX ix_webhook_dead_letters_agency ON webhook_dead_letters (agency_code, failed_at);
+        CREATE TABLE removal_receipts (
+            agency_code text COLLATE "C" NOT NULL, listing_id text COLLATE "C" NOT NULL, event_id text COLLATE "C" NOT NULL,
+            subject_id text COLLATE "C" NOT NULL, status text NOT NULL, published_at timestamptz NOT NULL, deadline timestamptz NOT NULL,
+            acknowledged_at timestamptz NULL, PRIMARY KEY (agency_code, listing_id));
+        CREATE INDEX ix_removal_receipts_pending ON removal_receipts (deadline) WHERE acknowledged_at IS NULL;
+        CREATE INDEX ix_removal_receipts_event ON removal_receipts (event_id);
         """,
     ];
 }
