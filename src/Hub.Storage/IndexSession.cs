@@ -87,6 +87,10 @@ public sealed class IndexSession : IAsyncDisposable
     public async Task<IReadOnlyList<IdentifierRow>> StrongIdentifiersAsync(IReadOnlyCollection<string> values, CancellationToken ct) =>
         values.Count == 0 ? [] : await Query<IdentifierRow>(_sql.StrongIdentifiers, new { Values = values.ToArray(), Strong = true }, ct);
 
+    /// <summary>Subjects known by one of these masked ID numbers (any, whole number known or not).</summary>
+    public async Task<IReadOnlyList<WeakCandidateRow>> WeakCandidatesAsync(IReadOnlyCollection<string> maskedNumbers, CancellationToken ct) =>
+        maskedNumbers.Count == 0 ? [] : await Query<WeakCandidateRow>(_sql.WeakCandidates, new { Values = maskedNumbers.ToArray(), Strong = true }, ct);
+
     public async Task<IReadOnlyList<ListingRow>> ActiveListingsBySourceAsync(IReadOnlyCollection<string> sourceRecordIds, CancellationToken ct) =>
         sourceRecordIds.Count == 0 ? [] : await Query<ListingRow>(_sql.ActiveListingsBySource, new { Ids = sourceRecordIds.ToArray() }, ct);
 

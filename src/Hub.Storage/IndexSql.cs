@@ -21,6 +21,13 @@ internal sealed class IndexSql(ISqlDialect dialect)
         "SELECT id, agency_code, source_record_id, revision, kind FROM quarantine WHERE source_record_id {key} AND released_at IS NULL");
     public string StrongIdentifiers { get; } = dialect.ForEachKey("Values",
         "SELECT scheme, value, subject_id, strong FROM subject_identifiers WHERE value {key} AND strong = @Strong");
+    /// <summary>Subjects carrying one of these masked ID numbers, with their normalised name and whole number if known.</summary>
+    public string WeakCandidates { get; } = dialect.ForEachKey("Values", """
+        SELECT i.value, i.subject_id, s.kind, s.normalized_name,
+               (SELECT f.value FROM subject_identifiers f WHERE f.subject_id = i.subject_id AND f.scheme = 'ric' AND f.strong = @Strong LIMIT 1) AS full_number
+        FROM subject_identifiers i JOIN subjects s ON s.id = i.subject_id
+        WHERE i.value {key} AND i.scheme = 'ric-masked'
+        """);
     public string ActiveListingsBySource { get; } = dialect.ForEachKey("Ids",
         "SELECT * FROM listings WHERE source_record_id {key} AND status = 'active'");
     public string Representatives { get; } = dialect.ForEachKey("Ids", """

@@ -13,6 +13,17 @@ public sealed class SubjectRow
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
+/// <summary>A subject found by a weak key (a masked ID number): who it is, its normalised name, and whether the index
+/// holds its whole number (then it can only be the person whose whole number masks to it).</summary>
+public sealed class WeakCandidateRow
+{
+    public string Value { get; set; } = "";
+    public string SubjectId { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public string NormalizedName { get; set; } = "";
+    public string? FullNumber { get; set; }
+}
+
 public sealed class IdentifierRow
 {
     public string Scheme { get; set; } = "";

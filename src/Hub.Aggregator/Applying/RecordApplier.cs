@@ -219,7 +219,14 @@ public sealed partial class RecordApplier(
                 ? SubjectResolver.StrongValues(l.Subject).Concat(SubjectResolver.StrongValues(l.LegalRepresentative))
                 : st.Registration is { } g ? SubjectResolver.StrongValues(g.Organization).Concat(SubjectResolver.StrongValues(g.LegalRepresentative)) : [])
             .ToHashSet();
-        var resolver = new SubjectResolver(await session.StrongIdentifiersAsync(values, ct), w, () => NewId(now));
+        var strong = await session.StrongIdentifiersAsync(values, ct);
+        // persons the strong keys did not find may be known by their masked ID number: one more read, only for them
+        var knownValues = strong.Select(r => r.Value).ToHashSet();
+        var masked = steps.SelectMany(st => st.Listing is { } l
+                ? SubjectResolver.WeakValues(l.Subject, knownValues).Concat(SubjectResolver.WeakValues(l.LegalRepresentative, knownValues))
+                : st.Registration is { } g ? SubjectResolver.WeakValues(g.LegalRepresentative, knownValues) : [])
+            .ToHashSet();
+        var resolver = new SubjectResolver(strong, await session.WeakCandidatesAsync(masked, ct), w, () => NewId(now));
         foreach (var st in steps)
             st.SubjectId = st.Listing is { } l ? resolver.Resolve(l.Subject) : st.Registration is { } g ? resolver.Resolve(g.Organization) : null;
         var representatives = new RepresentativeBook(

@@ -1,20 +1,36 @@
+using Hub.Contracts;
 using Hub.Domain.Intake;
 using Hub.Storage;
 
 namespace Hub.Aggregator.Applying;
 
 /// <summary>
-/// Resolves subject references of one batch to hub ids by strong identifier, creating subjects the index does not
-/// know yet. Records in the same batch about the same new subject share one id. Weak keys never link on their own.
+/// Resolves subject references of one batch to hub ids, creating subjects the index does not know yet. Records in the
+/// same batch about the same new subject share one id.
+/// <list type="number">
+/// <item>A strong identifier (USCC, organisation code, whole resident ID number) decides.</item>
+/// <item>Else, for a person, the masked ID number (region, birth year and the last four characters) together with the
+/// same normalised name links to the one person the index knows by them — one whose whole number masks to it, or one
+/// known only by the masked number. Never a person whose whole number differs from the record's, never on the name
+/// alone, and not when two people fit (then a new subject).</item>
+/// <item>Else the caller's fallback (the organisation's current representative of that name), for a reference with no
+/// strong key.</item>
+/// </list>
 /// </summary>
-internal sealed class SubjectResolver(IReadOnlyList<IdentifierRow> known, IndexWrite write, Func<string> newId)
+internal sealed class SubjectResolver(IReadOnlyList<IdentifierRow> known, IReadOnlyList<WeakCandidateRow> weak, IndexWrite write, Func<string> newId)
 {
     private readonly Dictionary<(string, string), string> _byKey =
         known.ToDictionary(r => (r.Scheme, r.Value), r => r.SubjectId);
+    private readonly Dictionary<string, List<Candidate>> _byMasked = weak.GroupBy(w => w.Value)
+        .ToDictionary(g => g.Key, g => g.DistinctBy(c => c.SubjectId).Select(c => new Candidate(c.SubjectId, c.Kind, c.NormalizedName) { FullNumber = c.FullNumber }).ToList());
     private readonly HashSet<string> _created = [];
 
     public static IEnumerable<string> StrongValues(SubjectKeys? keys) =>
         keys is null ? [] : keys.Keys.Where(k => k.Strong).Select(k => k.Value);
+
+    /// <summary>The masked numbers worth a weak read: persons whose strong keys the index does not know.</summary>
+    public static IEnumerable<string> WeakValues(SubjectKeys? keys, ISet<string> knownStrongValues) =>
+        keys is { Kind: SubjectKind.Person, MaskedNumber: { } masked } && !keys.Keys.Any(k => k.Strong && knownStrongValues.Contains(k.Value)) ? [masked] : [];
 
     public bool IsNew(string subjectId) => _created.Contains(subjectId);
 
@@ -24,6 +40,7 @@ internal sealed class SubjectResolver(IReadOnlyList<IdentifierRow> known, IndexW
         string? id = null;
         foreach (var k in keys.Keys)
             if (k.Strong && _byKey.TryGetValue((k.Scheme, k.Value), out id)) break;
+        id ??= ByMaskedNumber(keys);
         id ??= keys.HasStrongKey ? null : fallback;
         if (id is null)
         {
@@ -44,6 +61,37 @@ internal sealed class SubjectResolver(IReadOnlyList<IdentifierRow> known, IndexW
             else if (!_created.Contains(id)) continue; // a weak key is recorded with the subject it came in with
             write.Identifiers.Add(new IdentifierRow { Scheme = k.Scheme, Value = k.Value, SubjectId = id, Strong = k.Strong, CreatedAt = write.At });
         }
+        Remember(keys, id);
         return id;
+    }
+
+    private string? ByMaskedNumber(SubjectKeys keys)
+    {
+        if (keys.Kind != SubjectKind.Person || keys.MaskedNumber is not { } masked || !_byMasked.TryGetValue(masked, out var candidates)) return null;
+        var full = keys.Keys.FirstOrDefault(k => k.Scheme == "ric" && k.Strong).Value;
+        var fitting = candidates.Where(c => c.Kind == nameof(SubjectKind.Person) && c.NormalizedName == keys.NormalizedName
+                                            && (full is null || c.FullNumber is null || c.FullNumber == full))
+            .Select(c => c.SubjectId).Distinct().ToList();
+        return fitting is [var only] ? only : null;
+    }
+
+    /// <summary>A person resolved here is a candidate for the batch's later records with the same masked number; one
+    /// that now has its whole number can no longer be another number's.</summary>
+    private void Remember(SubjectKeys keys, string id)
+    {
+        if (keys.Kind != SubjectKind.Person || keys.MaskedNumber is not { } masked) return;
+        var full = keys.Keys.FirstOrDefault(k => k.Scheme == "ric" && k.Strong).Value;
+        if (!_byMasked.TryGetValue(masked, out var candidates)) _byMasked[masked] = candidates = [];
+        if (candidates.Find(c => c.SubjectId == id) is { } known)
+        {
+            known.FullNumber ??= full;
+            return;
+        }
+        candidates.Add(new Candidate(id, nameof(SubjectKind.Person), keys.NormalizedName) { FullNumber = full });
+    }
+
+    private sealed record Candidate(string SubjectId, string Kind, string NormalizedName)
+    {
+        public string? FullNumber { get; set; }
     }
 }

@@ -16,7 +16,16 @@ public sealed record SubjectKeys(
     string? RegionCode,
     DateOnly? BirthDate)
 {
+    /// <summary>The masked form of a resident ID number (digits 11-14 hidden), as public lists carry it: a weak key.</summary>
+    public const string MaskedScheme = "ric-masked";
+
     public bool HasStrongKey => Keys.Count > 0 && Keys[0].Strong;
+
+    /// <summary>The masked ID number this reference carries or implies (a person's), for linking by weak evidence.</summary>
+    public string? MaskedNumber => Keys.FirstOrDefault(k => k.Scheme == MaskedScheme).Value;
+
+    /// <summary>Whether the reference carries a whole resident ID number.</summary>
+    public bool HasFullNumber => Keys.Any(k => k.Scheme == "ric" && k.Strong);
 
     /// <summary>What may be shown to anyone: the USCC, or a person's masked number.</summary>
     public string? PublicIdentifier => Keys.Count == 0 ? null
@@ -54,9 +63,11 @@ public sealed record SubjectKeys(
             if (ric.Scheme == IdentifierScheme.ResidentId)
             {
                 keys.Add(new("ric", ric.Normalized!, true));
+                // the public lists' form of the same number: a notice that only has that finds this person by it
+                keys.Add(new(MaskedScheme, ResidentIdNumber.MaskNumber(ric.Normalized!), false));
                 birthDate ??= ResidentIdNumber.BirthDate(ric.Normalized!);
             }
-            else keys.Add(new("ric-masked", ric.Normalized!, false));
+            else keys.Add(new(MaskedScheme, ric.Normalized!, false));
         }
         if (identifierRequired && keys.Count == 0)
             return new Rejection(Rejection.MissingIdentifier, reference.Kind == SubjectKind.Organization

@@ -197,5 +197,14 @@ internal static class PostgresSchema
         CREATE INDEX ix_removal_receipts_pending ON removal_receipts (deadline) WHERE acknowledged_at IS NULL;
         CREATE INDEX ix_removal_receipts_event ON removal_receipts (event_id);
         """,
+        // 12: every whole resident ID number also under its masked form (digits 11-14 hidden), the weak key public lists
+        // carry: a notice with only the masked number finds the person the index knows with the whole one
+        """
+        INSERT INTO subject_identifiers (scheme, value, subject_id, strong, created_at)
+        SELECT 'ric-masked', substr(value, 1, 10) || '****' || substr(value, 15, 4), subject_id, false, created_at
+        FROM subject_identifiers WHERE subject_identifiers.scheme = 'ric' AND subject_identifiers.strong
+          AND NOT EXISTS (SELECT 1 FROM subject_identifiers m WHERE m.subject_id = subject_identifiers.subject_id AND m.scheme = 'ric-masked'
+                          AND m.value = substr(subject_identifiers.value, 1, 10) || '****' || substr(subject_identifiers.value, 15, 4));
+        """,
     ];
 }

@@ -1,0 +1,174 @@
+using Hub.Aggregator.Applying;
+using Hub.Contracts;
+using Hub.Domain.Identifiers;
+using Hub.Testing;
+using static Hub.Storage.Tests.Samples;
+
+namespace Hub.Storage.Tests;
+
+/// <summary>
+/// Linking what exact keys miss: a person named in a public notice by the masked ID number (region, birth year and the
+/// last four characters) and a name is the person the index knows by the whole number — and never somebody else.
+/// </summary>
+[TestFixture(typeof(SqliteTarget))]
+[TestFixture(typeof(PostgresTarget))]
+public sealed class EntityResolutionTests<TTarget> : IndexFixture<TTarget> where TTarget : IIndexTarget, new()
+{
+    /// <summary>A valid 18-character number: region 341122, born on <paramref name="birth"/>, sequence <paramref name="sequence"/>.</summary>
+    private static string Ric(string birth, string sequence = "361")
+    {
+        var first17 = "341122" + birth + sequence;
+        return first17 + ResidentIdNumber.CheckCharacter(first17);
+    }
+
+    private static JudgmentDefaulterListed Person(string sourceId, string ric, string name = "王建国") => new()
+    {
+        Source = new SourceStamp { AgencyCode = Court, SourceRecordId = sourceId },
+        LegalBasis = "JD-4",
+        CaseNumber = $"(2026)皖1122执{sourceId}号",
+        EnforcingCourt = "来安县人民法院",
+        Subject = new SubjectReference { Kind = SubjectKind.Person, Name = name, ResidentIdNumber = ric },
+        DecisionDate = new DateOnly(2026, 6, 11),
+    };
+
+    private readonly Dictionary<string, string> _subjectOf = [];
+
+    /// <summary>Applies the records as one batch, and notes which subject each listing record went to (from its
+    /// <c>SubjectListed</c>, issued listings in record order).</summary>
+    private async Task Apply(params object[] records)
+    {
+        await ApplyStep.ApplyAsync(records.Select(r => In(r)).ToList(), CancellationToken.None);
+        var rows = await Db.PendingOutboxAsync(10_000, CancellationToken.None);
+        await Db.MarkPublishedAsync(rows.Select(r => r.Id).ToList(), CancellationToken.None);
+        var issued = rows.Where(r => r.MessageType == nameof(SubjectListed))
+            .Select(r => System.Text.Json.JsonSerializer.Deserialize<SubjectListed>(r.Payload, Incoming.Json)!)
+            .Where(e => e.ImputedFromListingId is null).ToList();
+        var listings = records.OfType<JudgmentDefaulterListed>().ToList();
+        Assert.That(issued, Has.Count.EqualTo(listings.Count), "every listing record applied");
+        for (var i = 0; i < listings.Count; i++) _subjectOf[listings[i].Source.SourceRecordId] = issued[i].HubSubjectId;
+    }
+
+    private Task<Dictionary<string, string>> SubjectOf(params string[] sourceIds) =>
+        Task.FromResult(sourceIds.ToDictionary(id => id, id => _subjectOf[id]));
+
+    [Test]
+    public async Task A_notice_with_the_masked_number_and_the_name_links_to_the_person_known_by_the_whole_number()
+    {
+        var whole = Ric("19780512");
+        await Apply(Person("P-1", whole));
+
+        await Apply(Person("P-2", ResidentIdNumber.MaskNumber(whole)));
+
+        var subjects = await SubjectOf("P-1", "P-2");
+        Assert.That(subjects["P-2"], Is.EqualTo(subjects["P-1"]), "one person, two listings");
+        var detail = await Db.SubjectDetailAsync(subjects["P-1"], CancellationToken.None);
+        Assert.That(detail!.Listings, Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public async Task A_person_known_only_by_the_masked_number_gets_the_whole_number_when_a_record_brings_it()
+    {
+        var whole = Ric("19780512");
+        await Apply(Person("P-1", ResidentIdNumber.MaskNumber(whole)));
+
+        await Apply(Person("P-2", whole));
+
+        var subjects = await SubjectOf("P-1", "P-2");
+        Assert.That(subjects["P-2"], Is.EqualTo(subjects["P-1"]));
+        Assert.That(await Db.FindSubjectIdAsync("ric", whole, CancellationToken.None), Is.EqualTo(subjects["P-1"]), "the whole number now finds the person");
+    }
+
+    [Test]
+    public async Task In_one_batch_the_masked_notice_after_the_whole_one_links_too()
+    {
+        var whole = Ric("19780512");
+        await Apply(Person("P-1", whole), Person("P-2", ResidentIdNumber.MaskNumber(whole)));
+
+        var subjects = await SubjectOf("P-1", "P-2");
+        Assert.That(subjects["P-2"], Is.EqualTo(subjects["P-1"]));
+    }
+
+    [Test]
+    public async Task The_masked_number_with_another_name_is_another_person()
+    {
+        var whole = Ric("19780512");
+        await Apply(Person("P-1", whole, name: "王建国"));
+
+        await Apply(Person("P-2", ResidentIdNumber.MaskNumber(whole), name: "王建华"));
+
+        var subjects = await SubjectOf("P-1", "P-2");
+        Assert.That(subjects["P-2"], Is.Not.EqualTo(subjects["P-1"]));
+    }
+
+    [Test]
+    public async Task Two_people_with_the_same_common_name_and_birth_date_are_kept_apart_and_each_masked_notice_finds_its_own()
+    {
+        var first = Ric("19780512", "361");
+        var second = Ric("19780512", "475");
+        await Apply(Person("P-1", first, name: "张伟"), Person("P-2", second, name: "张伟"));
+
+        await Apply(Person("P-3", ResidentIdNumber.MaskNumber(second), name: "张伟"), Person("P-4", ResidentIdNumber.MaskNumber(Ric("19780512", "583")), name: "张伟"));
+
+        var subjects = await SubjectOf("P-1", "P-2", "P-3", "P-4");
+        Assert.That(subjects["P-1"], Is.Not.EqualTo(subjects["P-2"]), "different whole numbers: different people, whatever the name");
+        Assert.That(subjects["P-3"], Is.EqualTo(subjects["P-2"]), "the masked number fits the second only");
+        Assert.That(subjects["P-4"], Is.Not.AnyOf(subjects["P-1"], subjects["P-2"]), "same name and birth date, masked number of neither: nobody known");
+    }
+
+    [Test]
+    public async Task A_masked_number_that_fits_two_people_of_the_same_name_links_to_neither()
+    {
+        // two whole numbers that differ only in the hidden month and day: same masked form
+        var first = Ric("19780512");
+        var second = Enumerable.Range(1, 28).Select(d => Ric($"197806{d:00}")).First(r => ResidentIdNumber.MaskNumber(r) == ResidentIdNumber.MaskNumber(first));
+        await Apply(Person("P-1", first, name: "李娜"), Person("P-2", second, name: "李娜"));
+
+        await Apply(Person("P-3", ResidentIdNumber.MaskNumber(first), name: "李娜"));
+
+        var subjects = await SubjectOf("P-1", "P-2", "P-3");
+        Assert.That(subjects["P-3"], Is.Not.AnyOf(subjects["P-1"], subjects["P-2"]));
+    }
+
+    [Test]
+    public async Task A_whole_number_never_links_to_a_person_known_by_another_whole_number_with_the_same_masked_form()
+    {
+        var first = Ric("19780512");
+        var second = Enumerable.Range(1, 28).Select(d => Ric($"197806{d:00}")).First(r => ResidentIdNumber.MaskNumber(r) == ResidentIdNumber.MaskNumber(first));
+        await Apply(Person("P-1", first, name: "李娜"));
+
+        await Apply(Person("P-2", second, name: "李娜"));
+
+        var subjects = await SubjectOf("P-1", "P-2");
+        Assert.That(subjects["P-2"], Is.Not.EqualTo(subjects["P-1"]));
+    }
+
+    [Test]
+    public async Task A_legal_representative_named_by_the_masked_number_is_the_person_known_by_the_whole_one()
+    {
+        await Apply(Person("P-1", RepRic));
+
+        await Apply(Listed("LA-1194", repName: "王建国", repRic: ResidentIdNumber.MaskNumber(RepRic)));
+
+        var person = await Db.FindSubjectIdAsync("ric", RepRic, CancellationToken.None);
+        var listings = await Db.ListingsOfAsync(person!, CancellationToken.None);
+        Assert.That(listings.Select(l => l.SourceRecordId), Is.EquivalentTo(new[] { "P-1", "LA-1194" }), "the company's listing is imputed to the person already known");
+    }
+
+    [Test]
+    public async Task Migrating_gives_the_whole_numbers_an_earlier_build_stored_their_masked_form()
+    {
+        var whole = Ric("19780512");
+        await Apply(Person("P-1", whole));
+        // as an earlier build left it: the whole number without its masked form
+        await Target.ExecuteAsync(
+            "DELETE FROM subject_identifiers WHERE scheme = 'ric-masked'; DELETE FROM schema_version WHERE version >= 11;",
+            "DELETE FROM subject_identifiers WHERE scheme = 'ric-masked'; DELETE FROM schema_version WHERE version >= 12;");
+
+        await Db.MigrateAsync(CancellationToken.None);
+        await Db.MigrateAsync(CancellationToken.None);
+        await Apply(Person("P-2", ResidentIdNumber.MaskNumber(whole)));
+
+        var subjects = await SubjectOf("P-1", "P-2");
+        Assert.That(subjects["P-2"], Is.EqualTo(subjects["P-1"]));
+    }
+}
