@@ -30,10 +30,12 @@ internal sealed class IndexSql(ISqlDialect dialect)
         """);
     public string ActiveListingsBySource { get; } = dialect.ForEachKey("Ids",
         "SELECT * FROM listings WHERE source_record_id {key} AND status = 'active'");
+    /// <summary>Every legal-representative relation of these organisations, open and ended, with the person.</summary>
     public string Representatives { get; } = dialect.ForEachKey("Ids", """
-        SELECT r.organization_id, r.person_id, s.normalized_name
+        SELECT r.organization_id, r.person_id, s.normalized_name, s.display_name, r.valid_from, r.valid_to,
+               (SELECT f.value FROM subject_identifiers f WHERE f.subject_id = r.person_id AND f.scheme = 'ric' AND f.strong = @Strong LIMIT 1) AS full_number
         FROM relations r JOIN subjects s ON s.id = r.person_id
-        WHERE r.organization_id {key} AND r.role = 'legal-representative' AND r.valid_to IS NULL
+        WHERE r.organization_id {key} AND r.role = 'legal-representative'
         """);
     public string HeldRemovalsByListing { get; } = dialect.ForEachKey("Ids",
         "SELECT * FROM held_removals WHERE listing_source_record_id {key}");

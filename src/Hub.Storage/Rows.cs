@@ -47,11 +47,17 @@ public sealed class RelationRow
 }
 
 /// <summary>A relation with the normalised name of the person, for reusing a legal representative known only by name.</summary>
+/// <summary>A legal-representative relation of an organisation, open or ended, with the person's name and whole ID
+/// number (for the events of a listing imputed to them).</summary>
 public sealed class RepresentativeRow
 {
     public string OrganizationId { get; set; } = "";
     public string PersonId { get; set; } = "";
     public string NormalizedName { get; set; } = "";
+    public string DisplayName { get; set; } = "";
+    public string? FullNumber { get; set; }
+    public DateOnly ValidFrom { get; set; }
+    public DateOnly? ValidTo { get; set; }
 }
 
 public sealed class LedgerRow

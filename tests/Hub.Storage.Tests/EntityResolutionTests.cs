@@ -32,6 +32,7 @@ public sealed class EntityResolutionTests<TTarget> : IndexFixture<TTarget> where
     };
 
     private readonly Dictionary<string, string> _subjectOf = [];
+    private readonly Dictionary<string, string> _parentOf = [];
 
     /// <summary>Applies the records as one batch, and notes which subject each listing record went to (from its
     /// <c>SubjectListed</c>, issued listings in record order).</summary>
@@ -45,7 +46,11 @@ public sealed class EntityResolutionTests<TTarget> : IndexFixture<TTarget> where
             .Where(e => e.ImputedFromListingId is null).ToList();
         var listings = records.OfType<JudgmentDefaulterListed>().ToList();
         Assert.That(issued, Has.Count.EqualTo(listings.Count), "every listing record applied");
-        for (var i = 0; i < listings.Count; i++) _subjectOf[listings[i].Source.SourceRecordId] = issued[i].HubSubjectId;
+        for (var i = 0; i < listings.Count; i++)
+        {
+            _subjectOf[listings[i].Source.SourceRecordId] = issued[i].HubSubjectId;
+            _parentOf[listings[i].Source.SourceRecordId] = issued[i].ListingId;
+        }
     }
 
     private Task<Dictionary<string, string>> SubjectOf(params string[] sourceIds) =>
@@ -170,5 +175,52 @@ public sealed class EntityResolutionTests<TTarget> : IndexFixture<TTarget> where
 
         var subjects = await SubjectOf("P-1", "P-2");
         Assert.That(subjects["P-2"], Is.EqualTo(subjects["P-1"]));
+    }
+
+    private static OrganizationRegistered Registered(string sourceId, string repName, string repRic, DateOnly on) => new()
+    {
+        Source = new SourceStamp { AgencyCode = "MARKET-33", SourceRecordId = sourceId },
+        LegalBasis = "MKT-REG",
+        Organization = new SubjectReference { Kind = SubjectKind.Organization, Name = "安徽皖东建设工程有限公司", Uscc = CompanyUscc },
+        LegalRepresentative = new SubjectReference { Kind = SubjectKind.Person, Name = repName, ResidentIdNumber = repRic },
+        RegisteredOn = on,
+    };
+
+    private static JudgmentDefaulterListed CompanyWithoutRepresentative(string sourceId, DateOnly decided) =>
+        Listed(sourceId, decided: decided) with { LegalRepresentative = null };
+
+    [Test]
+    public async Task A_listing_naming_no_representative_is_imputed_to_the_one_the_index_knows_for_its_decision_date()
+    {
+        var former = Ric("19700101", "113");
+        var current = Ric("19820202", "227");
+        await Apply(Registered("REG-1", "赵前任", former, new DateOnly(2024, 1, 1)));
+        await Apply(Registered("REG-2", "钱现任", current, new DateOnly(2026, 3, 1)));
+
+        await Apply(CompanyWithoutRepresentative("LA-NOW", new DateOnly(2026, 6, 11)), CompanyWithoutRepresentative("LA-THEN", new DateOnly(2025, 6, 1)),
+            CompanyWithoutRepresentative("LA-BEFORE", new DateOnly(2023, 6, 1)));
+
+        var formerId = await Db.FindSubjectIdAsync("ric", former, CancellationToken.None);
+        var currentId = await Db.FindSubjectIdAsync("ric", current, CancellationToken.None);
+        Assert.That((await Db.ListingsOfAsync(currentId!, CancellationToken.None)).Select(l => l.SourceRecordId), Is.EqualTo(new[] { "LA-NOW" }));
+        Assert.That((await Db.ListingsOfAsync(formerId!, CancellationToken.None)).Select(l => l.SourceRecordId), Is.EqualTo(new[] { "LA-THEN" }),
+            "decided while the former representative was in office; before any known representative: nobody");
+        var imputed = (await Db.ListingsOfAsync(currentId!, CancellationToken.None)).Single();
+        Assert.That((imputed.ImputedRole, imputed.ParentListingId), Is.EqualTo(("legal-representative", (string?)_parentOf["LA-NOW"])));
+    }
+
+    [Test]
+    public async Task A_representative_changed_earlier_in_the_same_batch_is_the_one_imputed()
+    {
+        var former = Ric("19700101", "113");
+        var current = Ric("19820202", "227");
+        await Apply(Registered("REG-1", "赵前任", former, new DateOnly(2024, 1, 1)),
+            Registered("REG-2", "钱现任", current, new DateOnly(2026, 3, 1)),
+            CompanyWithoutRepresentative("LA-NOW", new DateOnly(2026, 6, 11)), CompanyWithoutRepresentative("LA-THEN", new DateOnly(2025, 6, 1)));
+
+        var formerId = await Db.FindSubjectIdAsync("ric", former, CancellationToken.None);
+        var currentId = await Db.FindSubjectIdAsync("ric", current, CancellationToken.None);
+        Assert.That((await Db.ListingsOfAsync(currentId!, CancellationToken.None)).Select(l => l.SourceRecordId), Is.EqualTo(new[] { "LA-NOW" }));
+        Assert.That((await Db.ListingsOfAsync(formerId!, CancellationToken.None)).Select(l => l.SourceRecordId), Is.EqualTo(new[] { "LA-THEN" }));
     }
 }

@@ -265,10 +265,14 @@ public sealed partial class RecordApplier(
                 if (intent.LegalRepresentative is { } rep && intent.Subject.Kind == SubjectKind.Organization)
                 {
                     var personId = resolver.Resolve(rep, representatives.Find(subjectId, rep.NormalizedName));
-                    representatives.Link(w, subjectId, personId, rep.NormalizedName, intent.Agency.Code, intent.Source.SourceRecordId, intent.ValidFrom);
+                    representatives.Link(w, subjectId, personId, rep, intent.Agency.Code, intent.Source.SourceRecordId, intent.ValidFrom);
                     if (intent.Basis.ImputeLegalRepresentative)
                         listed.Add(p.AddListing(intent, personId, rep, listing));
                 }
+                // the record names none: the representative the index knows for the decision date
+                else if (intent.Subject.Kind == SubjectKind.Organization && intent.Basis.ImputeLegalRepresentative
+                         && representatives.On(subjectId, intent.ValidFrom) is { } known)
+                    listed.Add(p.AddListing(intent, known.PersonId, known.Keys, listing));
                 // a correction of a disputed listing is disputed as well, until the dispute is decided
                 if (openDisputes.TryGetValue(key, out var disputed))
                     p.MarkDisputed(disputed, listed);
@@ -340,7 +344,7 @@ public sealed partial class RecordApplier(
             {
                 var orgId = st.SubjectId!;
                 var personId = resolver.Resolve(reg.LegalRepresentative, representatives.Find(orgId, reg.LegalRepresentative.NormalizedName));
-                representatives.Link(w, orgId, personId, reg.LegalRepresentative.NormalizedName, reg.Agency.Code, reg.Source.SourceRecordId, reg.RegisteredOn);
+                representatives.Link(w, orgId, personId, reg.LegalRepresentative, reg.Agency.Code, reg.Source.SourceRecordId, reg.RegisteredOn);
                 p.AddLedger(item, orgId);
             }
         }
