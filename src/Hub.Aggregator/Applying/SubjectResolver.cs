@@ -1,5 +1,6 @@
 using Hub.Contracts;
 using Hub.Domain.Intake;
+using Hub.Domain.Resolution;
 using Hub.Storage;
 
 namespace Hub.Aggregator.Applying;
@@ -68,12 +69,17 @@ internal sealed class SubjectResolver(IReadOnlyList<IdentifierRow> known, IReadO
     private string? ByMaskedNumber(SubjectKeys keys)
     {
         if (keys.Kind != SubjectKind.Person || keys.MaskedNumber is not { } masked || !_byMasked.TryGetValue(masked, out var candidates)) return null;
-        var full = keys.Keys.FirstOrDefault(k => k.Scheme == "ric" && k.Strong).Value;
-        var fitting = candidates.Where(c => c.Kind == nameof(SubjectKind.Person) && c.NormalizedName == keys.NormalizedName
-                                            && (full is null || c.FullNumber is null || c.FullNumber == full))
+        var incoming = Facts(keys);
+        // the same rules as every other match (MatchScorer): a masked number and the same name link, a different whole
+        // number never does
+        var fitting = candidates.Where(c => c.Kind == nameof(SubjectKind.Person)
+                                            && MatchScorer.Score(incoming, new PersonFacts(c.NormalizedName, c.FullNumber, masked)).Decision == MatchDecision.Link)
             .Select(c => c.SubjectId).Distinct().ToList();
         return fitting is [var only] ? only : null;
     }
+
+    private static PersonFacts Facts(SubjectKeys keys) => new(keys.NormalizedName,
+        keys.Keys.FirstOrDefault(k => k.Scheme == "ric" && k.Strong).Value, keys.MaskedNumber, keys.BirthDate, keys.RegionCode);
 
     /// <summary>A person resolved here is a candidate for the batch's later records with the same masked number; one
     /// that now has its whole number can no longer be another number's.</summary>
