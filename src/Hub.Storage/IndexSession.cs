@@ -51,6 +51,12 @@ public sealed class IndexSession : IAsyncDisposable
         r => [r.Id, r.AgencyCode, r.ListingSourceRecordId, r.SourceRecordId, r.Revision, r.Kind, r.SubjectId, r.ListingId, r.FiledOn, r.ReviewDeadline,
               r.OpenedAt, r.ResolvedAt, r.Outcome, r.DecidedOn, r.ResolutionSourceRecordId]);
 
+    private static readonly BulkInsert<MatchReviewRow> Reviews = new("match_reviews",
+        [new("id", "text", typeof(string)), new("subject_a", "text", typeof(string)), new("subject_b", "text", typeof(string)), new("kind", "text", typeof(string)), new("score", "double precision", typeof(double)), new("evidence", "text", typeof(string)), new("status", "text", typeof(string)), new("created_at", "timestamptz", typeof(DateTimeOffset)), new("decided_at", "timestamptz", typeof(DateTimeOffset?)), new("decided_by", "text", typeof(string)), new("note", "text", typeof(string))],
+        r => [r.Id, r.SubjectA, r.SubjectB, r.Kind, r.Score, r.Evidence, r.Status, r.CreatedAt, r.DecidedAt, r.DecidedBy, r.Note],
+        // a pair queued by two aggregators at once is one review
+        " ON CONFLICT DO NOTHING");
+
     private static readonly BulkInsert<AuditRow> AuditRows = new("audit_log",
         [new("seq", "bigint", typeof(long)), new("at", "timestamptz", typeof(DateTimeOffset)), new("principal", "text", typeof(string)), new("agency_code", "text", typeof(string)), new("action", "text", typeof(string)), new("scope", "text", typeof(string)), new("subject_id", "text", typeof(string)), new("outcome", "text", typeof(string)), new("detail", "text", typeof(string)), new("channel", "text", typeof(string)), new("prev_hash", "text", typeof(string)), new("hash", "text", typeof(string))],
         r => [r.Seq, r.At, r.Principal, r.AgencyCode, r.Action, r.Scope, r.SubjectId, r.Outcome, r.Detail, r.Channel, r.PrevHash, r.Hash]);
@@ -87,7 +93,11 @@ public sealed class IndexSession : IAsyncDisposable
     public async Task<IReadOnlyList<IdentifierRow>> StrongIdentifiersAsync(IReadOnlyCollection<string> values, CancellationToken ct) =>
         values.Count == 0 ? [] : await Query<IdentifierRow>(_sql.StrongIdentifiers, new { Values = values.ToArray(), Strong = true }, ct);
 
-    /// <summary>Subjects known by one of these masked ID numbers (any, whole number known or not).</summary>
+    /// <summary>Reviews made or pending of pairs involving these subjects.</summary>
+    public async Task<IReadOnlyList<MatchReviewRow>> ReviewsOfAsync(IReadOnlyCollection<string> subjectIds, CancellationToken ct) =>
+        subjectIds.Count == 0 ? [] : await Query<MatchReviewRow>(_sql.ReviewsOfSubjects, new { Ids = subjectIds.ToArray() }, ct);
+
+    /// <summary>Subjects known by one of these weak keys (masked ID numbers, names with birth dates).</summary>
     public async Task<IReadOnlyList<WeakCandidateRow>> WeakCandidatesAsync(IReadOnlyCollection<string> maskedNumbers, CancellationToken ct) =>
         maskedNumbers.Count == 0 ? [] : await Query<WeakCandidateRow>(_sql.WeakCandidates, new { Values = maskedNumbers.ToArray(), Strong = true }, ct);
 
@@ -167,6 +177,7 @@ public sealed class IndexSession : IAsyncDisposable
             if (await _connection.ExecuteAsync(new CommandDefinition(_sql.ResolveDispute, r, _transaction, cancellationToken: ct)) != 1)
                 throw new ConcurrentChangeException($"dispute {r.DisputeId} was decided by another transaction meanwhile");
         await Disputes.ExecuteAsync(_connection, _transaction, w.Disputes, max, ct);
+        await Reviews.ExecuteAsync(_connection, _transaction, w.Reviews, max, ct);
         await AppendAuditAsync(w.Audit, ct);
     }
 

@@ -223,4 +223,116 @@ public sealed class EntityResolutionTests<TTarget> : IndexFixture<TTarget> where
         Assert.That((await Db.ListingsOfAsync(currentId!, CancellationToken.None)).Select(l => l.SourceRecordId), Is.EqualTo(new[] { "LA-NOW" }));
         Assert.That((await Db.ListingsOfAsync(formerId!, CancellationToken.None)).Select(l => l.SourceRecordId), Is.EqualTo(new[] { "LA-THEN" }));
     }
+
+    /// <summary>A company listing (its own USCC) whose legal representative is named by name and birth date only.</summary>
+    private static JudgmentDefaulterListed CompanyWithRepresentativeByBirthDate(string sourceId, int n, string name = "张伟") =>
+        Listed(sourceId, uscc: TestIdentifiers.Uscc(n)) with
+        {
+            LegalRepresentative = new SubjectReference { Kind = SubjectKind.Person, Name = name, BirthDate = new DateOnly(1978, 5, 12) },
+        };
+
+    private static OutboxRow Event(MergeOutcome m, string type) => new()
+    {
+        MessageType = type, Payload = $$"""{"into":"{{m.IntoId}}","merged":"{{m.MergedId}}","listings":{{m.Listings.Count}}}""", CreatedAt = Samples.Now, OrderingKey = m.IntoId,
+    };
+
+    private static Audit.AuditEntry Audit(string action) => new(Samples.Now, "operator:test", null, action, "operate", null, "ok", action, "test");
+
+    private async Task<string> RepresentativeOf(string uscc) =>
+        (await Db.SubjectDetailAsync((await Db.FindSubjectIdAsync("uscc", uscc, CancellationToken.None))!, CancellationToken.None))!
+        .Relations.Single(r => r.ValidTo is null).PersonId;
+
+    [Test]
+    public async Task A_new_person_with_the_name_and_birth_date_of_a_known_one_is_kept_apart_and_queued_for_review()
+    {
+        await Apply(Person("P-1", Ric("19780512"), name: "张伟"));
+
+        await Apply(CompanyWithRepresentativeByBirthDate("LA-R1", 9101));
+
+        var known = _subjectOf["P-1"];
+        var rep = await RepresentativeOf(TestIdentifiers.Uscc(9101));
+        Assert.That(rep, Is.Not.EqualTo(known), "never linked on name evidence alone");
+        var review = (await Db.ReviewsAsync("pending", 10, CancellationToken.None)).Single();
+        Assert.That((review.SubjectA, review.SubjectB), Is.EqualTo((known, rep)));
+        Assert.That(review.Score, Is.EqualTo(0.65).Within(1e-9), "name 0.45 and birth date 0.2: the grey zone");
+        Assert.That(review.Evidence, Does.Contain("the same name").And.Contain("the same birth date"));
+    }
+
+    [Test]
+    public async Task Judged_the_same_the_pair_is_merged_later_records_go_to_the_survivor_and_undoing_it_splits_them()
+    {
+        await Apply(Person("P-1", Ric("19780512"), name: "张伟"));
+        await Apply(CompanyWithRepresentativeByBirthDate("LA-R1", 9101));
+        var known = _subjectOf["P-1"];
+        var rep = await RepresentativeOf(TestIdentifiers.Uscc(9101));
+        var review = (await Db.ReviewsAsync("pending", 10, CancellationToken.None)).Single();
+        await Db.MarkPublishedAsync((await Db.PendingOutboxAsync(100, CancellationToken.None)).Select(r => r.Id).ToList(), CancellationToken.None);
+
+        var (decided, merged) = await Db.DecideReviewAsync(review.Id, true, "operator:test", "same ID card seen", Audit("reviews.decide"),
+            m => Event(m, "SubjectsMerged"), CancellationToken.None);
+
+        Assert.That(decided, Is.True);
+        Assert.That((merged!.IntoId, merged.MergedId, merged.Listings.Count), Is.EqualTo((known, rep, 1)), "the imputed listing moved");
+        var survivor = await Db.SubjectDetailAsync(rep, CancellationToken.None);
+        Assert.That(survivor!.Subject.Id, Is.EqualTo(known), "the merged-away id resolves to the survivor");
+        Assert.That(survivor.Listings.Select(l => l.SourceRecordId), Is.EquivalentTo(new[] { "P-1", "LA-R1" }));
+        Assert.That((await Db.PendingOutboxAsync(100, CancellationToken.None)).Select(r => r.MessageType), Is.EqualTo(new[] { "SubjectsMerged" }));
+
+        // a later record with the same name and birth date and nothing stronger: the operator's judgement is reused
+        await Apply(CompanyWithRepresentativeByBirthDate("LA-R2", 9102));
+        Assert.That(await RepresentativeOf(TestIdentifiers.Uscc(9102)), Is.EqualTo(known));
+        Assert.That(await Db.ReviewsAsync("pending", 10, CancellationToken.None), Is.Empty, "nothing new to review");
+
+        var (undone, split) = await Db.UndoReviewAsync(review.Id, "operator:test", Audit("reviews.undo"), m => Event(m, "SubjectSplit"), CancellationToken.None);
+        Assert.That(undone, Is.True);
+        Assert.That((split!.IntoId, split.MergedId), Is.EqualTo((known, rep)));
+        var restored = await Db.SubjectDetailAsync(rep, CancellationToken.None);
+        Assert.That(restored!.Subject.Id, Is.EqualTo(rep));
+        Assert.That(restored.Listings.Select(l => l.SourceRecordId), Is.EqualTo(new[] { "LA-R1" }), "its own listing back");
+        Assert.That((await Db.ReviewsAsync("pending", 10, CancellationToken.None)).Single().Id, Is.EqualTo(review.Id), "pending again");
+    }
+
+    [Test]
+    public async Task Judged_not_the_same_the_pair_stays_apart_and_is_not_queued_again()
+    {
+        await Apply(Person("P-1", Ric("19780512"), name: "张伟"));
+        await Apply(CompanyWithRepresentativeByBirthDate("LA-R1", 9101));
+        var review = (await Db.ReviewsAsync("pending", 10, CancellationToken.None)).Single();
+
+        var (decided, merged) = await Db.DecideReviewAsync(review.Id, false, "operator:test", null, Audit("reviews.decide"), m => Event(m, "SubjectsMerged"),
+            CancellationToken.None);
+
+        Assert.That((decided, merged), Is.EqualTo((true, (MergeOutcome?)null)));
+        Assert.That((await Db.ReviewsAsync("not-same", 10, CancellationToken.None)).Single().Id, Is.EqualTo(review.Id));
+        Assert.That(await Db.SubjectDetailAsync(review.SubjectB, CancellationToken.None) is { } b && b.Subject.Id == review.SubjectB, Is.True);
+        var (again, _) = await Db.DecideReviewAsync(review.Id, true, "operator:test", null, Audit("reviews.decide"), m => Event(m, "SubjectsMerged"),
+            CancellationToken.None);
+        Assert.That(again, Is.False, "a judgement stands until it is taken back");
+    }
+
+    [Test]
+    public async Task An_operator_merge_moves_listings_identifiers_and_relations_and_a_split_moves_them_back()
+    {
+        var whole = Ric("19780512");
+        await Apply(Person("P-1", whole, name: "王建国"), Person("P-2", Ric("19800101", "227"), name: "王建國"));
+        var (a, b) = (_subjectOf["P-1"], _subjectOf["P-2"]);
+
+        var merged = await Db.MergeAsync(a, b, "operator:test", Audit("subjects.merge"), m => Event(m, "SubjectsMerged"), CancellationToken.None);
+
+        Assert.That(merged!.Listings, Has.Count.EqualTo(1));
+        Assert.That(await Db.FindSubjectIdAsync("ric", Ric("19800101", "227"), CancellationToken.None), Is.EqualTo(a), "its whole number finds the survivor");
+        Assert.That(await Db.MergeAsync(b, a, "operator:test", Audit("subjects.merge"), m => Event(m, "SubjectsMerged"), CancellationToken.None), Is.Null,
+            "a merged-away subject cannot take part in another merge");
+
+        // a record about the merged-away person while merged goes to the survivor
+        await Apply(Person("P-3", Ric("19800101", "227"), name: "王建國"));
+        Assert.That(_subjectOf["P-3"], Is.EqualTo(a));
+
+        var split = await Db.SplitAsync(b, Audit("subjects.split"), m => Event(m, "SubjectSplit"), CancellationToken.None);
+        Assert.That(split!.Listings, Has.Count.EqualTo(1));
+        Assert.That(await Db.FindSubjectIdAsync("ric", Ric("19800101", "227"), CancellationToken.None), Is.EqualTo(b));
+        Assert.That((await Db.SubjectDetailAsync(b, CancellationToken.None))!.Listings.Select(l => l.SourceRecordId), Is.EqualTo(new[] { "P-2" }),
+            "what was recorded while they were one stays with the survivor");
+        Assert.That(await Db.SplitAsync(b, Audit("subjects.split"), m => Event(m, "SubjectSplit"), CancellationToken.None), Is.Null);
+    }
 }

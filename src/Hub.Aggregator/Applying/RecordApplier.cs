@@ -349,6 +349,20 @@ public sealed partial class RecordApplier(
             }
         }
 
+        // new persons who may be known ones (name and birth date, nothing stronger): for an operator to judge, once per pair
+        if (resolver.ReviewPairs.Count > 0)
+        {
+            var judged = (await session.ReviewsOfAsync(resolver.ReviewPairs.Select(r => r.Known).ToHashSet(), ct))
+                .Select(r => (r.SubjectA, r.SubjectB)).ToHashSet();
+            foreach (var (knownId, newSubject, score) in resolver.ReviewPairs.DistinctBy(r => (r.Known, r.New)))
+                if (judged.Add((knownId, newSubject)))
+                    w.Reviews.Add(new MatchReviewRow
+                    {
+                        Id = NewId(now), SubjectA = knownId, SubjectB = newSubject, Kind = nameof(SubjectKind.Person), Score = Math.Round(score.Score, 4),
+                        Evidence = JsonSerializer.Serialize(score.Evidence, Incoming.Json), CreatedAt = now,
+                    });
+        }
+
         // removals of this batch whose listing has not come: they wait, with a deadline
         var heldCount = 0;
         foreach (var h in held.Values.SelectMany(v => v).Where(h => h.Row is null))

@@ -22,16 +22,31 @@ internal sealed class SubjectResolver(IReadOnlyList<IdentifierRow> known, IReadO
 {
     private readonly Dictionary<(string, string), string> _byKey =
         known.ToDictionary(r => (r.Scheme, r.Value), r => r.SubjectId);
-    private readonly Dictionary<string, List<Candidate>> _byMasked = weak.GroupBy(w => w.Value)
-        .ToDictionary(g => g.Key, g => g.DistinctBy(c => c.SubjectId).Select(c => new Candidate(c.SubjectId, c.Kind, c.NormalizedName) { FullNumber = c.FullNumber }).ToList());
+    private readonly Dictionary<string, List<Candidate>> _byMasked = Candidates(weak, SubjectKeys.MaskedScheme);
+    private readonly Dictionary<string, List<Candidate>> _byNameBirth = Candidates(weak, SubjectKeys.NameBirthScheme);
     private readonly HashSet<string> _created = [];
+
+    /// <summary>Pairs this batch found may be one subject: (known subject, new subject, score), for review.</summary>
+    public List<(string Known, string New, MatchScore Score)> ReviewPairs { get; } = [];
+
+    private static Dictionary<string, List<Candidate>> Candidates(IReadOnlyList<WeakCandidateRow> rows, string scheme) => rows.Where(w => w.Scheme == scheme)
+        .GroupBy(w => w.Value)
+        .ToDictionary(g => g.Key, g => g.GroupBy(c => c.SubjectId).Select(c => new Candidate(c.Key, c.First().Kind, c.First().NormalizedName)
+        {
+            FullNumber = c.Select(x => x.FullNumber).FirstOrDefault(f => f is not null),
+            // the key came with a subject an operator merged into this one: judged the same before
+            Confirmed = c.Any(x => x.CarrierId != x.SubjectId),
+        }).ToList());
 
     public static IEnumerable<string> StrongValues(SubjectKeys? keys) =>
         keys is null ? [] : keys.Keys.Where(k => k.Strong).Select(k => k.Value);
 
-    /// <summary>The masked numbers worth a weak read: persons whose strong keys the index does not know.</summary>
+    /// <summary>The weak keys worth a read (masked number, name with birth date): persons whose strong keys the index does
+    /// not know.</summary>
     public static IEnumerable<string> WeakValues(SubjectKeys? keys, ISet<string> knownStrongValues) =>
-        keys is { Kind: SubjectKind.Person, MaskedNumber: { } masked } && !keys.Keys.Any(k => k.Strong && knownStrongValues.Contains(k.Value)) ? [masked] : [];
+        keys is { Kind: SubjectKind.Person } && !keys.Keys.Any(k => k.Strong && knownStrongValues.Contains(k.Value))
+            ? new[] { keys.MaskedNumber, keys.NameBirth }.OfType<string>()
+            : [];
 
     public bool IsNew(string subjectId) => _created.Contains(subjectId);
 
@@ -43,10 +58,12 @@ internal sealed class SubjectResolver(IReadOnlyList<IdentifierRow> known, IReadO
             if (k.Strong && _byKey.TryGetValue((k.Scheme, k.Value), out id)) break;
         id ??= ByMaskedNumber(keys);
         id ??= keys.HasStrongKey ? null : fallback;
+        id ??= Confirmed(keys);
         if (id is null)
         {
             id = newId();
             _created.Add(id);
+            Review(keys, id);
             write.Subjects.Add(new SubjectRow
             {
                 Id = id, Kind = keys.Kind.ToString(), DisplayName = keys.Name, NormalizedName = keys.NormalizedName,
@@ -78,6 +95,30 @@ internal sealed class SubjectResolver(IReadOnlyList<IdentifierRow> known, IReadO
         return fitting is [var only] ? only : null;
     }
 
+    /// <summary>A person with no strong key whose name and birth date an operator has judged to be a known person's
+    /// before (the key came with a subject merged into it): that person.</summary>
+    private string? Confirmed(SubjectKeys keys)
+    {
+        if (keys.HasStrongKey || keys.NameBirth is not { } nb || !_byNameBirth.TryGetValue(nb, out var candidates)) return null;
+        return candidates.Where(c => c.Confirmed).Select(c => c.SubjectId).Distinct().ToList() is [var only] ? only : null;
+    }
+
+    /// <summary>A new person who may be one the index knows by name and birth date: the pairs the rules put in the grey
+    /// zone go to review; the subject stays new.</summary>
+    private void Review(SubjectKeys keys, string id)
+    {
+        if (keys.Kind != SubjectKind.Person || keys.NameBirth is not { } nb || !_byNameBirth.TryGetValue(nb, out var candidates)) return;
+        var incoming = Facts(keys);
+        foreach (var c in candidates.Where(c => c.SubjectId != id && c.Kind == nameof(SubjectKind.Person)))
+        {
+            var score = MatchScorer.Score(incoming, new PersonFacts(c.NormalizedName, c.FullNumber, BirthDate: BirthOf(nb)));
+            if (score.Decision == MatchDecision.Review) ReviewPairs.Add((c.SubjectId, id, score));
+        }
+    }
+
+    private static DateOnly? BirthOf(string nameBirth) =>
+        DateOnly.TryParseExact(nameBirth[(nameBirth.LastIndexOf('|') + 1)..], "yyyy-MM-dd", out var d) ? d : null;
+
     private static PersonFacts Facts(SubjectKeys keys) => new(keys.NormalizedName,
         keys.Keys.FirstOrDefault(k => k.Scheme == "ric" && k.Strong).Value, keys.MaskedNumber, keys.BirthDate, keys.RegionCode);
 
@@ -85,19 +126,20 @@ internal sealed class SubjectResolver(IReadOnlyList<IdentifierRow> known, IReadO
     /// that now has its whole number can no longer be another number's.</summary>
     private void Remember(SubjectKeys keys, string id)
     {
-        if (keys.Kind != SubjectKind.Person || keys.MaskedNumber is not { } masked) return;
+        if (keys.Kind != SubjectKind.Person) return;
         var full = keys.Keys.FirstOrDefault(k => k.Scheme == "ric" && k.Strong).Value;
-        if (!_byMasked.TryGetValue(masked, out var candidates)) _byMasked[masked] = candidates = [];
-        if (candidates.Find(c => c.SubjectId == id) is { } known)
+        foreach (var (map, value) in new[] { (_byMasked, keys.MaskedNumber), (_byNameBirth, keys.NameBirth) })
         {
-            known.FullNumber ??= full;
-            return;
+            if (value is null) continue;
+            if (!map.TryGetValue(value, out var candidates)) map[value] = candidates = [];
+            if (candidates.Find(c => c.SubjectId == id) is { } known) known.FullNumber ??= full;
+            else candidates.Add(new Candidate(id, nameof(SubjectKind.Person), keys.NormalizedName) { FullNumber = full });
         }
-        candidates.Add(new Candidate(id, nameof(SubjectKind.Person), keys.NormalizedName) { FullNumber = full });
     }
 
     private sealed record Candidate(string SubjectId, string Kind, string NormalizedName)
     {
         public string? FullNumber { get; set; }
+        public bool Confirmed { get; init; }
     }
 }

@@ -167,7 +167,9 @@ public static class SubjectApi
 
     /// <summary>A subject's identifiers as this caller may see them: resident ID numbers masked without <c>ids:read-full</c>.</summary>
     internal static IReadOnlyList<IdentifierView> IdentifierViews(IReadOnlyList<IdentifierRow> identifiers, Caller caller) =>
-        identifiers.Where(i => !(i.Scheme == SubjectKeys.MaskedScheme && identifiers.Any(f => f.Scheme == "ric")))   // the whole number's own masked form
+        // the whole number's own masked form repeats it; the name-and-birth-date key is for matching only (it would
+        // show the birth date the masked number hides)
+        identifiers.Where(i => i.Scheme != SubjectKeys.NameBirthScheme && !(i.Scheme == SubjectKeys.MaskedScheme && identifiers.Any(f => f.Scheme == "ric")))
             .Select(i => new IdentifierView(i.Scheme,
             i.Scheme == "ric" && !caller.Has(Scopes.ReadFullIds) ? ResidentIdNumber.MaskNumber(i.Value) : i.Value)).ToList();
 

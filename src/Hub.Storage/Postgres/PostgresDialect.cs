@@ -205,6 +205,25 @@ internal static class PostgresSchema
         FROM subject_identifiers WHERE subject_identifiers.scheme = 'ric' AND subject_identifiers.strong
           AND NOT EXISTS (SELECT 1 FROM subject_identifiers m WHERE m.subject_id = subject_identifiers.subject_id AND m.scheme = 'ric-masked'
                           AND m.value = substr(subject_identifiers.value, 1, 10) || '****' || substr(subject_identifiers.value, 15, 4));
+        -- persons known by their whole number are also found by name and birth date: candidates for a review only
+        INSERT INTO subject_identifiers (scheme, value, subject_id, strong, created_at)
+        SELECT 'name-birth', s.normalized_name || '|' || substr(i.value, 7, 4) || '-' || substr(i.value, 11, 2) || '-' || substr(i.value, 13, 2),
+               i.subject_id, false, i.created_at
+        FROM subject_identifiers i JOIN subjects s ON s.id = i.subject_id
+        WHERE i.scheme = 'ric' AND i.strong
+          AND NOT EXISTS (SELECT 1 FROM subject_identifiers m WHERE m.subject_id = i.subject_id AND m.scheme = 'name-birth');
+        -- pairs of subjects that may be one, for an operator to judge; the judgement is kept and reused
+        CREATE TABLE IF NOT EXISTS match_reviews (
+            id text COLLATE "C" PRIMARY KEY, subject_a text COLLATE "C" NOT NULL, subject_b text COLLATE "C" NOT NULL, kind text NOT NULL, score double precision NOT NULL,
+            evidence text NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL, decided_at timestamptz NULL, decided_by text NULL, note text NULL);
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_match_reviews_pair ON match_reviews (subject_a, subject_b);
+        CREATE INDEX IF NOT EXISTS ix_match_reviews_b ON match_reviews (subject_b);
+        CREATE INDEX IF NOT EXISTS ix_match_reviews_status ON match_reviews (status, created_at);
+        -- a merged-away subject resolves to the one it was merged into; deleting the row splits them again
+        CREATE TABLE IF NOT EXISTS subject_merges (
+            merged_id text COLLATE "C" PRIMARY KEY, into_id text COLLATE "C" NOT NULL, merged_at timestamptz NOT NULL, merged_by text NOT NULL, review_id text NULL,
+            repointed text NOT NULL, moved text NOT NULL);
+        CREATE INDEX IF NOT EXISTS ix_subject_merges_into ON subject_merges (into_id);
         """,
     ];
 }
