@@ -9,7 +9,7 @@ namespace Hub.Storage;
 /// The cross-province entity index over one database. Writers open an <see cref="IndexSession"/> (one transaction);
 /// readers use the query methods here. The same class serves every dialect.
 /// </summary>
-public sealed class IndexDatabase
+public sealed partial class IndexDatabase
 {
     private readonly ISqlDialect _dialect;
     private readonly string _connectionString;
