@@ -28,6 +28,7 @@ if (hasIndex)
     app.MapOperatorApi();
     app.MapSubscriptionApi();
     app.MapEntityApi();
+    app.MapWebhookApi();
 }
 app.Run();
 

@@ -177,7 +177,9 @@ internal static class PostgresSchema
         CREATE INDEX ix_disputes_review ON disputes (review_deadline, id) WHERE review_deadline IS NOT NULL;
         """,
         // 11: subscriptions made through the operator API, each subscriber queue as the Hub last bound it, webhook
-        // deliveries that failed for good (for operators to send again), and the receipts subscribers owe for ended listings
+        // deliveries that failed for good (for operators to send again), the webhook deliveries waiting on a Hub without a
+        // broker (the embedded default: one row per event and webhook subscriber, delivered in id order per agency), and
+        // the receipts subscribers owe for ended listings
         """
         CREATE TABLE subscriptions (
             agency_code text COLLATE "C" PRIMARY KEY, delivery text NOT NULL, webhook_url text NULL, filter text NOT NULL,
@@ -187,9 +189,15 @@ internal static class PostgresSchema
             recreated_at timestamptz NULL);
         CREATE TABLE webhook_dead_letters (
             id text COLLATE "C" PRIMARY KEY, agency_code text COLLATE "C" NOT NULL, event_id text COLLATE "C" NOT NULL, event_type text NOT NULL,
-            routing_key text NOT NULL, body text NOT NULL, attempts integer NOT NULL, last_status integer NULL, last_error text NOT NULL,
-            failed_at timestamptz NOT NULL, resent_at timestamptz NULL, resent_by text NULL);
+            event_kind text NOT NULL, routing_key text NOT NULL, body text NOT NULL, attempts integer NOT NULL, last_status integer NULL,
+            last_error text NOT NULL, failed_at timestamptz NOT NULL, resent_at timestamptz NULL, resent_by text NULL);
         CREATE INDEX ix_webhook_dead_letters_agency ON webhook_dead_letters (agency_code, failed_at);
+        CREATE TABLE webhook_deliveries (
+            id bigserial PRIMARY KEY, agency_code text COLLATE "C" NOT NULL, event_id text COLLATE "C" NOT NULL, event_type text NOT NULL,
+            event_kind text NOT NULL, routing_key text NOT NULL, body text NOT NULL, enqueued_at timestamptz NOT NULL,
+            attempts integer NOT NULL DEFAULT 0, first_attempt_at timestamptz NULL);
+        CREATE UNIQUE INDEX ux_webhook_deliveries_event ON webhook_deliveries (agency_code, event_id);
+        CREATE INDEX ix_webhook_deliveries_agency ON webhook_deliveries (agency_code, id);
         CREATE TABLE removal_receipts (
             agency_code text COLLATE "C" NOT NULL, listing_id text COLLATE "C" NOT NULL, event_id text COLLATE "C" NOT NULL,
             subject_id text COLLATE "C" NOT NULL, status text NOT NULL, published_at timestamptz NOT NULL, deadline timestamptz NOT NULL,

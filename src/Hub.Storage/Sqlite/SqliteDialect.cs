@@ -146,7 +146,9 @@ internal static class SqliteSchema
         CREATE INDEX ix_disputes_review ON disputes (review_deadline, id) WHERE review_deadline IS NOT NULL;
         """,
         // 10: subscriptions made through the operator API, each subscriber queue as the Hub last bound it, webhook
-        // deliveries that failed for good (for operators to send again), and the receipts subscribers owe for ended listings
+        // deliveries that failed for good (for operators to send again), the webhook deliveries waiting on a Hub without a
+        // broker (the embedded default: one row per event and webhook subscriber, delivered in id order per agency), and
+        // the receipts subscribers owe for ended listings
         """
         CREATE TABLE subscriptions (
             agency_code TEXT PRIMARY KEY, delivery TEXT NOT NULL, webhook_url TEXT NULL, filter TEXT NOT NULL, webhook_secret TEXT NULL,
@@ -154,10 +156,16 @@ internal static class SqliteSchema
         CREATE TABLE subscriber_queues (
             agency_code TEXT PRIMARY KEY, queue TEXT NOT NULL, binding_keys TEXT NOT NULL, synced_at TEXT NOT NULL, recreated_at TEXT NULL);
         CREATE TABLE webhook_dead_letters (
-            id TEXT PRIMARY KEY, agency_code TEXT NOT NULL, event_id TEXT NOT NULL, event_type TEXT NOT NULL, routing_key TEXT NOT NULL,
-            body TEXT NOT NULL, attempts INTEGER NOT NULL, last_status INTEGER NULL, last_error TEXT NOT NULL, failed_at TEXT NOT NULL,
-            resent_at TEXT NULL, resent_by TEXT NULL);
+            id TEXT PRIMARY KEY, agency_code TEXT NOT NULL, event_id TEXT NOT NULL, event_type TEXT NOT NULL, event_kind TEXT NOT NULL,
+            routing_key TEXT NOT NULL, body TEXT NOT NULL, attempts INTEGER NOT NULL, last_status INTEGER NULL, last_error TEXT NOT NULL,
+            failed_at TEXT NOT NULL, resent_at TEXT NULL, resent_by TEXT NULL);
         CREATE INDEX ix_webhook_dead_letters_agency ON webhook_dead_letters (agency_code, failed_at);
+        CREATE TABLE webhook_deliveries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, agency_code TEXT NOT NULL, event_id TEXT NOT NULL, event_type TEXT NOT NULL,
+            event_kind TEXT NOT NULL, routing_key TEXT NOT NULL, body TEXT NOT NULL, enqueued_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0, first_attempt_at TEXT NULL);
+        CREATE UNIQUE INDEX ux_webhook_deliveries_event ON webhook_deliveries (agency_code, event_id);
+        CREATE INDEX ix_webhook_deliveries_agency ON webhook_deliveries (agency_code, id);
         CREATE TABLE removal_receipts (
             agency_code TEXT NOT NULL, listing_id TEXT NOT NULL, event_id TEXT NOT NULL, subject_id TEXT NOT NULL, status TEXT NOT NULL,
             published_at TEXT NOT NULL, deadline TEXT NOT NULL, acknowledged_at TEXT NULL, PRIMARY KEY (agency_code, listing_id));
