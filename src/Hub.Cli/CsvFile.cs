@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Text;
+using System.Text.Unicode;
 
 namespace Hub.Cli;
 
@@ -23,9 +25,12 @@ public static class CsvFile
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>UTF-8 or GB18030, from the bytes (one pass over the file).</summary>
-    public static Encoding Detect(string path)
+    /// <summary>UTF-8 or GB18030, from the bytes (one pass over the file). <paramref name="suspect"/> is set when the
+    /// bytes stop being UTF-8 only after UTF-8 characters beyond ASCII (the byte offset): more likely damaged UTF-8 than
+    /// GB18030, whose Chinese text is not UTF-8 from its first character.</summary>
+    public static Encoding Detect(string path, out long? suspect)
     {
+        suspect = null;
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         Span<byte> head = stackalloc byte[3];
         var got = stream.ReadAtLeast(head, 3, throwOnEndOfStream: false);
@@ -33,19 +38,25 @@ public static class CsvFile
         if (got >= 2 && (head[0], head[1]) is (0xFF, 0xFE) or (0xFE, 0xFF))
             throw new CsvFileException("the file is UTF-16: save it as UTF-8 or GB18030");
         stream.Position = 0;
-        var decoder = StrictUtf8.GetDecoder();
         var bytes = new byte[1 << 16];
-        var chars = new char[StrictUtf8.GetMaxCharCount(bytes.Length)];
-        try
+        var chars = new char[1 << 16];
+        var (carry, offset, beyondAscii) = (0, 0L, false);
+        while (true)
         {
-            int read;
-            while ((read = stream.Read(bytes, 0, bytes.Length)) > 0) decoder.GetChars(bytes, 0, read, chars, 0, flush: false);
-            decoder.GetChars(bytes, 0, 0, chars, 0, flush: true);
-            return StrictUtf8;
-        }
-        catch (DecoderFallbackException)
-        {
-            return Gb18030;
+            var read = stream.Read(bytes, carry, bytes.Length - carry);
+            var final = read == 0;
+            var span = bytes.AsSpan(0, carry + read);
+            var status = Utf8.ToUtf16(span, chars, out var consumed, out var written, replaceInvalidSequences: false, isFinalBlock: final);
+            beyondAscii |= chars.AsSpan(0, written).ContainsAnyExceptInRange('\0', '\x7F');
+            offset += consumed;
+            if (status == OperationStatus.InvalidData)
+            {
+                if (beyondAscii) suspect = offset;
+                return Gb18030;
+            }
+            if (final) return StrictUtf8;
+            carry = span.Length - consumed; // the start of a character cut by the end of the block
+            span[consumed..].CopyTo(bytes);
         }
     }
 

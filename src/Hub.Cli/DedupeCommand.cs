@@ -54,7 +54,10 @@ public static class DedupeCommand
     private static async Task<int> DedupeAsync(string file, Dictionary<string, string?> o, string idColumn, string nameColumn, SubjectKind kind,
         TextWriter stdout, Buffered err, CancellationToken ct)
     {
-        var encoding = CsvFile.Detect(file);
+        var encoding = CsvFile.Detect(file, out var suspect);
+        if (suspect is { } offset)
+            err.Line($"hub: {file}: read as GB18030: its bytes are UTF-8 up to byte {offset + 1:N0} and not after; if names come out garbled, " +
+                     "the file is damaged UTF-8");
         using var reader = new StreamReader(file, encoding, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
         using var records = CsvFile.Read(reader).GetEnumerator();
         if (!records.MoveNext()) { err.Line($"hub: {file}: empty: the first line must name the columns"); return 1; }
@@ -133,7 +136,7 @@ public static class DedupeCommand
         await Flush();
         if (o.GetValueOrDefault("review") is { } reviewFile) await WriteReviewsAsync(reviewFile, result, rowIds, ct);
         err.Line($"hub: {rowIds.Count:N0} rows, {result.Clusters:N0} clusters, {result.Reviews.Count:N0} pairs for review" +
-                 $"{(badRows > 0 ? $", {badRows:N0} rows with problems (above)" : "")}");
+                 $"{(badRows > 0 ? $", {badRows:N0} row{(badRows == 1 ? "" : "s")} with problems (above)" : "")}");
         return 0;
 
         async Task Flush()

@@ -114,6 +114,7 @@ public sealed class DedupeTests
             Assert.That(stderr, Does.Not.Contain(WrongCheck).And.Not.Contain(WangJianguo).And.Not.Contain(WrongCheck[..14]),
                 "an ID number is never printed whole");
             Assert.That(stderr, Does.Contain("10 rows, 7 clusters"));
+            Assert.That(stderr, Does.Not.Contain("damaged UTF-8"), "GB18030 is not UTF-8 from its first Chinese character");
         }
         finally { File.Delete(file); }
     }
@@ -141,6 +142,24 @@ public sealed class DedupeTests
             File.Delete(file);
             File.Delete(review);
         }
+    }
+
+    [Test]
+    public void A_utf8_file_with_a_bad_byte_late_is_said_to_be_damaged_not_read_garbled()
+    {
+        var bytes = Encoding.UTF8.GetBytes(Persons);
+        bytes[^4] = 0xFF; // in the last row's label
+        var file = Path.Combine(Path.GetTempPath(), $"hub-dedupe-{Guid.NewGuid():N}.csv");
+        File.WriteAllBytes(file, bytes);
+        try
+        {
+            var (code, _, stderr) = Run("dedupe", file, "--id", "编号", "--name", "姓名", "--kind", "person");
+            // UTF-8 Chinese is seldom valid GB18030 either: then the file is refused
+            Assert.That(code, Is.EqualTo(1));
+            Assert.That(stderr, Does.Contain("the bytes are neither UTF-8 nor GB18030"));
+            Assert.That(stderr, Does.Contain($"read as GB18030: its bytes are UTF-8 up to byte {bytes.Length - 3:N0} and not after").And.Contain("damaged UTF-8"));
+        }
+        finally { File.Delete(file); }
     }
 
     [Test]
