@@ -33,6 +33,19 @@ internal sealed class IndexSql(ISqlDialect dialect)
         FROM subject_identifiers i JOIN subjects s ON s.id = i.subject_id LEFT JOIN subject_merges m ON m.merged_id = i.subject_id
         WHERE i.value {key} AND i.scheme IN ('ric-masked', 'name-birth')
         """);
+    /// <summary>Active issued listings of these persons, and of the organisations they represent (any time), for
+    /// relocation alerts.</summary>
+    public string TiedListings { get; } = dialect.ForEachKey("Ids", """
+        SELECT r.person_id, 'legal-representative' AS relation, l.id, l.subject_id, l.list_type, l.legal_basis, l.origin_agency, l.origin_province,
+               l.status, l.valid_from, l.valid_until
+        FROM relations r JOIN listings l ON l.subject_id = r.organization_id
+        WHERE r.person_id {key} AND r.role = 'legal-representative' AND l.status = 'active' AND l.parent_listing_id IS NULL
+        UNION ALL
+        SELECT l.subject_id AS person_id, 'listed' AS relation, l.id, l.subject_id, l.list_type, l.legal_basis, l.origin_agency, l.origin_province,
+               l.status, l.valid_from, l.valid_until
+        FROM listings l
+        WHERE l.subject_id {key} AND l.status = 'active' AND l.parent_listing_id IS NULL
+        """);
     /// <summary>Reviews already made of pairs involving these subjects (either side).</summary>
     public string ReviewsOfSubjects { get; } = $"SELECT * FROM match_reviews WHERE subject_a {dialect.InList("Ids")} OR subject_b {dialect.InList("Ids")}";
     public string ActiveListingsBySource { get; } = dialect.ForEachKey("Ids",

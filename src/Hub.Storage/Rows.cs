@@ -298,6 +298,23 @@ public sealed class SubscriberQueueRow
     public DateTimeOffset? RecreatedAt { get; set; }
 }
 
+/// <summary>A listing in force tied to a person: their own (<c>listed</c>) or their organisation's
+/// (<c>legal-representative</c>), for relocation alerts.</summary>
+public sealed class TiedListingRow
+{
+    public string PersonId { get; set; } = "";
+    public string Relation { get; set; } = "";
+    public string Id { get; set; } = "";
+    public string SubjectId { get; set; } = "";
+    public string ListType { get; set; } = "";
+    public string LegalBasis { get; set; } = "";
+    public string OriginAgency { get; set; } = "";
+    public string OriginProvince { get; set; } = "";
+    public string Status { get; set; } = "";
+    public DateOnly ValidFrom { get; set; }
+    public DateOnly? ValidUntil { get; set; }
+}
+
 /// <summary>A pair of subjects that may be one (<see cref="SubjectA"/> known before, <see cref="SubjectB"/> new), its
 /// score and evidence (JSON), and an operator's judgement: <c>pending</c>, <c>same</c> (merged) or <c>not-same</c>.</summary>
 public sealed class MatchReviewRow
