@@ -195,7 +195,7 @@ internal static class PostgresSchema
             subject_id text COLLATE "C" NOT NULL, status text NOT NULL, published_at timestamptz NOT NULL, deadline timestamptz NOT NULL,
             acknowledged_at timestamptz NULL, PRIMARY KEY (agency_code, listing_id));
         CREATE INDEX ix_removal_receipts_pending ON removal_receipts (deadline) WHERE acknowledged_at IS NULL;
-        CREATE INDEX ix_removal_receipts_event ON removal_receipts (event_id);
+        CREATE INDEX ix_removal_receipts_late ON removal_receipts (deadline) WHERE acknowledged_at > deadline;
         """,
     ];
 }
