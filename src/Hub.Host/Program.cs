@@ -28,6 +28,8 @@ if (hasIndex)
     app.MapOperatorApi();
     app.MapSubscriptionApi();
     app.MapReceiptApi();
+    app.MapEntityApi();
+    app.MapWebhookApi();
 }
 app.Run();
 

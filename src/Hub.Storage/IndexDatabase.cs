@@ -9,7 +9,7 @@ namespace Hub.Storage;
 /// The cross-province entity index over one database. Writers open an <see cref="IndexSession"/> (one transaction);
 /// readers use the query methods here. The same class serves every dialect.
 /// </summary>
-public sealed class IndexDatabase
+public sealed partial class IndexDatabase
 {
     private readonly ISqlDialect _dialect;
     private readonly string _connectionString;
@@ -105,9 +105,9 @@ public sealed class IndexDatabase
     {
         await using var c = await OpenAsync(ct);
         if (await SubjectWithListingsAsync(c, id, ct) is not var (subject, identifiers, listings)) return null;
-        var args = new { Id = id };
+        var args = new { Id = subject.Id };
         var relations = await QueryAsync<RelationRow>(c, _sql.RelationsOf, args, ct);
-        var otherIds = relations.SelectMany(r => new[] { r.OrganizationId, r.PersonId }).Where(x => x != id).Distinct().ToArray();
+        var otherIds = relations.SelectMany(r => new[] { r.OrganizationId, r.PersonId }).Where(x => x != subject.Id).Distinct().ToArray();
         var related = otherIds.Length == 0 ? [] : await QueryAsync<SubjectRow>(c, _sql.SubjectsById, new { Ids = otherIds }, ct);
         return new SubjectDetail(subject, identifiers, listings, relations, related, await DisputesOfAsync(c, listings, ct));
     }
@@ -145,6 +145,8 @@ public sealed class IndexDatabase
     private async Task<(SubjectRow Subject, IReadOnlyList<IdentifierRow> Identifiers, IReadOnlyList<ListingRow> Listings)?> SubjectWithListingsAsync(
         DbConnection c, string id, CancellationToken ct)
     {
+        // a subject merged into another is read as that one
+        id = await c.QueryFirstOrDefaultAsync<string>(new CommandDefinition(_sql.IntoOf, new { Id = id }, cancellationToken: ct)) ?? id;
         var subject = await c.QueryFirstOrDefaultAsync<SubjectRow>(new CommandDefinition(_sql.SubjectById, new { Id = id }, cancellationToken: ct));
         if (subject is null) return null;
         var args = new { Id = id };

@@ -51,6 +51,12 @@ public sealed class IndexSession : IAsyncDisposable
         r => [r.Id, r.AgencyCode, r.ListingSourceRecordId, r.SourceRecordId, r.Revision, r.Kind, r.SubjectId, r.ListingId, r.FiledOn, r.ReviewDeadline,
               r.OpenedAt, r.ResolvedAt, r.Outcome, r.DecidedOn, r.ResolutionSourceRecordId]);
 
+    private static readonly BulkInsert<MatchReviewRow> Reviews = new("match_reviews",
+        [new("id", "text", typeof(string)), new("subject_a", "text", typeof(string)), new("subject_b", "text", typeof(string)), new("kind", "text", typeof(string)), new("score", "double precision", typeof(double)), new("evidence", "text", typeof(string)), new("status", "text", typeof(string)), new("created_at", "timestamptz", typeof(DateTimeOffset)), new("decided_at", "timestamptz", typeof(DateTimeOffset?)), new("decided_by", "text", typeof(string)), new("note", "text", typeof(string))],
+        r => [r.Id, r.SubjectA, r.SubjectB, r.Kind, r.Score, r.Evidence, r.Status, r.CreatedAt, r.DecidedAt, r.DecidedBy, r.Note],
+        // a pair queued by two aggregators at once is one review
+        " ON CONFLICT DO NOTHING");
+
     private static readonly BulkInsert<AuditRow> AuditRows = new("audit_log",
         [new("seq", "bigint", typeof(long)), new("at", "timestamptz", typeof(DateTimeOffset)), new("principal", "text", typeof(string)), new("agency_code", "text", typeof(string)), new("action", "text", typeof(string)), new("scope", "text", typeof(string)), new("subject_id", "text", typeof(string)), new("outcome", "text", typeof(string)), new("detail", "text", typeof(string)), new("channel", "text", typeof(string)), new("prev_hash", "text", typeof(string)), new("hash", "text", typeof(string))],
         r => [r.Seq, r.At, r.Principal, r.AgencyCode, r.Action, r.Scope, r.SubjectId, r.Outcome, r.Detail, r.Channel, r.PrevHash, r.Hash]);
@@ -86,6 +92,14 @@ public sealed class IndexSession : IAsyncDisposable
     /// <summary>Strong identifiers among these values, with the subject each belongs to.</summary>
     public async Task<IReadOnlyList<IdentifierRow>> StrongIdentifiersAsync(IReadOnlyCollection<string> values, CancellationToken ct) =>
         values.Count == 0 ? [] : await Query<IdentifierRow>(_sql.StrongIdentifiers, new { Values = values.ToArray(), Strong = true }, ct);
+
+    /// <summary>Reviews made or pending of pairs involving these subjects.</summary>
+    public async Task<IReadOnlyList<MatchReviewRow>> ReviewsOfAsync(IReadOnlyCollection<string> subjectIds, CancellationToken ct) =>
+        subjectIds.Count == 0 ? [] : await Query<MatchReviewRow>(_sql.ReviewsOfSubjects, new { Ids = subjectIds.ToArray() }, ct);
+
+    /// <summary>Subjects known by one of these weak keys (masked ID numbers, names with birth dates).</summary>
+    public async Task<IReadOnlyList<WeakCandidateRow>> WeakCandidatesAsync(IReadOnlyCollection<string> maskedNumbers, CancellationToken ct) =>
+        maskedNumbers.Count == 0 ? [] : await Query<WeakCandidateRow>(_sql.WeakCandidates, new { Values = maskedNumbers.ToArray(), Strong = true }, ct);
 
     public async Task<IReadOnlyList<ListingRow>> ActiveListingsBySourceAsync(IReadOnlyCollection<string> sourceRecordIds, CancellationToken ct) =>
         sourceRecordIds.Count == 0 ? [] : await Query<ListingRow>(_sql.ActiveListingsBySource, new { Ids = sourceRecordIds.ToArray() }, ct);
@@ -123,9 +137,9 @@ public sealed class IndexSession : IAsyncDisposable
         return ended;
     }
 
-    /// <summary>Current legal representatives of these organisations, with the person's normalised name.</summary>
+    /// <summary>The legal representatives of these organisations, current and former, with the person's names.</summary>
     public async Task<IReadOnlyList<RepresentativeRow>> RepresentativesAsync(IReadOnlyCollection<string> organizationIds, CancellationToken ct) =>
-        organizationIds.Count == 0 ? [] : await Query<RepresentativeRow>(_sql.Representatives, new { Ids = organizationIds.ToArray() }, ct);
+        organizationIds.Count == 0 ? [] : await Query<RepresentativeRow>(_sql.Representatives, new { Ids = organizationIds.ToArray(), Strong = true }, ct);
 
     public async Task<IReadOnlyList<SubjectRow>> SubjectsAsync(IReadOnlyCollection<string> ids, CancellationToken ct) =>
         ids.Count == 0 ? [] : await Query<SubjectRow>(_sql.SubjectsById, new { Ids = ids.ToArray() }, ct);
@@ -163,6 +177,7 @@ public sealed class IndexSession : IAsyncDisposable
             if (await _connection.ExecuteAsync(new CommandDefinition(_sql.ResolveDispute, r, _transaction, cancellationToken: ct)) != 1)
                 throw new ConcurrentChangeException($"dispute {r.DisputeId} was decided by another transaction meanwhile");
         await Disputes.ExecuteAsync(_connection, _transaction, w.Disputes, max, ct);
+        await Reviews.ExecuteAsync(_connection, _transaction, w.Reviews, max, ct);
         await AppendAuditAsync(w.Audit, ct);
     }
 

@@ -19,14 +19,30 @@ internal sealed class IndexSql(ISqlDialect dialect)
     /// refused record that is still waiting keeps its row.</summary>
     public string WaitingQuarantineBySource { get; } = dialect.ForEachKey("Ids",
         "SELECT id, agency_code, source_record_id, revision, kind FROM quarantine WHERE source_record_id {key} AND released_at IS NULL");
-    public string StrongIdentifiers { get; } = dialect.ForEachKey("Values",
-        "SELECT scheme, value, subject_id, strong FROM subject_identifiers WHERE value {key} AND strong = @Strong");
+    /// <summary>Strong identifiers among @Values with their subject — the one it was merged into, if it was.</summary>
+    public string StrongIdentifiers { get; } = dialect.ForEachKey("Values", """
+        SELECT i.scheme, i.value, COALESCE(m.into_id, i.subject_id) AS subject_id, i.strong
+        FROM subject_identifiers i LEFT JOIN subject_merges m ON m.merged_id = i.subject_id
+        WHERE i.value {key} AND i.strong = @Strong
+        """);
+    /// <summary>Subjects carrying one of these weak keys (masked ID numbers, names with birth dates) — merged ones as the
+    /// subject they were merged into — with their normalised name and whole number if known.</summary>
+    public string WeakCandidates { get; } = dialect.ForEachKey("Values", """
+        SELECT i.scheme, i.value, COALESCE(m.into_id, i.subject_id) AS subject_id, i.subject_id AS carrier_id, s.kind, s.normalized_name,
+               (SELECT f.value FROM subject_identifiers f WHERE f.subject_id = i.subject_id AND f.scheme = 'ric' AND f.strong = @Strong LIMIT 1) AS full_number
+        FROM subject_identifiers i JOIN subjects s ON s.id = i.subject_id LEFT JOIN subject_merges m ON m.merged_id = i.subject_id
+        WHERE i.value {key} AND i.scheme IN ('ric-masked', 'name-birth')
+        """);
+    /// <summary>Reviews already made of pairs involving these subjects (either side).</summary>
+    public string ReviewsOfSubjects { get; } = $"SELECT * FROM match_reviews WHERE subject_a {dialect.InList("Ids")} OR subject_b {dialect.InList("Ids")}";
     public string ActiveListingsBySource { get; } = dialect.ForEachKey("Ids",
         "SELECT * FROM listings WHERE source_record_id {key} AND status = 'active'");
+    /// <summary>Every legal-representative relation of these organisations, open and ended, with the person.</summary>
     public string Representatives { get; } = dialect.ForEachKey("Ids", """
-        SELECT r.organization_id, r.person_id, s.normalized_name
+        SELECT r.organization_id, r.person_id, s.normalized_name, s.display_name, r.valid_from, r.valid_to,
+               (SELECT f.value FROM subject_identifiers f WHERE f.subject_id = r.person_id AND f.scheme = 'ric' AND f.strong = @Strong LIMIT 1) AS full_number
         FROM relations r JOIN subjects s ON s.id = r.person_id
-        WHERE r.organization_id {key} AND r.role = 'legal-representative' AND r.valid_to IS NULL
+        WHERE r.organization_id {key} AND r.role = 'legal-representative'
         """);
     public string HeldRemovalsByListing { get; } = dialect.ForEachKey("Ids",
         "SELECT * FROM held_removals WHERE listing_source_record_id {key}");
@@ -179,6 +195,11 @@ internal sealed class IndexSql(ISqlDialect dialect)
         ON CONFLICT (agency_code) DO UPDATE SET queue = excluded.queue, binding_keys = excluded.binding_keys, synced_at = excluded.synced_at,
             recreated_at = COALESCE(excluded.recreated_at, subscriber_queues.recreated_at)
         """;
+    public string ReviewById { get; } = "SELECT * FROM match_reviews WHERE id = @Id";
+    public string ReviewsByStatus { get; } = "SELECT * FROM match_reviews WHERE status = @Status ORDER BY created_at, id LIMIT @Limit";
+    public string DecideReview { get; } = "UPDATE match_reviews SET status = @Status, decided_at = @At, decided_by = @By, note = @Note WHERE id = @Id AND status = @From";
+    public string MergeOf { get; } = "SELECT * FROM subject_merges WHERE merged_id = @Id";
+    public string IntoOf { get; } = "SELECT into_id FROM subject_merges WHERE merged_id = @Id";
     public string Ping { get; } = "SELECT 1";
 
     public string PruneInbox { get; } = $"""

@@ -13,6 +13,21 @@ public sealed class SubjectRow
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
+/// <summary>A subject found by a weak key (a masked ID number): who it is, its normalised name, and whether the index
+/// holds its whole number (then it can only be the person whose whole number masks to it).</summary>
+public sealed class WeakCandidateRow
+{
+    /// <summary><c>ric-masked</c> or <c>name-birth</c>.</summary>
+    public string Scheme { get; set; } = "";
+    public string Value { get; set; } = "";
+    public string SubjectId { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public string NormalizedName { get; set; } = "";
+    public string? FullNumber { get; set; }
+    /// <summary>The subject that carries the key; differs from <see cref="SubjectId"/> when an operator merged it there.</summary>
+    public string CarrierId { get; set; } = "";
+}
+
 public sealed class IdentifierRow
 {
     public string Scheme { get; set; } = "";
@@ -36,11 +51,17 @@ public sealed class RelationRow
 }
 
 /// <summary>A relation with the normalised name of the person, for reusing a legal representative known only by name.</summary>
+/// <summary>A legal-representative relation of an organisation, open or ended, with the person's name and whole ID
+/// number (for the events of a listing imputed to them).</summary>
 public sealed class RepresentativeRow
 {
     public string OrganizationId { get; set; } = "";
     public string PersonId { get; set; } = "";
     public string NormalizedName { get; set; } = "";
+    public string DisplayName { get; set; } = "";
+    public string? FullNumber { get; set; }
+    public DateOnly ValidFrom { get; set; }
+    public DateOnly? ValidTo { get; set; }
 }
 
 public sealed class LedgerRow
@@ -276,6 +297,9 @@ public sealed class IndexWrite(DateTimeOffset at)
     /// first (<see cref="ConcurrentChangeException"/>).</summary>
     public List<DisputeResolution> DisputeResolutions { get; } = [];
 
+    /// <summary>Pairs of subjects this batch found may be one: for review.</summary>
+    public List<MatchReviewRow> Reviews { get; } = [];
+
     /// <summary>What the batch did, for the audit log: appended to the chain last, just before the commit.</summary>
     public List<Audit.AuditEntry> Audit { get; } = [];
 }
@@ -303,6 +327,45 @@ public sealed class SubscriberQueueRow
     public DateTimeOffset SyncedAt { get; set; }
     public DateTimeOffset? RecreatedAt { get; set; }
 }
+
+/// <summary>A pair of subjects that may be one (<see cref="SubjectA"/> known before, <see cref="SubjectB"/> new), its
+/// score and evidence (JSON), and an operator's judgement: <c>pending</c>, <c>same</c> (merged) or <c>not-same</c>.</summary>
+public sealed class MatchReviewRow
+{
+    public string Id { get; set; } = "";
+    public string SubjectA { get; set; } = "";
+    public string SubjectB { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public double Score { get; set; }
+    public string Evidence { get; set; } = "[]";
+    public string Status { get; set; } = "pending";
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? DecidedAt { get; set; }
+    public string? DecidedBy { get; set; }
+    public string? Note { get; set; }
+}
+
+/// <summary>A subject merged into another: every read and every resolution of <see cref="MergedId"/> goes to
+/// <see cref="IntoId"/> until the merge is split. <see cref="Repointed"/>: subjects merged into the merged one before,
+/// which this merge sent on to <see cref="IntoId"/> (one per line), for the split to send back.</summary>
+public sealed class SubjectMergeRow
+{
+    public string MergedId { get; set; } = "";
+    public string IntoId { get; set; } = "";
+    public DateTimeOffset MergedAt { get; set; }
+    public string MergedBy { get; set; } = "";
+    public string? ReviewId { get; set; }
+    public string Repointed { get; set; } = "";
+    /// <summary>What the merge moved from the merged subject to the other (JSON <see cref="MovedRows"/>), for the split.</summary>
+    public string Moved { get; set; } = "{}";
+}
+
+/// <summary>The rows a merge moved: listings, identifiers, relations (by the side they held), disputes, by key.</summary>
+public sealed record MovedRows(IReadOnlyList<string> Listings, IReadOnlyList<string> Identifiers, IReadOnlyList<string> OrganizationRelations,
+    IReadOnlyList<string> PersonRelations, IReadOnlyList<string> Disputes);
+
+/// <summary>What a merge or a split did: the subjects, and the listings that changed hands.</summary>
+public sealed record MergeOutcome(string IntoId, string MergedId, IReadOnlyList<string> Listings);
 
 /// <summary>An API key as stored: only its SHA-256 hash, never the key.</summary>
 public sealed class ApiKeyRow

@@ -219,7 +219,14 @@ public sealed partial class RecordApplier(
                 ? SubjectResolver.StrongValues(l.Subject).Concat(SubjectResolver.StrongValues(l.LegalRepresentative))
                 : st.Registration is { } g ? SubjectResolver.StrongValues(g.Organization).Concat(SubjectResolver.StrongValues(g.LegalRepresentative)) : [])
             .ToHashSet();
-        var resolver = new SubjectResolver(await session.StrongIdentifiersAsync(values, ct), w, () => NewId(now));
+        var strong = await session.StrongIdentifiersAsync(values, ct);
+        // persons the strong keys did not find may be known by their masked ID number: one more read, only for them
+        var knownValues = strong.Select(r => r.Value).ToHashSet();
+        var masked = steps.SelectMany(st => st.Listing is { } l
+                ? SubjectResolver.WeakValues(l.Subject, knownValues).Concat(SubjectResolver.WeakValues(l.LegalRepresentative, knownValues))
+                : st.Registration is { } g ? SubjectResolver.WeakValues(g.LegalRepresentative, knownValues) : [])
+            .ToHashSet();
+        var resolver = new SubjectResolver(strong, await session.WeakCandidatesAsync(masked, ct), w, () => NewId(now));
         foreach (var st in steps)
             st.SubjectId = st.Listing is { } l ? resolver.Resolve(l.Subject) : st.Registration is { } g ? resolver.Resolve(g.Organization) : null;
         var representatives = new RepresentativeBook(
@@ -258,10 +265,14 @@ public sealed partial class RecordApplier(
                 if (intent.LegalRepresentative is { } rep && intent.Subject.Kind == SubjectKind.Organization)
                 {
                     var personId = resolver.Resolve(rep, representatives.Find(subjectId, rep.NormalizedName));
-                    representatives.Link(w, subjectId, personId, rep.NormalizedName, intent.Agency.Code, intent.Source.SourceRecordId, intent.ValidFrom);
+                    representatives.Link(w, subjectId, personId, rep, intent.Agency.Code, intent.Source.SourceRecordId, intent.ValidFrom);
                     if (intent.Basis.ImputeLegalRepresentative)
                         listed.Add(p.AddListing(intent, personId, rep, listing));
                 }
+                // the record names none: the representative the index knows for the decision date
+                else if (intent.Subject.Kind == SubjectKind.Organization && intent.Basis.ImputeLegalRepresentative
+                         && representatives.On(subjectId, intent.ValidFrom) is { } known)
+                    listed.Add(p.AddListing(intent, known.PersonId, known.Keys, listing));
                 // a correction of a disputed listing is disputed as well, until the dispute is decided
                 if (openDisputes.TryGetValue(key, out var disputed))
                     p.MarkDisputed(disputed, listed);
@@ -333,9 +344,23 @@ public sealed partial class RecordApplier(
             {
                 var orgId = st.SubjectId!;
                 var personId = resolver.Resolve(reg.LegalRepresentative, representatives.Find(orgId, reg.LegalRepresentative.NormalizedName));
-                representatives.Link(w, orgId, personId, reg.LegalRepresentative.NormalizedName, reg.Agency.Code, reg.Source.SourceRecordId, reg.RegisteredOn);
+                representatives.Link(w, orgId, personId, reg.LegalRepresentative, reg.Agency.Code, reg.Source.SourceRecordId, reg.RegisteredOn);
                 p.AddLedger(item, orgId);
             }
+        }
+
+        // new persons who may be known ones (name and birth date, nothing stronger): for an operator to judge, once per pair
+        if (resolver.ReviewPairs.Count > 0)
+        {
+            var judged = (await session.ReviewsOfAsync(resolver.ReviewPairs.Select(r => r.Known).ToHashSet(), ct))
+                .Select(r => (r.SubjectA, r.SubjectB)).ToHashSet();
+            foreach (var (knownId, newSubject, score) in resolver.ReviewPairs.DistinctBy(r => (r.Known, r.New)))
+                if (judged.Add((knownId, newSubject)))
+                    w.Reviews.Add(new MatchReviewRow
+                    {
+                        Id = NewId(now), SubjectA = knownId, SubjectB = newSubject, Kind = nameof(SubjectKind.Person), Score = Math.Round(score.Score, 4),
+                        Evidence = JsonSerializer.Serialize(score.Evidence, Incoming.Json), CreatedAt = now,
+                    });
         }
 
         // removals of this batch whose listing has not come: they wait, with a deadline

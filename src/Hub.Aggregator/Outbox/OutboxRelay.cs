@@ -22,6 +22,7 @@ public sealed partial class OutboxRelay(
     private static readonly Dictionary<string, Type> Outbound = new[]
     {
         typeof(SubjectListed), typeof(SubjectDelisted), typeof(SubjectDisputed), typeof(SubjectDisputeResolved), typeof(RecordRejected),
+        typeof(SubjectsMerged), typeof(SubjectSplit),
     }.ToDictionary(t => t.Name);
 
     // Events of a type this build does not know (written by a newer build before a roll-back) stay pending for a build

@@ -18,10 +18,18 @@ public static class EventKinds
     /// <summary>The subscriber's own records refused by the Hub (<c>RecordRejected</c>): always lawful to receive.</summary>
     public const string Rejected = "rejected";
 
+    /// <summary>Two hub ids found to be one subject (<c>SubjectsMerged</c>), and a wrong merge undone
+    /// (<c>SubjectSplit</c>): hub ids only, about any list.</summary>
+    public const string Merged = "merged";
+    public const string Split = "split";
+
     /// <summary>Kinds about subjects on lists, filtered by list type and province.</summary>
     public static readonly IReadOnlyList<string> AboutListings = [Listed, Delisted, Expired, Disputed, DisputeResolved];
 
-    public static readonly IReadOnlyList<string> All = [.. AboutListings, Rejected];
+    /// <summary>Kinds about the identity of subjects: bound whole (<c>merged.#</c>), whatever the list.</summary>
+    public static readonly IReadOnlyList<string> AboutIdentity = [Merged, Split];
+
+    public static readonly IReadOnlyList<string> All = [.. AboutListings, .. AboutIdentity, Rejected];
 }
 
 /// <summary>How a subscriber gets its events: from its own queue on the Hub's broker, or POSTed to its HTTPS endpoint.</summary>
@@ -75,6 +83,11 @@ public sealed record ResolvedSubscription(Subscription Subscription, Agency Agen
                     keys.Add(EventRouting.RejectedKey(Agency.Code));
                     continue;
                 }
+                if (Subscriptions.EventKinds.AboutIdentity.Contains(kind))
+                {
+                    keys.Add($"{kind}.#");
+                    continue;
+                }
                 foreach (var listType in ListTypes)
                     if (Provinces.Count == 0) keys.Add($"{kind}.{listType}.*");
                     else keys.AddRange(Provinces.Select(p => $"{kind}.{listType}.{p}"));
@@ -88,6 +101,7 @@ public sealed record ResolvedSubscription(Subscription Subscription, Agency Agen
     {
         var parts = routingKey.Split('.');
         if (parts is [Subscriptions.EventKinds.Rejected, var user]) return EventKinds.Contains(Subscriptions.EventKinds.Rejected) && user == BrokerUsers.UserOf(Agency.Code);
+        if (Subscriptions.EventKinds.AboutIdentity.Contains(parts[0])) return EventKinds.Contains(parts[0]);
         return parts.Length == 3 && EventKinds.Contains(parts[0]) && ListTypes.Contains(parts[1]) && (Provinces.Count == 0 || Provinces.Contains(parts[2]));
     }
 }
@@ -147,9 +161,9 @@ public sealed class SubscriptionRules(AgencyRegistry agencies, AccessPolicy acce
         if (kinds.Contains(EventKinds.Listed) && (!kinds.Contains(EventKinds.Delisted) || !kinds.Contains(EventKinds.Expired)))
             return Bad("filter.eventKinds", "a subscription that receives listed must receive their ends too (delisted, expired): a listing removed, revoked, " +
                                             "repaired or run out must stop being applied");
-        var aboutListings = kinds.Any(k => k != EventKinds.Rejected);
+        var aboutListings = kinds.Any(k => EventKinds.AboutListings.Contains(k));
         var caller = access.Resolve(agency.Code);
-        if (aboutListings && caller?.Has(Scopes.Subscribe) != true)
+        if (kinds.Any(k => k != EventKinds.Rejected) && caller?.Has(Scopes.Subscribe) != true)
             return Forbidden("filter.eventKinds", $"agency {agency.Code} ({agency.Kind}) holds no {Scopes.Subscribe}: it may receive only the refusals of its own records (eventKinds [\"rejected\"])");
 
         // list types: what the agency may receive, narrowed by list types, categories and measures asked for
@@ -245,6 +259,8 @@ public sealed class EventRouting(AgencyRegistry agencies)
         SubjectDisputed => EventKinds.Disputed,
         SubjectDisputeResolved => EventKinds.DisputeResolved,
         RecordRejected => EventKinds.Rejected,
+        SubjectsMerged => EventKinds.Merged,
+        SubjectSplit => EventKinds.Split,
         _ => null,
     };
 
@@ -255,6 +271,7 @@ public sealed class EventRouting(AgencyRegistry agencies)
         SubjectDisputed m => Key(EventKinds.Disputed, m.ListType, ProvinceOf(m.OriginAgency)),
         SubjectDisputeResolved m => Key(EventKinds.DisputeResolved, m.ListType, ProvinceOf(m.OriginAgency)),
         RecordRejected m => RejectedKey(m.AgencyCode),
+        SubjectsMerged or SubjectSplit => $"{KindOf(message)}.subject.00",
         _ => "other." + message.GetType().Name,
     };
 

@@ -1,3 +1,4 @@
+using Hub.Domain.Intake;
 using Hub.Domain.Catalogue;
 using Hub.Domain.Identifiers;
 using Hub.Domain.Access;
@@ -165,8 +166,11 @@ public static class SubjectApi
     }
 
     /// <summary>A subject's identifiers as this caller may see them: resident ID numbers masked without <c>ids:read-full</c>.</summary>
-    internal static IReadOnlyList<IdentifierView> IdentifierViews(IEnumerable<IdentifierRow> identifiers, Caller caller) =>
-        identifiers.Select(i => new IdentifierView(i.Scheme,
+    internal static IReadOnlyList<IdentifierView> IdentifierViews(IReadOnlyList<IdentifierRow> identifiers, Caller caller) =>
+        // the whole number's own masked form repeats it; the name-and-birth-date key is for matching only (it would
+        // show the birth date the masked number hides)
+        identifiers.Where(i => i.Scheme != SubjectKeys.NameBirthScheme && !(i.Scheme == SubjectKeys.MaskedScheme && identifiers.Any(f => f.Scheme == "ric")))
+            .Select(i => new IdentifierView(i.Scheme,
             i.Scheme == "ric" && !caller.Has(Scopes.ReadFullIds) ? ResidentIdNumber.MaskNumber(i.Value) : i.Value)).ToList();
 
     /// <summary>For the audit detail: whether whole ID numbers went out.</summary>

@@ -18,7 +18,14 @@ public sealed record SubscriptionRequest(string? Delivery, string? WebhookUrl, S
 /// </summary>
 public sealed record SubscriptionView(string Agency, string Source, string Delivery, string? WebhookUrl, SubscriptionFilter Filter,
     IReadOnlyList<string> EventKinds, IReadOnlyList<string> ListTypes, IReadOnlyList<string> OriginProvinces, string Queue,
-    IReadOnlyList<string> BindingKeys, DateTimeOffset? QueueSyncedAt, DateTimeOffset? QueueRecreatedAt);
+    IReadOnlyList<string> BindingKeys, DateTimeOffset? QueueSyncedAt, DateTimeOffset? QueueRecreatedAt)
+{
+    /// <summary>Only in the answer to the PUT that made the webhook subscription (or made a subscription a webhook one):
+    /// the secret that signs its POSTs, shown this once. Changing the filter or URL keeps it;
+    /// <c>POST /api/operator/subscriptions/{agency}/webhook-secret</c> replaces it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? WebhookSecret { get; init; }
+}
 
 /// <summary>What an agency may lawfully subscribe to: each list type with the measures its kind enforces that the
 /// joint-sanctions catalogue links to it.</summary>
@@ -43,7 +50,7 @@ public static class SubscriptionApi
                              "`listTypes`, `originProvinces` (two digits), `categories` and `measures` — empty: all that the agency may lawfully " +
                              "receive. A list type, category or measure beyond what the joint-sanctions catalogue lets the agency's kind receive is " +
                              "403 naming it; an unknown one 400. In server mode the queue's bindings change at once — new ones first, on the same " +
-                             "queue, so nothing queued is lost. Audited.")
+                             "queue, so nothing queued is lost. A subscription made a webhook one gets a secret, in this answer only (`webhookSecret`). Audited.")
             .Accepts<SubscriptionRequest>("application/json")
             .Produces<SubscriptionView>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(409);
 
@@ -92,17 +99,24 @@ public static class SubscriptionApi
             return problem!.Forbidden ? Problems.Make(403, "forbidden", "Not allowed", problem.Message, new Dictionary<string, object?> { ["field"] = problem.Field })
                 : Problems.BadRequest(problem.Message, problem.Field);
         }
+        // a webhook subscription keeps its secret while it stays one; made one, it gets a new secret, shown in this answer only
+        var kept = subscription.Delivery != Deliveries.Webhook ? null
+            : (await db.SubscriptionsAsync(ct)).FirstOrDefault(r => r.AgencyCode == resolved.Agency.Code && r.Delivery == Deliveries.Webhook)?.WebhookSecret;
+        var newSecret = subscription.Delivery == Deliveries.Webhook && string.IsNullOrEmpty(kept) ? WebhookSender.NewSecret() : null;
         var row = new SubscriptionRow
         {
             AgencyCode = resolved.Agency.Code, Delivery = subscription.Delivery, WebhookUrl = subscription.WebhookUrl,
             Filter = JsonSerializer.Serialize(subscription.Filter, SubscriptionDirectory.FilterJson), UpdatedAt = time.GetUtcNow(), UpdatedBy = caller.Principal,
+            WebhookSecret = newSecret ?? kept,
         };
         await db.SaveSubscriptionAsync(row, new AuditEntry(time.GetUtcNow(), caller.Principal, caller.AgencyCode, "subscriptions.put", Scopes.Operate, null,
-            "changed", $"{row.AgencyCode}: {row.Delivery}; binding keys {string.Join(" ", resolved.BindingKeys)}", "http"), ct);
+            "changed", $"{row.AgencyCode}: {row.Delivery}; binding keys {string.Join(" ", resolved.BindingKeys)}{(newSecret is null ? "" : "; webhook secret made")}",
+            "http"), ct);
         var queues = await db.SubscriberQueuesAsync(ct);
         if (services.GetService<SubscriberTopology>() is { } topology)
             queues = [await topology.SyncAsync(resolved, ct)];
-        return Results.Ok(View(resolved, queues));
+        if (services.GetService<WebhookTargets>() is { } webhooks) await webhooks.ChangedAsync(ct);
+        return Results.Ok(View(resolved, queues) with { WebhookSecret = newSecret });
     }
 
     private static async Task<IResult> DeleteAsync(string agency, HttpContext http, SubscriptionDirectory directory, IndexDatabase db, IAuditTrail audit,
@@ -116,6 +130,7 @@ public static class SubscriptionApi
                 Scopes.Operate, null, "ended", $"{code}: queue unbound, kept with what it holds", "http"), ct))
             return Problems.NotFound($"{agency} has no subscription made through the API");
         if (services.GetService<SubscriberTopology>() is { } topology) await topology.UnbindAsync(code, ct);
+        if (services.GetService<WebhookTargets>() is { } webhooks) await webhooks.ChangedAsync(ct);
         return Results.NoContent();
     }
 

@@ -48,6 +48,6 @@ public sealed class RabbitEventPublisher(BrokerConnection broker, EventRouting r
     public static string UrnOf(Type type) =>
         type.GetCustomAttribute<MessageUrnAttribute>()?.Urn.ToString() ?? $"urn:message:{type.Namespace}:{type.Name}";
 
-    private static string? EventIdOf(object message) =>
+    internal static string? EventIdOf(object message) =>
         message.GetType().GetProperty("EventId")?.GetValue(message) as string;
 }

@@ -45,6 +45,7 @@ public static class SubscriberRegistration
             // guaranteed to be before AddHubBus's): the relay's publish declares nothing and fails until it exists
             services.AddHostedService(sp => sp.GetRequiredService<SubscriberTopology>());
         }
+        services.AddHubWebhooks(bus);
         return builder;
     }
 }

@@ -44,6 +44,9 @@ public sealed partial class SubscriptionDirectory
 
     public SubscriptionRules Rules => _rules;
 
+    /// <summary>The subscriptions the registry file declares.</summary>
+    public IReadOnlyList<ResolvedSubscription> Declared => _declared;
+
     /// <summary>Whether the registry file declares the agency's subscription (then only the file changes it).</summary>
     public bool IsDeclared(string agency) => _declared.Any(d => string.Equals(d.Agency.Code, agency, StringComparison.OrdinalIgnoreCase));
 
