@@ -27,6 +27,7 @@ if (hasIndex)
     app.MapCheckApi();
     app.MapOperatorApi();
     app.MapSubscriptionApi();
+    app.MapReceiptApi();
     app.MapEntityApi();
     app.MapWebhookApi();
 }

@@ -149,6 +149,29 @@ internal sealed class IndexSql(ISqlDialect dialect)
         ORDER BY deadline, id LIMIT @Limit
         """;
     public string LatestRemovals { get; } = "SELECT * FROM removal_deadlines ORDER BY received_at DESC, id LIMIT @Limit";
+    /// <summary>Acknowledges the receipts an agency owes for these listings, once: those not acknowledged before, returned.</summary>
+    public string AcknowledgeReceipts { get; } = $"""
+        UPDATE removal_receipts SET acknowledged_at = @At
+        WHERE agency_code = @Agency AND listing_id {dialect.InList("Ids")} AND acknowledged_at IS NULL
+        RETURNING listing_id
+        """;
+    public string ReceiptsOfAgency { get; } = $"SELECT * FROM removal_receipts WHERE agency_code = @Agency AND listing_id {dialect.InList("Ids")}";
+    /// <summary>The receipts of a report (<see cref="ReceiptReport"/>), the earliest deadline first.</summary>
+    public string ReceiptReportRows(bool overdue, bool byAgency) => ReceiptReport(overdue, byAgency, agencies: false);
+    /// <summary>The agencies in a report, with how many receipts each has there and the earliest deadline, the earliest first.</summary>
+    public string ReceiptReportAgencies(bool overdue, bool byAgency) => ReceiptReport(overdue, byAgency, agencies: true);
+
+    /// <summary>Overdue: not acknowledged by the deadline (still unacknowledged past it at @Now, or acknowledged after it);
+    /// otherwise pending: not acknowledged yet. Of one agency (@Agency) or all.</summary>
+    private static string ReceiptReport(bool overdue, bool byAgency, bool agencies)
+    {
+        var where = (overdue ? "((acknowledged_at IS NULL AND deadline < @Now) OR acknowledged_at > deadline)" : "acknowledged_at IS NULL")
+                    + (byAgency ? " AND agency_code = @Agency" : "");
+        return agencies
+            ? $"SELECT agency_code, COUNT(*) AS receipts, MIN(deadline) AS earliest_deadline FROM removal_receipts WHERE {where} GROUP BY agency_code ORDER BY MIN(deadline), agency_code"
+            : $"SELECT * FROM removal_receipts WHERE {where} ORDER BY deadline, agency_code, listing_id LIMIT @Limit";
+    }
+
     /// <summary>Disputes of these listing source record ids (any agency), open or decided.</summary>
     public string DisputesOfListings { get; } = dialect.ForEachKey("Ids", "SELECT * FROM disputes WHERE listing_source_record_id {key}");
     /// <summary>Open disputes of these listing source record ids (any agency), for a batch that opens or decides one.</summary>

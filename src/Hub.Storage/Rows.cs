@@ -168,6 +168,36 @@ public sealed class RemovalDeadlineRow
 }
 
 /// <summary>
+/// A removal receipt: the subscriber <see cref="AgencyCode"/> received the listing <see cref="ListingId"/>, whose end
+/// (<c>SubjectDelisted</c> <see cref="EventId"/>, <see cref="Status"/> removed, revoked, repaired or expired) the outbox
+/// relay published at <see cref="PublishedAt"/>; the subscriber must acknowledge it has stopped applying the listing by
+/// <see cref="Deadline"/> (3 working days, <c>WorkingDays.ReceiptDeadline</c>). <see cref="AcknowledgedAt"/> is null until it does.
+/// </summary>
+public sealed class RemovalReceiptRow
+{
+    public string AgencyCode { get; set; } = "";
+    public string ListingId { get; set; } = "";
+    public string EventId { get; set; } = "";
+    public string SubjectId { get; set; } = "";
+    public string Status { get; set; } = "";
+    public DateTimeOffset PublishedAt { get; set; }
+    public DateTimeOffset Deadline { get; set; }
+    public DateTimeOffset? AcknowledgedAt { get; set; }
+}
+
+/// <summary>The receipts of one agency a report holds (before its limit): how many, and the earliest deadline among them.</summary>
+public sealed class RemovalReceiptAgencyRow
+{
+    public string AgencyCode { get; set; } = "";
+    public long Receipts { get; set; }
+    public DateTimeOffset EarliestDeadline { get; set; }
+}
+
+/// <summary>The answer of an acknowledgement: the receipts the agency owes among the listing ids given, as stored after
+/// it (acknowledged), and which of them this acknowledgement was the first for.</summary>
+public sealed record ReceiptAcknowledgement(IReadOnlyList<RemovalReceiptRow> Receipts, IReadOnlySet<string> NewlyAcknowledged);
+
+/// <summary>
 /// A dispute of a listing (a correction request or an appeal), from the day its issuer received it until the issuer
 /// decided it. Keyed to the listing's source record (<see cref="AgencyCode"/>, <see cref="ListingSourceRecordId"/>),
 /// so it follows the listing through corrections; at most one is open per listing.

@@ -203,7 +203,7 @@ internal static class PostgresSchema
             subject_id text COLLATE "C" NOT NULL, status text NOT NULL, published_at timestamptz NOT NULL, deadline timestamptz NOT NULL,
             acknowledged_at timestamptz NULL, PRIMARY KEY (agency_code, listing_id));
         CREATE INDEX ix_removal_receipts_pending ON removal_receipts (deadline) WHERE acknowledged_at IS NULL;
-        CREATE INDEX ix_removal_receipts_event ON removal_receipts (event_id);
+        CREATE INDEX ix_removal_receipts_late ON removal_receipts (deadline) WHERE acknowledged_at > deadline;
         """,
         // 12: every whole resident ID number also under its masked form (digits 11-14 hidden), the weak key public lists
         // carry: a notice with only the masked number finds the person the index knows with the whole one

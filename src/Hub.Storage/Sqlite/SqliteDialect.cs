@@ -170,7 +170,7 @@ internal static class SqliteSchema
             agency_code TEXT NOT NULL, listing_id TEXT NOT NULL, event_id TEXT NOT NULL, subject_id TEXT NOT NULL, status TEXT NOT NULL,
             published_at TEXT NOT NULL, deadline TEXT NOT NULL, acknowledged_at TEXT NULL, PRIMARY KEY (agency_code, listing_id));
         CREATE INDEX ix_removal_receipts_pending ON removal_receipts (deadline) WHERE acknowledged_at IS NULL;
-        CREATE INDEX ix_removal_receipts_event ON removal_receipts (event_id);
+        CREATE INDEX ix_removal_receipts_late ON removal_receipts (deadline) WHERE acknowledged_at > deadline;
         """,
         // 11: every whole resident ID number also under its masked form (digits 11-14 hidden), the weak key public lists
         // carry: a notice with only the masked number finds the person the index knows with the whole one
