@@ -208,6 +208,25 @@ internal sealed class IndexSql(ISqlDialect dialect)
         ON CONFLICT (agency_code) DO UPDATE SET queue = excluded.queue, binding_keys = excluded.binding_keys, synced_at = excluded.synced_at,
             recreated_at = COALESCE(excluded.recreated_at, subscriber_queues.recreated_at)
         """;
+    /// <summary>Subjects by one weak key (resolved through merges), with their names.</summary>
+    public string SubjectsByWeakKey { get; } = """
+        SELECT DISTINCT s.* FROM subject_identifiers i LEFT JOIN subject_merges m ON m.merged_id = i.subject_id
+            JOIN subjects s ON s.id = COALESCE(m.into_id, i.subject_id)
+        WHERE i.scheme = @Scheme AND i.value = @Value
+        LIMIT @Limit
+        """;
+    /// <summary>Subjects of a kind by their normalised name (merged-away ones left out).</summary>
+    public string SubjectsByName { get; } = """
+        SELECT s.* FROM subjects s WHERE s.normalized_name = @Name AND s.kind = @Kind
+          AND NOT EXISTS (SELECT 1 FROM subject_merges m WHERE m.merged_id = s.id)
+        LIMIT @Limit
+        """;
+    /// <summary>Organisations without an org-core key yet (created before it existed), a page at a time.</summary>
+    public string OrganizationsWithoutCore { get; } = """
+        SELECT s.* FROM subjects s
+        WHERE s.kind = 'Organization' AND NOT EXISTS (SELECT 1 FROM subject_identifiers i WHERE i.subject_id = s.id AND i.scheme = 'org-core')
+        ORDER BY s.id LIMIT @Limit
+        """;
     public string ReviewById { get; } = "SELECT * FROM match_reviews WHERE id = @Id";
     public string ReviewsByStatus { get; } = "SELECT * FROM match_reviews WHERE status = @Status ORDER BY created_at, id LIMIT @Limit";
     public string DecideReview { get; } = "UPDATE match_reviews SET status = @Status, decided_at = @At, decided_by = @By, note = @Note WHERE id = @Id AND status = @From";

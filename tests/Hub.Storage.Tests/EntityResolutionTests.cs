@@ -401,4 +401,17 @@ public sealed class EntityResolutionTests<TTarget> : IndexFixture<TTarget> where
 
         Assert.That(await Relocations(), Is.Empty);
     }
+
+    [Test]
+    public async Task Organisations_stored_before_they_had_a_core_name_key_get_one_from_the_backfill_and_are_found_by_name()
+    {
+        await Apply(Listed("LA-1194"));
+        await Target.ExecuteAsync("DELETE FROM subject_identifiers WHERE scheme = 'org-core'", "DELETE FROM subject_identifiers WHERE scheme = 'org-core'");
+        Assert.That(await Db.SubjectsByWeakKeyAsync("org-core", "皖东建设工程", 10, CancellationToken.None), Is.Empty);
+
+        Assert.That(await Db.BackfillCoreNamesAsync(Hub.Domain.Resolution.OrganizationNames.Core, 1000, CancellationToken.None), Is.EqualTo(1));
+        Assert.That(await Db.BackfillCoreNamesAsync(Hub.Domain.Resolution.OrganizationNames.Core, 1000, CancellationToken.None), Is.Zero, "once");
+
+        Assert.That((await Db.SubjectsByWeakKeyAsync("org-core", "皖东建设工程", 10, CancellationToken.None)).Single().Id, Is.EqualTo(_subjectOf["LA-1194"]));
+    }
 }

@@ -232,6 +232,8 @@ internal static class PostgresSchema
             merged_id text COLLATE "C" PRIMARY KEY, into_id text COLLATE "C" NOT NULL, merged_at timestamptz NOT NULL, merged_by text NOT NULL, review_id text NULL,
             repointed text NOT NULL, moved text NOT NULL);
         CREATE INDEX IF NOT EXISTS ix_subject_merges_into ON subject_merges (into_id);
+        -- name search: persons by their normalised name (organisations by the org-core key, which the Hub computes)
+        CREATE INDEX IF NOT EXISTS ix_subjects_name ON subjects (normalized_name);
         """,
     ];
 }
