@@ -15,12 +15,10 @@ namespace Hub.Integration.Tests;
 [NonParallelizable]
 public sealed class EntityIndexTests
 {
-    private const string Envelope = "application/vnd.masstransit+json";
     private const string Court = "COURT-34-1122";
 
+    private ServerHub _server = default!;
     private RabbitMqTestVhost _vhost = default!;
-    private PostgresTestDatabase _database = default!;
-    private HubFactory _hub = default!;
     private HttpClient _operator = default!;
     private HttpClient _auditor = default!;
     private RawBroker _court = default!, _subscriber = default!;
@@ -29,27 +27,19 @@ public sealed class EntityIndexTests
     [OneTimeSetUp]
     public async Task StartHub()
     {
-        _vhost = await RabbitMqTestVhost.CreateAsync();
-        _database = await PostgresTestDatabase.CreateAsync();
-        _hub = new HubFactory(HubFactory.ServerMode(_vhost.HubAmqpUri, _database.ConnectionString));
-        _operator = await _hub.ClientAsAsync("operator:test");
-        _auditor = await _hub.ClientAsAsync("auditor:test");
-        await Eventually.Get(async () => (await _operator.GetAsync("/health/ready")).IsSuccessStatusCode ? "ready" : null, "/health/ready");
-        _court = await RawBroker.ConnectAsync(await _vhost.CreateAgencyUserAsync(Court));
-        _subscriber = await RawBroker.ConnectAsync(_vhost.AmqpUri);
+        _server = await ServerHub.StartAsync();
+        _vhost = _server.Vhost;
+        _operator = await _server.ClientAsync("operator:test");
+        _auditor = await _server.ClientAsync("auditor:test");
+        _court = await _server.AgencyAsync(Court);
+        _subscriber = await _server.ObserverAsync();
         _identity = await _subscriber.SubscribeEventsAsync("merged.#", "split.#");
     }
 
     [OneTimeTearDown]
     public async Task StopHub()
     {
-        _operator?.Dispose();
-        _auditor?.Dispose();
-        if (_hub is not null) await _hub.DisposeAsync();
-        foreach (var broker in new[] { _court, _subscriber })
-            if (broker is not null) await broker.DisposeAsync();
-        if (_database is not null) await _database.DisposeAsync();
-        if (_vhost is not null) await _vhost.DisposeAsync();
+        if (_server is not null) await _server.DisposeAsync();
     }
 
     private static string Ric(string birth, string sequence)
@@ -58,17 +48,11 @@ public sealed class EntityIndexTests
         return first17 + ResidentIdNumber.CheckCharacter(first17);
     }
 
-    private Task Publish(string sourceId, string subject, string? representative = null) => _court.PublishAsync("hub.judgment-defaulter-listed",
-        new JsonObject
-        {
-            ["messageId"] = Guid.NewGuid().ToString(),
-            ["messageType"] = new JsonArray("urn:message:hub:judgment-defaulter-listed:v1"),
-            ["message"] = JsonNode.Parse($$"""
-                { "source": { "agencyCode": "{{Court}}", "sourceRecordId": "{{sourceId}}" }, "legalBasis": "JD-2", "caseNumber": "(2026)皖1122执{{sourceId}}号",
-                  "enforcingCourt": "来安县人民法院", "subject": {{subject}}, {{(representative is null ? "" : $"\"legalRepresentative\": {representative},")}}
-                  "decisionDate": "2026-06-20" }
-                """),
-        }.ToJsonString(), Envelope, userId: BrokerUsers.UserOf(Court));
+    private Task Publish(string sourceId, string subject, string? representative = null) => ServerHub.PublishAsync(_court, Court, "judgment-defaulter-listed", $$"""
+        { "source": { "agencyCode": "{{Court}}", "sourceRecordId": "{{sourceId}}" }, "legalBasis": "JD-2", "caseNumber": "(2026)皖1122执{{sourceId}}号",
+          "enforcingCourt": "来安县人民法院", "subject": {{subject}}, {{(representative is null ? "" : $"\"legalRepresentative\": {representative},")}}
+          "decisionDate": "2026-06-20" }
+        """);
 
     private async Task<JsonElement> Person(string ric) => await Eventually.Value<JsonElement>(async () =>
     {
@@ -135,22 +119,17 @@ public sealed class EntityIndexTests
         using (var put = await _operator.PutAsJsonAsync($"/api/operator/subscriptions/{market}",
                    new { filter = new { eventKinds = new[] { "relocation-suspected" }, listTypes = new[] { "judgment-defaulter" }, originProvinces = new[] { "33" } } }))
             Assert.That(put.IsSuccessStatusCode, Is.True, await put.Content.ReadAsStringAsync());
-        await using var regulator = await RawBroker.ConnectAsync(await _vhost.CreateAgencyUserAsync(market));
+        var regulator = await _server.AgencyAsync(market);
 
         var rep = Ric("19700909", "517");
         await Publish("EI-AH", $$"""{ "kind": "Organization", "name": "滁州迁址测试有限公司", "uscc": "{{TestIdentifiers.Uscc(9501)}}" }""",
             $$"""{ "kind": "Person", "name": "孙立新", "residentIdNumber": "{{rep}}" }""");
         await Person(rep);
-        await regulator.PublishAsync("hub.organization-registered", new JsonObject
-        {
-            ["messageId"] = Guid.NewGuid().ToString(),
-            ["messageType"] = new JsonArray("urn:message:hub:organization-registered:v1"),
-            ["message"] = JsonNode.Parse($$"""
-                { "source": { "agencyCode": "{{market}}", "sourceRecordId": "ZJ-REG-9502" }, "legalBasis": "MKT-REG",
-                  "organization": { "kind": "Organization", "name": "杭州迁址测试有限公司", "uscc": "{{TestIdentifiers.Uscc(9502)}}" },
-                  "legalRepresentative": { "kind": "Person", "name": "孙立新", "residentIdNumber": "{{rep}}" }, "registeredOn": "2026-11-20" }
-                """),
-        }.ToJsonString(), Envelope, userId: BrokerUsers.UserOf(market));
+        await ServerHub.PublishAsync(regulator, market, "organization-registered", $$"""
+            { "source": { "agencyCode": "{{market}}", "sourceRecordId": "ZJ-REG-9502" }, "legalBasis": "MKT-REG",
+              "organization": { "kind": "Organization", "name": "杭州迁址测试有限公司", "uscc": "{{TestIdentifiers.Uscc(9502)}}" },
+              "legalRepresentative": { "kind": "Person", "name": "孙立新", "residentIdNumber": "{{rep}}" }, "registeredOn": "2026-11-20" }
+            """);
 
         var alert = await Eventually.Value<JsonElement>(async () =>
         {

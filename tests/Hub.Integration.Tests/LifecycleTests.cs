@@ -14,15 +14,11 @@ namespace Hub.Integration.Tests;
 [NonParallelizable]
 public sealed class LifecycleTests
 {
-    private const string Envelope = "application/vnd.masstransit+json";
     private const string Court = "COURT-34-1122";
     private const string Food = "FOOD-35";
 
-    private RabbitMqTestVhost _vhost = default!;
-    private PostgresTestDatabase _database = default!;
-    private HubFactory _hub = default!;
+    private ServerHub _server = default!;
     private HttpClient _reader = default!;
-    private HttpClient _operator = default!;
     private RawBroker _subscriber = default!;
     private RawBroker _court = default!;
     private RawBroker _food = default!;
@@ -31,41 +27,23 @@ public sealed class LifecycleTests
     [OneTimeSetUp]
     public async Task StartHub()
     {
-        _vhost = await RabbitMqTestVhost.CreateAsync();
-        _database = await PostgresTestDatabase.CreateAsync();
-        _subscriber = await RawBroker.ConnectAsync(_vhost.AmqpUri);
+        _server = await ServerHub.StartAsync();
+        _subscriber = await _server.ObserverAsync();
         _disputed = await _subscriber.SubscribeEventsAsync("disputed.#");
         _resolved = await _subscriber.SubscribeEventsAsync("dispute-resolved.#");
         _delisted = await _subscriber.SubscribeEventsAsync("delisted.#", "expired.#");
-        _hub = new HubFactory(HubFactory.ServerMode(_vhost.HubAmqpUri, _database.ConnectionString));
-        _reader = await _hub.ClientAsAsync(Court);
-        _operator = await _hub.ClientAsAsync("operator:test");
-        await Eventually.Get(async () => (await _reader.GetAsync("/health/ready")).IsSuccessStatusCode ? "ready" : null, "/health/ready");
-        _court = await RawBroker.ConnectAsync(await _vhost.CreateAgencyUserAsync(Court));
-        _food = await RawBroker.ConnectAsync(await _vhost.CreateAgencyUserAsync(Food));
+        _reader = await _server.ClientAsync(Court);
+        _court = await _server.AgencyAsync(Court);
+        _food = await _server.AgencyAsync(Food);
     }
 
     [OneTimeTearDown]
     public async Task StopHub()
     {
-        _reader?.Dispose();
-        _operator?.Dispose();
-        if (_hub is not null) await _hub.DisposeAsync();
-        foreach (var broker in new[] { _subscriber, _court, _food })
-            if (broker is not null) await broker.DisposeAsync();
-        if (_database is not null) await _database.DisposeAsync();
-        if (_vhost is not null) await _vhost.DisposeAsync();
+        if (_server is not null) await _server.DisposeAsync();
     }
 
-    private static string Message(string kind, string body) => new JsonObject
-    {
-        ["messageId"] = Guid.NewGuid().ToString(),
-        ["messageType"] = new JsonArray($"urn:message:hub:{kind}:v1"),
-        ["message"] = JsonNode.Parse(body),
-    }.ToJsonString();
-
-    private Task Publish(RawBroker broker, string agency, string kind, string body) =>
-        broker.PublishAsync($"hub.{kind}", Message(kind, body), Envelope, userId: BrokerUsers.UserOf(agency));
+    private static Task Publish(RawBroker broker, string agency, string kind, string body) => ServerHub.PublishAsync(broker, agency, kind, body);
 
     private async Task<JsonElement> Subject(string uscc) => await Eventually.Value<JsonElement>(async () =>
     {
@@ -107,7 +85,7 @@ public sealed class LifecycleTests
         var dispute = shown.GetProperty("listings")[0].GetProperty("dispute");
         Assert.That((dispute.GetProperty("kind").GetString(), dispute.GetProperty("overdue").GetBoolean()), Is.EqualTo(("CorrectionRequest", true)));
         Assert.That(shown.GetProperty("listings")[0].GetProperty("activeNow").GetBoolean(), Is.True, "a disputed listing stays in force");
-        var overdue = await _operator.GetFromJsonAsync<JsonElement>("/api/operator/disputes?overdue=true");
+        var overdue = await (await _server.ClientAsync("operator:test")).GetFromJsonAsync<JsonElement>("/api/operator/disputes?overdue=true");
         Assert.That(overdue.EnumerateArray().Select(d => (d.GetProperty("sourceRecordId").GetString(), d.GetProperty("overdue").GetBoolean())),
             Does.Contain(("LC-1-D", true)));
 

@@ -19,13 +19,11 @@ namespace Hub.Integration.Tests;
 [NonParallelizable]
 public sealed class RemovalReceiptTests
 {
-    private const string Envelope = "application/vnd.masstransit+json";
     private const string Court = "COURT-34-1122";
     private const string Market = "MARKET-33";
     private const string Food = "FOOD-35";
 
-    private RabbitMqTestVhost _vhost = default!;
-    private PostgresTestDatabase _database = default!;
+    private ServerHub _server = default!;
     private HubFactory _hub = default!;
     private HttpClient _operator = default!;
     private HttpClient _market = default!;
@@ -35,36 +33,22 @@ public sealed class RemovalReceiptTests
     [OneTimeSetUp]
     public async Task StartHub()
     {
-        _vhost = await RabbitMqTestVhost.CreateAsync();
-        _database = await PostgresTestDatabase.CreateAsync();
-        _hub = new HubFactory(HubFactory.ServerMode(_vhost.HubAmqpUri, _database.ConnectionString));
-        _operator = await _hub.ClientAsAsync("operator:test");
-        _market = await _hub.ClientAsAsync(Market);
-        _food = await _hub.ClientAsAsync(Food);
-        await Eventually.Get(async () => (await _operator.GetAsync("/health/ready")).IsSuccessStatusCode ? "ready" : null, "/health/ready");
-        _court = await RawBroker.ConnectAsync(await _vhost.CreateAgencyUserAsync(Court));
-        _marketQueue = await RawBroker.ConnectAsync(await _vhost.CreateAgencyUserAsync(Market));
+        _server = await ServerHub.StartAsync();
+        _hub = _server.Hub;
+        _operator = await _server.ClientAsync("operator:test");
+        _market = await _server.ClientAsync(Market);
+        _food = await _server.ClientAsync(Food);
+        _court = await _server.AgencyAsync(Court);
+        _marketQueue = await _server.AgencyAsync(Market);
     }
 
     [OneTimeTearDown]
     public async Task StopHub()
     {
-        _operator?.Dispose();
-        _market?.Dispose();
-        _food?.Dispose();
-        if (_hub is not null) await _hub.DisposeAsync();
-        foreach (var broker in new[] { _court, _marketQueue })
-            if (broker is not null) await broker.DisposeAsync();
-        if (_database is not null) await _database.DisposeAsync();
-        if (_vhost is not null) await _vhost.DisposeAsync();
+        if (_server is not null) await _server.DisposeAsync();
     }
 
-    private Task Publish(string kind, string body) => _court.PublishAsync($"hub.{kind}", new JsonObject
-    {
-        ["messageId"] = Guid.NewGuid().ToString(),
-        ["messageType"] = new JsonArray($"urn:message:hub:{kind}:v1"),
-        ["message"] = JsonNode.Parse(body),
-    }.ToJsonString(), Envelope, userId: BrokerUsers.UserOf(Court));
+    private Task Publish(string kind, string body) => ServerHub.PublishAsync(_court, Court, kind, body);
 
     /// <summary>Reads the regulator's own queue, as its broker user, until an event of <paramref name="routingKeyStart"/> arrives.</summary>
     private async Task<JsonElement> NextOnQueue(string routingKeyStart) => await Eventually.Value<JsonElement>(async () =>

@@ -16,14 +16,13 @@ namespace Hub.Integration.Tests;
 [NonParallelizable]
 public sealed class SubscriptionTests
 {
-    private const string Envelope = "application/vnd.masstransit+json";
     private const string Court = "COURT-34-1122";
     private const string Food = "FOOD-35";
     private const string Labour = "LABOUR-32";
 
+    private ServerHub _server = default!;
     private RabbitMqTestVhost _vhost = default!;
     private PostgresTestDatabase _database = default!;
-    private HubFactory _hub = default!;
     private HttpClient _operator = default!;
     private HttpClient _reader = default!;
     private RawBroker _court = default!, _food = default!, _labour = default!;
@@ -31,38 +30,22 @@ public sealed class SubscriptionTests
     [OneTimeSetUp]
     public async Task StartHub()
     {
-        _vhost = await RabbitMqTestVhost.CreateAsync();
-        _database = await PostgresTestDatabase.CreateAsync();
-        _hub = new HubFactory(HubFactory.ServerMode(_vhost.HubAmqpUri, _database.ConnectionString));
-        _operator = await _hub.ClientAsAsync("operator:test");
-        _reader = await _hub.ClientAsAsync(Food);
-        await Eventually.Get(async () => (await _operator.GetAsync("/health/ready")).IsSuccessStatusCode ? "ready" : null, "/health/ready");
-        _court = await RawBroker.ConnectAsync(await _vhost.CreateAgencyUserAsync(Court));
-        _food = await RawBroker.ConnectAsync(await _vhost.CreateAgencyUserAsync(Food));
-        _labour = await RawBroker.ConnectAsync(await _vhost.CreateAgencyUserAsync(Labour));
+        _server = await ServerHub.StartAsync();
+        (_vhost, _database) = (_server.Vhost, _server.Database);
+        _operator = await _server.ClientAsync("operator:test");
+        _reader = await _server.ClientAsync(Food);
+        _court = await _server.AgencyAsync(Court);
+        _food = await _server.AgencyAsync(Food);
+        _labour = await _server.AgencyAsync(Labour);
     }
 
     [OneTimeTearDown]
     public async Task StopHub()
     {
-        _operator?.Dispose();
-        _reader?.Dispose();
-        if (_hub is not null) await _hub.DisposeAsync();
-        foreach (var broker in new[] { _court, _food, _labour })
-            if (broker is not null) await broker.DisposeAsync();
-        if (_database is not null) await _database.DisposeAsync();
-        if (_vhost is not null) await _vhost.DisposeAsync();
+        if (_server is not null) await _server.DisposeAsync();
     }
 
-    private static string Message(string kind, string body) => new JsonObject
-    {
-        ["messageId"] = Guid.NewGuid().ToString(),
-        ["messageType"] = new JsonArray($"urn:message:hub:{kind}:v1"),
-        ["message"] = JsonNode.Parse(body),
-    }.ToJsonString();
-
-    private static Task Publish(RawBroker broker, string agency, string kind, string body) =>
-        broker.PublishAsync($"hub.{kind}", Message(kind, body), Envelope, userId: BrokerUsers.UserOf(agency));
+    private static Task Publish(RawBroker broker, string agency, string kind, string body) => ServerHub.PublishAsync(broker, agency, kind, body);
 
     private Task FoodPenalty(string id, int n) => Publish(_food, Food, "administrative-penalty-recorded", $$"""
         { "source": { "agencyCode": "{{Food}}", "sourceRecordId": "{{id}}" }, "legalBasis": "FOOD-SERIOUS", "decisionNumber": "闽食监罚〔2026〕{{n}}号",
