@@ -233,5 +233,16 @@ internal static class PostgresSchema
             repointed text NOT NULL, moved text NOT NULL);
         CREATE INDEX IF NOT EXISTS ix_subject_merges_into ON subject_merges (into_id);
         """,
+        // 13: the operator console — what an operator decided about a quarantined record (released: applied again through
+        // the aggregator, released_at set on the quarantine row; rejected for good, with the reason), and the heartbeat
+        // of every Hub process (one row per instance, its last sign of life)
+        """
+        CREATE TABLE quarantine_decisions (
+            quarantine_id text COLLATE "C" PRIMARY KEY, decision text NOT NULL, decided_at timestamptz NOT NULL, decided_by text NOT NULL,
+            note text NULL, outcome text NULL);
+        CREATE TABLE hub_instances (
+            instance_id text COLLATE "C" PRIMARY KEY, services text NOT NULL, host text NOT NULL, version text NOT NULL, process_id integer NOT NULL,
+            started_at timestamptz NOT NULL, last_seen_at timestamptz NOT NULL);
+        """,
     ];
 }
