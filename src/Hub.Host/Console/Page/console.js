@@ -153,6 +153,7 @@
   function renderFailed(view) {
     const summary = $("failed-summary");
     $("replay-all").hidden = !view.available || view.groups.length === 0;
+    $("failed-groups").hidden = !view.available;
     if (!view.available) {
       summary.textContent = view.problem;
       replaceRows(document.querySelector("#failed-groups tbody"), []);
@@ -253,7 +254,7 @@
         el("thead", {}, el("tr", {}, el("th", {}, "Record"), el("th", {}, "Reason"), el("th", {}, "Received"), el("th", {}))),
         el("tbody", {}, entries.map((q) => el("tr", { "data-quarantine": q.id },
           el("td", {}, (q.agencyCode || "?") + " / " + (q.sourceRecordId || "?") + (q.revision ? " r" + q.revision : ""), el("div", { class: "hint" }, q.kind)),
-          el("td", {}, q.reason),
+          el("td", { class: "reason" }, q.reason),
           el("td", {}, time(q.receivedAt)),
           el("td", { class: "actions" },
             el("button", { type: "button", "data-action": "release", onclick: () => decide("/quarantine/" + encodeURIComponent(q.id) + "/release", null) }, "Release"),
@@ -298,7 +299,7 @@
   function renderServices(instances) {
     const rows = instances.map((i) => el("tr", { class: i.silent ? "silent" : "", "data-instance": i.instanceId },
       el("td", {}, i.host, el("div", { class: "hint" }, "pid " + i.processId + " · since " + time(i.startedAt))),
-      el("td", {}, i.services),
+      el("td", {}, i.services.split(",").join(", ")),
       el("td", {}, i.version),
       el("td", {}, i.silent ? el("span", { class: "badge bad" }, "silent " + age(i.silentForSeconds)) : el("span", { class: "badge ok" }, age(i.silentForSeconds) + " ago"))));
     if (rows.length === 0) rows.push(el("tr", {}, el("td", { colspan: "4", class: "hint" }, "no heartbeat yet")));
