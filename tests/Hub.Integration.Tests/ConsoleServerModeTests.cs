@@ -212,5 +212,31 @@ public sealed class ConsoleServerModeTests
         }
     }
 
+    [Test, Order(5)]
+    public async Task Quarantine_groups_decisions_and_heartbeats_work_on_PostgreSQL()
+    {
+        var uscc = TestIdentifiers.Uscc(9401);
+        using (var r = await _court.PostAsJsonAsync($"/api/adapters/court/{Court}/notices",
+                   new JsonArray(Company("PG-BAD-1", uscc: uscc[..17] + (uscc[17] == '0' ? '1' : '0')))))
+            Assert.That(r.IsSuccessStatusCode, Is.True, await r.Content.ReadAsStringAsync());
+        var group = await Eventually.Value(async () => (await Get("/api/operator/console/quarantine")).GetProperty("groups").EnumerateArray()
+            .FirstOrDefault(g => g.GetProperty("reasonCode").GetString() == "invalid-identifier") is { ValueKind: JsonValueKind.Object } g ? g : (JsonElement?)null,
+            "the notice quarantined");
+        Assert.That(group.GetProperty("agencyCode").GetString(), Is.EqualTo(Court));
+        var all = (await Get("/api/operator/console/quarantine/entries")).EnumerateArray().ToList();
+        var mine = (await Get($"/api/operator/console/quarantine/entries?reasonCode=invalid-identifier&agency={Court}")).EnumerateArray().Single();
+        Assert.That(all.Select(e => e.GetProperty("id").GetString()), Does.Contain(mine.GetProperty("id").GetString()));
+        var id = mine.GetProperty("id").GetString()!;
+        var again = await Post($"/api/operator/console/quarantine/{id}/release", null, HttpStatusCode.Conflict);
+        Assert.That(again.GetProperty("reasonCode").GetString(), Is.EqualTo("invalid-identifier"));
+        await Post($"/api/operator/console/quarantine/{id}/reject", new { reason = "sent by mistake" }, HttpStatusCode.OK);
+        var decided = (await Get("/api/operator/console/quarantine/entries?decided=true")).EnumerateArray().Single();
+        Assert.That(decided.GetProperty("decision").GetString(), Is.EqualTo("rejected"));
+        Assert.That(decided.GetProperty("note").GetString(), Is.EqualTo("sent by mistake"));
+        Assert.That((await Get("/api/operator/console/queues")).GetProperty("outbox").GetProperty("pending").GetInt64(), Is.GreaterThanOrEqualTo(0));
+        var services = await Eventually.Get(async () => (await Get("/api/operator/console/services")).EnumerateArray().ToList() is { Count: > 0 } l ? l : null, "a heartbeat");
+        Assert.That(services.Single().GetProperty("silent").GetBoolean(), Is.False);
+    }
+
     private sealed record Box(JsonElement Value);
 }

@@ -237,10 +237,10 @@ internal static class PostgresSchema
         // the aggregator, released_at set on the quarantine row; rejected for good, with the reason), and the heartbeat
         // of every Hub process (one row per instance, its last sign of life)
         """
-        CREATE TABLE quarantine_decisions (
+        CREATE TABLE IF NOT EXISTS quarantine_decisions (
             quarantine_id text COLLATE "C" PRIMARY KEY, decision text NOT NULL, decided_at timestamptz NOT NULL, decided_by text NOT NULL,
             note text NULL, outcome text NULL);
-        CREATE TABLE hub_instances (
+        CREATE TABLE IF NOT EXISTS hub_instances (
             instance_id text COLLATE "C" PRIMARY KEY, services text NOT NULL, host text NOT NULL, version text NOT NULL, process_id integer NOT NULL,
             started_at timestamptz NOT NULL, last_seen_at timestamptz NOT NULL);
         """,
