@@ -60,7 +60,9 @@ public static class ConsoleApi
         api.MapGet("/failed", async (FailedStore store, CancellationToken ct) =>
         {
             if (!store.Available) return Results.Ok(new FailedView(false, FailedStore.EmbeddedProblem, store.Queue, 0, 0, []));
-            var scan = await store.ScanAsync(ct);
+            ErrorQueueScan scan;
+            try { scan = await store.ScanAsync(ct); }
+            catch (BrokerUnavailableException ex) { return Problems.Unavailable(ex.Message); }
             var groups = scan.Messages.GroupBy(m => m.GroupId).Select(g =>
             {
                 var first = g.First();
@@ -72,19 +74,21 @@ public static class ConsoleApi
             .WithDescription("Counts only: no record is named. Read over AMQP without acknowledging (the messages go back in their places), up to " +
                              "`Hub:Console:FailedScanLimit` (10,000); `read` < `inQueue` says the groups count the first ones. Server mode only: on " +
                              "the embedded default `available` is false.")
-            .Produces<FailedView>();
+            .Produces<FailedView>().ProducesProblem(503);
 
         api.MapGet("/failed/groups/{groupId}", async (string groupId, int? limit, FailedStore store, HttpContext http, IAuditTrail audit, TimeProvider time,
             CancellationToken ct) =>
         {
             if (!store.Available) return Problems.Conflict(FailedStore.EmbeddedProblem);
-            var scan = await store.ScanAsync(ct);
+            ErrorQueueScan scan;
+            try { scan = await store.ScanAsync(ct); }
+            catch (BrokerUnavailableException ex) { return Problems.Unavailable(ex.Message); }
             var messages = scan.Messages.Where(m => m.GroupId == groupId).Take(Math.Clamp(limit ?? 200, 1, 1000)).ToList();
             if (messages.Count == 0) return Problems.NotFound($"no failed messages of group {groupId} (replayed or discarded meanwhile?)");
             await audit.WriteAsync(Entry(http, time, "failed.read", "disclosed", $"{messages.Count} failed messages of group {groupId}"), ct);
             return Results.Ok(messages.Select(View).ToList());
         }).RequireScope(Scopes.Operate).WithSummary("The failed messages of one group: reason, source agency, source record id, time, repeat")
-            .Produces<List<FailedMessageView>>().ProducesProblem(404);
+            .Produces<List<FailedMessageView>>().ProducesProblem(404).ProducesProblem(503);
 
         api.MapPost("/failed/messages/{messageId}/replay", (string messageId, FailedStore store, HttpContext http, IAuditTrail audit, TimeProvider time,
                 CancellationToken ct) =>
@@ -92,26 +96,26 @@ public static class ConsoleApi
             .RequireScope(Scopes.Operate).WithSummary("Send one failed message back to the queue it failed on")
             .WithDescription("Published again with the header `hub-replays` counting the replays (a message that fails again shows as a repeat), " +
                              "then taken out of the error queue once the broker confirmed the copy. 404 when it is not there (any more); audited.")
-            .Produces<FailedActionView>().ProducesProblem(404).ProducesProblem(409);
+            .Produces<FailedActionView>().ProducesProblem(404).ProducesProblem(409).ProducesProblem(503);
         api.MapPost("/failed/groups/{groupId}/replay", (string groupId, FailedStore store, HttpContext http, IAuditTrail audit, TimeProvider time,
                 CancellationToken ct) =>
             Replay(store, http, audit, time, m => m.GroupId == groupId, $"group {groupId}", ct))
             .RequireScope(Scopes.Operate).WithSummary("Send every failed message of a group back to the queue it failed on")
-            .Produces<FailedActionView>().ProducesProblem(404).ProducesProblem(409);
+            .Produces<FailedActionView>().ProducesProblem(404).ProducesProblem(409).ProducesProblem(503);
         api.MapPost("/failed/replay-all", (FailedStore store, HttpContext http, IAuditTrail audit, TimeProvider time, CancellationToken ct) =>
             Replay(store, http, audit, time, _ => true, "all", ct))
             .RequireScope(Scopes.Operate).WithSummary("Send every failed message read (up to the scan limit) back to the queue it failed on")
-            .Produces<FailedActionView>().ProducesProblem(404).ProducesProblem(409);
+            .Produces<FailedActionView>().ProducesProblem(404).ProducesProblem(409).ProducesProblem(503);
         api.MapPost("/failed/messages/{messageId}/discard", (string messageId, DiscardRequest request, FailedStore store, HttpContext http, IAuditTrail audit,
                 TimeProvider time, CancellationToken ct) =>
             Discard(store, http, audit, time, m => m.Id == messageId, $"message {messageId}", request.Reason, ct))
             .RequireScope(Scopes.Operate).WithSummary("Take one failed message out of the error queue for good, with a written reason (audited)")
-            .Produces<FailedActionView>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+            .Produces<FailedActionView>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(503);
         api.MapPost("/failed/groups/{groupId}/discard", (string groupId, DiscardRequest request, FailedStore store, HttpContext http, IAuditTrail audit,
                 TimeProvider time, CancellationToken ct) =>
             Discard(store, http, audit, time, m => m.GroupId == groupId, $"group {groupId}", request.Reason, ct))
             .RequireScope(Scopes.Operate).WithSummary("Take every failed message of a group out of the error queue for good, with a written reason (audited)")
-            .Produces<FailedActionView>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+            .Produces<FailedActionView>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(503);
 
         api.MapGet("/quarantine", async (IndexDatabase db, CancellationToken ct) =>
         {
@@ -173,7 +177,9 @@ public static class ConsoleApi
     {
         if (!store.Available) return Problems.Conflict(FailedStore.EmbeddedProblem);
         var by = http.Caller().Principal;
-        var done = await store.ReplayAsync(chosen, by, ct);
+        FailedAction done;
+        try { done = await store.ReplayAsync(chosen, by, ct); }
+        catch (BrokerUnavailableException ex) { return Problems.Unavailable(ex.Message); }
         if (done.Done.Count == 0) return Problems.NotFound($"no failed message matches {what} (replayed or discarded meanwhile?); nothing changed");
         await audit.WriteAsync(Entry(http, time, "failed.replay", "replayed", $"{done.Done.Count} message(s) of {what} to {FailedMessages.SourceQueueOf(store.Queue)}: " +
                                                                             Ids(done.Done)), ct);
@@ -187,7 +193,9 @@ public static class ConsoleApi
         reason = Hub.Domain.Identifiers.ResidentIdNumber.MaskAllIn(reason.Trim());
         if (reason.Length > 500) return Problems.BadRequest("the reason is longer than 500 characters", "reason");
         if (!store.Available) return Problems.Conflict(FailedStore.EmbeddedProblem);
-        var done = await store.DiscardAsync(chosen, http.Caller().Principal, ct);
+        FailedAction done;
+        try { done = await store.DiscardAsync(chosen, http.Caller().Principal, ct); }
+        catch (BrokerUnavailableException ex) { return Problems.Unavailable(ex.Message); }
         if (done.Done.Count == 0) return Problems.NotFound($"no failed message matches {what} (replayed or discarded meanwhile?); nothing changed");
         await audit.WriteAsync(Entry(http, time, "failed.discard", "discarded",
             $"{done.Done.Count} message(s) of {what}, because: {reason}; " + string.Join("; ", done.Done.Take(50).Select(m =>

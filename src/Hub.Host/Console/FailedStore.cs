@@ -20,9 +20,30 @@ public sealed class FailedStore(IOptions<AggregatorOptions> aggregator, IService
 
     public string Queue => aggregator.Value.QueueName + "_error";
 
-    public Task<ErrorQueueScan> ScanAsync(CancellationToken ct) => Broker!.ScanAsync(Queue, ct);
+    public Task<ErrorQueueScan> ScanAsync(CancellationToken ct) => Guarded(() => Broker!.ScanAsync(Queue, ct));
 
-    public Task<FailedAction> ReplayAsync(Func<FailedMessage, bool> chosen, string by, CancellationToken ct) => Broker!.ReplayAsync(Queue, chosen, by, ct);
+    public Task<FailedAction> ReplayAsync(Func<FailedMessage, bool> chosen, string by, CancellationToken ct) =>
+        Guarded(() => Broker!.ReplayAsync(Queue, chosen, by, ct));
 
-    public Task<FailedAction> DiscardAsync(Func<FailedMessage, bool> chosen, string by, CancellationToken ct) => Broker!.DiscardAsync(Queue, chosen, by, ct);
+    public Task<FailedAction> DiscardAsync(Func<FailedMessage, bool> chosen, string by, CancellationToken ct) =>
+        Guarded(() => Broker!.DiscardAsync(Queue, chosen, by, ct));
+
+    /// <summary>The broker away (refused, closed, timed out) is the operator's "try again later", not a failure of the Hub;
+    /// whatever was not acknowledged stays in the error queue.</summary>
+    private static async Task<T> Guarded<T>(Func<Task<T>> work)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.BrokerUnreachableException or RabbitMQ.Client.Exceptions.AlreadyClosedException
+                                       or RabbitMQ.Client.Exceptions.OperationInterruptedException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            throw new BrokerUnavailableException(ex);
+        }
+    }
 }
+
+/// <summary>The broker could not be reached or dropped the console's channel: nothing acknowledged, nothing lost.</summary>
+public sealed class BrokerUnavailableException(Exception inner)
+    : Exception("the broker cannot be reached (or closed the console's channel); nothing was changed that the broker did not confirm", inner);

@@ -86,7 +86,10 @@ public sealed partial class ManagementQueueMonitor(
             if (q.TryGetProperty("head_message_timestamp", out var head) && head.ValueKind == JsonValueKind.Number)
                 age = Math.Max(0, time.GetUtcNow().ToUnixTimeSeconds() - head.GetInt64());
             else if (ready > 0)
-                age = await broker.OldestAgeSecondsAsync(name, ct);
+            {
+                try { age = await broker.OldestAgeSecondsAsync(name, ct); }
+                catch (Exception ex) when (!ct.IsCancellationRequested) { LogPeekFailed(ex, name); }
+            }
             list.Add(new QueueFigures(name, RoleOf(name), ready, Long(q, "messages_unacknowledged"), Rate(stats, "publish_details"),
                 Rate(stats, "deliver_get_details"), (int?)Long(q, "consumers"), age, name.EndsWith("_error", StringComparison.Ordinal)));
         }
@@ -109,6 +112,9 @@ public sealed partial class ManagementQueueMonitor(
     private static double? Rate(JsonElement stats, string name) =>
         stats.ValueKind == JsonValueKind.Object && stats.TryGetProperty(name, out var d) && d.TryGetProperty("rate", out var r) && r.ValueKind == JsonValueKind.Number
             ? r.GetDouble() : stats.ValueKind == JsonValueKind.Object ? 0 : null;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The head of {Queue} could not be looked at for its age")]
+    private partial void LogPeekFailed(Exception ex, string queue);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The broker's management API at {Url} cannot be read")]
     private partial void LogUnreachable(Exception ex, Uri url);
