@@ -103,6 +103,14 @@ public sealed class ConsoleBrowserTests
         await Submit("notices", Company("BRW-LIST-1", uscc: uscc));
         await Eventually.Get(async () => await Subject(uscc) is { } ? "listed" : null, "the listing applied");
 
+        // a court adapter instance that stopped beating two minutes ago
+        var lastSeen = _hub.Services.GetRequiredService<TimeProvider>().GetUtcNow().AddMinutes(-2);
+        await _hub.Services.GetRequiredService<Hub.Storage.IndexDatabase>().BeatAsync(new Hub.Storage.HubInstanceRow
+        {
+            InstanceId = "adapter-host/4242/stopped", Services = "court-adapter", Host = "adapter-host", Version = "1.0.0", ProcessId = 4242,
+            StartedAt = lastSeen.AddHours(-1), LastSeenAt = lastSeen,
+        }, CancellationToken.None);
+
         var maker = _hub.Services.GetRequiredService<Hub.Domain.Access.AccessPolicy>().Resolve("operator:tests");
         var (_, key) = await _hub.Services.GetRequiredService<ApiKeyService>().CreateAsync("operator:browser", "browser test", maker, CancellationToken.None);
 
@@ -128,7 +136,8 @@ public sealed class ConsoleBrowserTests
         await Assertions.Expect(aggregator).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#queues-source")).ToContainTextAsync("Hub's own counters");
         await Assertions.Expect(page.Locator("#failed-summary")).ToContainTextAsync("in-memory");
-        await Assertions.Expect(page.Locator("#services tbody tr").First).ToContainTextAsync("aggregator");
+        await Assertions.Expect(page.Locator("#services tbody tr:not(.silent)").First).ToContainTextAsync("aggregator");
+        await Assertions.Expect(page.Locator("#services tr.silent[data-instance='adapter-host/4242/stopped']")).ToContainTextAsync("silent");
         Assert.That(await page.EvaluateAsync<string>("() => sessionStorage.getItem('hub-api-key')"), Is.EqualTo(key), "kept for this tab");
         var group = page.Locator("#quarantine-groups tr[data-reason='no-such-listing'][data-agency='COURT-34-1122']");
         await Assertions.Expect(group).ToBeVisibleAsync();

@@ -214,5 +214,16 @@ public sealed class ConsoleTests
         Assert.That(me.GetProperty("silent").GetBoolean(), Is.False);
         Assert.That(me.GetProperty("services").GetString(), Does.Contain("aggregator").And.Contain("court-adapter"));
         Assert.That(me.GetProperty("version").GetString(), Is.Not.Empty);
+
+        // an adapter instance that stopped two minutes ago: silent, shown red
+        var now = DateTimeOffset.FromUnixTimeSeconds(me.GetProperty("lastSeenAt").GetDateTimeOffset().ToUnixTimeSeconds());
+        await _hub.Services.GetRequiredService<IndexDatabase>().BeatAsync(new HubInstanceRow
+        {
+            InstanceId = "adapter-host/4242/stopped", Services = "court-adapter", Host = "adapter-host", Version = "1.0.0", ProcessId = 4242,
+            StartedAt = now.AddHours(-1), LastSeenAt = now.AddMinutes(-2),
+        }, CancellationToken.None);
+        var stopped = (await Get("/api/operator/console/services")).EnumerateArray().Single(i => i.GetProperty("instanceId").GetString() == "adapter-host/4242/stopped");
+        Assert.That(stopped.GetProperty("silent").GetBoolean(), Is.True);
+        Assert.That(stopped.GetProperty("silentForSeconds").GetDouble(), Is.GreaterThan(60));
     }
 }
