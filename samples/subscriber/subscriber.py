@@ -31,6 +31,9 @@ KINDS = {
     "urn:message:hub:subject-delisted:v1": "delisted",
     "urn:message:hub:subject-disputed:v1": "disputed",
     "urn:message:hub:subject-dispute-resolved:v1": "dispute-resolved",
+    "urn:message:hub:relocation-suspected:v1": "relocation-suspected",
+    "urn:message:hub:subjects-merged:v1": "merged",
+    "urn:message:hub:subject-split:v1": "split",
     "urn:message:hub:record-rejected:v1": "rejected",
 }
 
@@ -43,6 +46,13 @@ FIELDS = {
                  "reviewDeadline"],
     "dispute-resolved": ["hubSubjectId", "listingId", "listType", "originAgency", "disputeId", "outcome", "decidedOn"],
     "rejected": ["agencyCode", "sourceRecordId", "revision", "recordKind", "reasonCode", "quarantineId", "reason"],
+    # the organisation just registered, its legal representative, and the listing that ties them to it
+    "relocation-suspected": ["hubSubjectId", "province", "registeredBy", "registeredOn", "personHubSubjectId",
+                             "relation", "listedHubSubjectId", "listingId", "listType", "legalBasis", "originAgency",
+                             "originProvince", "crossProvince", "matchScore", "organizationName"],
+    # identity events, about hub ids only: re-key what is held under the merged id, or back again
+    "merged": ["survivingHubSubjectId", "mergedHubSubjectId", "reason", "listingIds"],
+    "split": ["fromHubSubjectId", "restoredHubSubjectId", "listingIds"],
 }
 FIELDS["expired"] = FIELDS["delisted"]
 
@@ -114,8 +124,17 @@ def masked(event):
     return event
 
 
+def show(value):
+    """A field's value as the one-line form writes it: JSON's true/false, a list comma-separated (none: -)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value) or "-"
+    return str(value)
+
+
 def line(kind, event):
-    shown = [f"{name}={event[name]}" for name in FIELDS.get(kind, []) if event.get(name) is not None]
+    shown = [f"{name}={show(event[name])}" for name in FIELDS.get(kind, []) if event.get(name) is not None]
     return " ".join([kind, "eventId=" + event["eventId"], *shown])
 
 

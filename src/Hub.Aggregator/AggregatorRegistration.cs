@@ -67,6 +67,7 @@ public static class AggregatorRegistration
         services.TryAddSingleton(HubInstance.ForThisProcess());
         services.AddSingleton<ListingExpiry>();
         services.AddHostedService<ExpirySweeper>();
+        services.AddHostedService<CoreNameBackfill>();
         services.AddSingleton<IEventPublisher, BusEventPublisher>();
         services.AddSingleton<OutboxRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());

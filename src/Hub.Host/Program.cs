@@ -29,6 +29,7 @@ if (hasIndex)
     app.MapCheckApi();
     app.MapOperatorApi();
     app.MapSubscriptionApi();
+    app.MapReceiptApi();
     app.MapEntityApi();
     app.MapWebhookApi();
     app.MapConsoleApi();

@@ -10,6 +10,29 @@ public sealed partial class IndexDatabase
 {
     private static readonly JsonSerializerOptions MergeJson = new(JsonSerializerDefaults.Web);
 
+    /// <summary>Subjects carrying a weak key (a name with a birth date, an organisation's core name).</summary>
+    public Task<IReadOnlyList<SubjectRow>> SubjectsByWeakKeyAsync(string scheme, string value, int limit, CancellationToken ct) =>
+        QueryAsync<SubjectRow>(_sql.SubjectsByWeakKey, new { Scheme = scheme, Value = value, Limit = limit }, ct);
+
+    public Task<IReadOnlyList<SubjectRow>> SubjectsByNameAsync(string normalizedName, string kind, int limit, CancellationToken ct) =>
+        QueryAsync<SubjectRow>(_sql.SubjectsByName, new { Name = normalizedName, Kind = kind, Limit = limit }, ct);
+
+    /// <summary>Organisations that have no org-core key yet, and gives each one computed by <paramref name="core"/>;
+    /// the number given (0 when none is left).</summary>
+    public async Task<int> BackfillCoreNamesAsync(Func<string, string> core, int limit, CancellationToken ct)
+    {
+        await using var session = await BeginAsync(ct);
+        var orgs = (await session.Connection.QueryAsync<SubjectRow>(new CommandDefinition(_sql.OrganizationsWithoutCore, new { Limit = limit },
+            session.Transaction, cancellationToken: ct))).AsList();
+        if (orgs.Count == 0) return 0;
+        var at = _time.GetUtcNow();
+        var w = new IndexWrite(at);
+        w.Identifiers.AddRange(orgs.Select(o => new IdentifierRow { Scheme = "org-core", Value = core(o.DisplayName), SubjectId = o.Id, Strong = false, CreatedAt = at }));
+        await session.WriteAsync(w, ct);
+        await session.CommitAsync(ct);
+        return orgs.Count;
+    }
+
     public async Task<MatchReviewRow?> ReviewAsync(string id, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);

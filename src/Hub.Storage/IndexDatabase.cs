@@ -236,8 +236,10 @@ public sealed partial class IndexDatabase
         QueryAsync<OutboxRow>(_sql.PendingOutbox, new { Limit = limit, SkipIds = (skipIds ?? []).ToArray(), SkipKeys = (skipKeys ?? []).ToArray() }, ct);
 
     /// <summary>Marks outbox rows published and, in the same transaction, the removals whose <c>SubjectDelisted</c>
-    /// (by event id, <paramref name="delistedEventIds"/>) was among them.</summary>
-    public async Task MarkPublishedAsync(IReadOnlyCollection<long> ids, CancellationToken ct, IReadOnlyCollection<string>? delistedEventIds = null)
+    /// (by event id, <paramref name="delistedEventIds"/>) was among them, and records the removal receipts their
+    /// subscribers owe now (<paramref name="receipts"/>; one already recorded for the agency and listing is kept).</summary>
+    public async Task MarkPublishedAsync(IReadOnlyCollection<long> ids, CancellationToken ct, IReadOnlyCollection<string>? delistedEventIds = null,
+        IReadOnlyList<RemovalReceiptRow>? receipts = null)
     {
         if (ids.Count == 0) return;
         var at = _time.GetUtcNow();
@@ -246,7 +248,53 @@ public sealed partial class IndexDatabase
         await c.ExecuteAsync(new CommandDefinition(_sql.MarkPublished, new { Ids = ids.ToArray(), At = at }, tx, cancellationToken: ct));
         if (delistedEventIds is { Count: > 0 })
             await c.ExecuteAsync(new CommandDefinition(_sql.MarkRemovalsPublished, new { EventIds = delistedEventIds.ToArray(), At = at }, tx, cancellationToken: ct));
+        if (receipts is { Count: > 0 })
+            await RemovalReceipts.ExecuteAsync(c, tx, receipts, _dialect.MaxParameters, ct);
         await tx.CommitAsync(ct);
+    }
+
+    private static readonly BulkInsert<RemovalReceiptRow> RemovalReceipts = new("removal_receipts",
+        [new("agency_code", "text", typeof(string)), new("listing_id", "text", typeof(string)), new("event_id", "text", typeof(string)),
+         new("subject_id", "text", typeof(string)), new("status", "text", typeof(string)), new("published_at", "timestamptz", typeof(DateTimeOffset)),
+         new("deadline", "timestamptz", typeof(DateTimeOffset)), new("acknowledged_at", "timestamptz", typeof(DateTimeOffset?))],
+        r => [r.AgencyCode, r.ListingId, r.EventId, r.SubjectId, r.Status, r.PublishedAt, r.Deadline, r.AcknowledgedAt],
+        // an end published again (at least once) owes the receipt it owed the first time, with its first deadline
+        " ON CONFLICT DO NOTHING");
+
+    /// <summary>
+    /// Acknowledges, for <paramref name="agency"/>, the receipts it owes for these listings, in one transaction with the
+    /// audit entries <paramref name="audit"/> makes of the outcome (the receipts as stored after it, and the listing
+    /// ids acknowledged now for the first time). Idempotent: a receipt acknowledged before keeps its first time.
+    /// Listing ids the agency owes no receipt for are simply not among the receipts returned.
+    /// </summary>
+    public async Task<ReceiptAcknowledgement> AcknowledgeReceiptsAsync(string agency, IReadOnlyCollection<string> listingIds,
+        Func<ReceiptAcknowledgement, IReadOnlyList<AuditEntry>> audit, CancellationToken ct)
+    {
+        var args = new { Agency = agency, Ids = listingIds.ToArray(), At = _time.GetUtcNow() };
+        await using var session = await BeginAsync(ct);
+        var newly = (await session.Connection.QueryAsync<string>(new CommandDefinition(_sql.AcknowledgeReceipts, args, session.Transaction, cancellationToken: ct)))
+            .ToHashSet(StringComparer.Ordinal);
+        var receipts = (await session.Connection.QueryAsync<RemovalReceiptRow>(new CommandDefinition(_sql.ReceiptsOfAgency, args, session.Transaction,
+            cancellationToken: ct))).AsList();
+        var outcome = new ReceiptAcknowledgement(receipts, newly);
+        await session.AppendAuditAsync(audit(outcome), ct);
+        await session.CommitAsync(ct);
+        return outcome;
+    }
+
+    /// <summary>
+    /// Removal receipts: with <paramref name="overdueOnly"/>, those not acknowledged by their deadline (still
+    /// unacknowledged past it at the injected clock's now, or acknowledged after it); otherwise those not acknowledged
+    /// yet. The earliest deadline first, of one agency or all; with how many each agency has, and its earliest deadline.
+    /// </summary>
+    public async Task<(IReadOnlyList<RemovalReceiptAgencyRow> Agencies, IReadOnlyList<RemovalReceiptRow> Receipts)> RemovalReceiptsAsync(bool overdueOnly,
+        string? agency, int limit, CancellationToken ct)
+    {
+        var args = new { Now = _time.GetUtcNow(), Agency = agency, Limit = limit };
+        await using var c = await OpenAsync(ct);
+        var rows = await QueryAsync<RemovalReceiptRow>(c, _sql.ReceiptReportRows(overdueOnly, agency is not null), args, ct);
+        var agencies = await QueryAsync<RemovalReceiptAgencyRow>(c, _sql.ReceiptReportAgencies(overdueOnly, agency is not null), args, ct);
+        return (agencies, rows);
     }
 
     /// <summary>

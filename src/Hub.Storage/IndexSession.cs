@@ -93,6 +93,10 @@ public sealed class IndexSession : IAsyncDisposable
     public async Task<IReadOnlyList<IdentifierRow>> StrongIdentifiersAsync(IReadOnlyCollection<string> values, CancellationToken ct) =>
         values.Count == 0 ? [] : await Query<IdentifierRow>(_sql.StrongIdentifiers, new { Values = values.ToArray(), Strong = true }, ct);
 
+    /// <summary>Active issued listings of these persons and of the organisations they represent.</summary>
+    public async Task<IReadOnlyList<TiedListingRow>> TiedListingsAsync(IReadOnlyCollection<string> personIds, CancellationToken ct) =>
+        personIds.Count == 0 ? [] : await Query<TiedListingRow>(_sql.TiedListings, new { Ids = personIds.ToArray() }, ct);
+
     /// <summary>Reviews made or pending of pairs involving these subjects.</summary>
     public async Task<IReadOnlyList<MatchReviewRow>> ReviewsOfAsync(IReadOnlyCollection<string> subjectIds, CancellationToken ct) =>
         subjectIds.Count == 0 ? [] : await Query<MatchReviewRow>(_sql.ReviewsOfSubjects, new { Ids = subjectIds.ToArray() }, ct);

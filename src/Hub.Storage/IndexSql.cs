@@ -33,6 +33,19 @@ internal sealed class IndexSql(ISqlDialect dialect)
         FROM subject_identifiers i JOIN subjects s ON s.id = i.subject_id LEFT JOIN subject_merges m ON m.merged_id = i.subject_id
         WHERE i.value {key} AND i.scheme IN ('ric-masked', 'name-birth')
         """);
+    /// <summary>Active issued listings of these persons, and of the organisations they represent (any time), for
+    /// relocation alerts.</summary>
+    public string TiedListings { get; } = dialect.ForEachKey("Ids", """
+        SELECT r.person_id, 'legal-representative' AS relation, l.id, l.subject_id, l.list_type, l.legal_basis, l.origin_agency, l.origin_province,
+               l.status, l.valid_from, l.valid_until
+        FROM relations r JOIN listings l ON l.subject_id = r.organization_id
+        WHERE r.person_id {key} AND r.role = 'legal-representative' AND l.status = 'active' AND l.parent_listing_id IS NULL
+        UNION ALL
+        SELECT l.subject_id AS person_id, 'listed' AS relation, l.id, l.subject_id, l.list_type, l.legal_basis, l.origin_agency, l.origin_province,
+               l.status, l.valid_from, l.valid_until
+        FROM listings l
+        WHERE l.subject_id {key} AND l.status = 'active' AND l.parent_listing_id IS NULL
+        """);
     /// <summary>Reviews already made of pairs involving these subjects (either side).</summary>
     public string ReviewsOfSubjects { get; } = $"SELECT * FROM match_reviews WHERE subject_a {dialect.InList("Ids")} OR subject_b {dialect.InList("Ids")}";
     public string ActiveListingsBySource { get; } = dialect.ForEachKey("Ids",
@@ -136,6 +149,29 @@ internal sealed class IndexSql(ISqlDialect dialect)
         ORDER BY deadline, id LIMIT @Limit
         """;
     public string LatestRemovals { get; } = "SELECT * FROM removal_deadlines ORDER BY received_at DESC, id LIMIT @Limit";
+    /// <summary>Acknowledges the receipts an agency owes for these listings, once: those not acknowledged before, returned.</summary>
+    public string AcknowledgeReceipts { get; } = $"""
+        UPDATE removal_receipts SET acknowledged_at = @At
+        WHERE agency_code = @Agency AND listing_id {dialect.InList("Ids")} AND acknowledged_at IS NULL
+        RETURNING listing_id
+        """;
+    public string ReceiptsOfAgency { get; } = $"SELECT * FROM removal_receipts WHERE agency_code = @Agency AND listing_id {dialect.InList("Ids")}";
+    /// <summary>The receipts of a report (<see cref="ReceiptReport"/>), the earliest deadline first.</summary>
+    public string ReceiptReportRows(bool overdue, bool byAgency) => ReceiptReport(overdue, byAgency, agencies: false);
+    /// <summary>The agencies in a report, with how many receipts each has there and the earliest deadline, the earliest first.</summary>
+    public string ReceiptReportAgencies(bool overdue, bool byAgency) => ReceiptReport(overdue, byAgency, agencies: true);
+
+    /// <summary>Overdue: not acknowledged by the deadline (still unacknowledged past it at @Now, or acknowledged after it);
+    /// otherwise pending: not acknowledged yet. Of one agency (@Agency) or all.</summary>
+    private static string ReceiptReport(bool overdue, bool byAgency, bool agencies)
+    {
+        var where = (overdue ? "((acknowledged_at IS NULL AND deadline < @Now) OR acknowledged_at > deadline)" : "acknowledged_at IS NULL")
+                    + (byAgency ? " AND agency_code = @Agency" : "");
+        return agencies
+            ? $"SELECT agency_code, COUNT(*) AS receipts, MIN(deadline) AS earliest_deadline FROM removal_receipts WHERE {where} GROUP BY agency_code ORDER BY MIN(deadline), agency_code"
+            : $"SELECT * FROM removal_receipts WHERE {where} ORDER BY deadline, agency_code, listing_id LIMIT @Limit";
+    }
+
     /// <summary>Disputes of these listing source record ids (any agency), open or decided.</summary>
     public string DisputesOfListings { get; } = dialect.ForEachKey("Ids", "SELECT * FROM disputes WHERE listing_source_record_id {key}");
     /// <summary>Open disputes of these listing source record ids (any agency), for a batch that opens or decides one.</summary>
@@ -171,6 +207,25 @@ internal sealed class IndexSql(ISqlDialect dialect)
         VALUES (@AgencyCode, @Queue, @BindingKeys, @SyncedAt, @RecreatedAt)
         ON CONFLICT (agency_code) DO UPDATE SET queue = excluded.queue, binding_keys = excluded.binding_keys, synced_at = excluded.synced_at,
             recreated_at = COALESCE(excluded.recreated_at, subscriber_queues.recreated_at)
+        """;
+    /// <summary>Subjects by one weak key (resolved through merges), with their names.</summary>
+    public string SubjectsByWeakKey { get; } = """
+        SELECT DISTINCT s.* FROM subject_identifiers i LEFT JOIN subject_merges m ON m.merged_id = i.subject_id
+            JOIN subjects s ON s.id = COALESCE(m.into_id, i.subject_id)
+        WHERE i.scheme = @Scheme AND i.value = @Value
+        LIMIT @Limit
+        """;
+    /// <summary>Subjects of a kind by their normalised name (merged-away ones left out).</summary>
+    public string SubjectsByName { get; } = """
+        SELECT s.* FROM subjects s WHERE s.normalized_name = @Name AND s.kind = @Kind
+          AND NOT EXISTS (SELECT 1 FROM subject_merges m WHERE m.merged_id = s.id)
+        LIMIT @Limit
+        """;
+    /// <summary>Organisations without an org-core key yet (created before it existed), a page at a time.</summary>
+    public string OrganizationsWithoutCore { get; } = """
+        SELECT s.* FROM subjects s
+        WHERE s.kind = 'Organization' AND NOT EXISTS (SELECT 1 FROM subject_identifiers i WHERE i.subject_id = s.id AND i.scheme = 'org-core')
+        ORDER BY s.id LIMIT @Limit
         """;
     public string ReviewById { get; } = "SELECT * FROM match_reviews WHERE id = @Id";
     public string ReviewsByStatus { get; } = "SELECT * FROM match_reviews WHERE status = @Status ORDER BY created_at, id LIMIT @Limit";

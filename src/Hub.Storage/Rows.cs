@@ -168,6 +168,36 @@ public sealed class RemovalDeadlineRow
 }
 
 /// <summary>
+/// A removal receipt: the subscriber <see cref="AgencyCode"/> received the listing <see cref="ListingId"/>, whose end
+/// (<c>SubjectDelisted</c> <see cref="EventId"/>, <see cref="Status"/> removed, revoked, repaired or expired) the outbox
+/// relay published at <see cref="PublishedAt"/>; the subscriber must acknowledge it has stopped applying the listing by
+/// <see cref="Deadline"/> (3 working days, <c>WorkingDays.ReceiptDeadline</c>). <see cref="AcknowledgedAt"/> is null until it does.
+/// </summary>
+public sealed class RemovalReceiptRow
+{
+    public string AgencyCode { get; set; } = "";
+    public string ListingId { get; set; } = "";
+    public string EventId { get; set; } = "";
+    public string SubjectId { get; set; } = "";
+    public string Status { get; set; } = "";
+    public DateTimeOffset PublishedAt { get; set; }
+    public DateTimeOffset Deadline { get; set; }
+    public DateTimeOffset? AcknowledgedAt { get; set; }
+}
+
+/// <summary>The receipts of one agency a report holds (before its limit): how many, and the earliest deadline among them.</summary>
+public sealed class RemovalReceiptAgencyRow
+{
+    public string AgencyCode { get; set; } = "";
+    public long Receipts { get; set; }
+    public DateTimeOffset EarliestDeadline { get; set; }
+}
+
+/// <summary>The answer of an acknowledgement: the receipts the agency owes among the listing ids given, as stored after
+/// it (acknowledged), and which of them this acknowledgement was the first for.</summary>
+public sealed record ReceiptAcknowledgement(IReadOnlyList<RemovalReceiptRow> Receipts, IReadOnlySet<string> NewlyAcknowledged);
+
+/// <summary>
 /// A dispute of a listing (a correction request or an appeal), from the day its issuer received it until the issuer
 /// decided it. Keyed to the listing's source record (<see cref="AgencyCode"/>, <see cref="ListingSourceRecordId"/>),
 /// so it follows the listing through corrections; at most one is open per listing.
@@ -296,6 +326,23 @@ public sealed class SubscriberQueueRow
     public string BindingKeys { get; set; } = "";
     public DateTimeOffset SyncedAt { get; set; }
     public DateTimeOffset? RecreatedAt { get; set; }
+}
+
+/// <summary>A listing in force tied to a person: their own (<c>listed</c>) or their organisation's
+/// (<c>legal-representative</c>), for relocation alerts.</summary>
+public sealed class TiedListingRow
+{
+    public string PersonId { get; set; } = "";
+    public string Relation { get; set; } = "";
+    public string Id { get; set; } = "";
+    public string SubjectId { get; set; } = "";
+    public string ListType { get; set; } = "";
+    public string LegalBasis { get; set; } = "";
+    public string OriginAgency { get; set; } = "";
+    public string OriginProvince { get; set; } = "";
+    public string Status { get; set; } = "";
+    public DateOnly ValidFrom { get; set; }
+    public DateOnly? ValidUntil { get; set; }
 }
 
 /// <summary>A pair of subjects that may be one (<see cref="SubjectA"/> known before, <see cref="SubjectB"/> new), its

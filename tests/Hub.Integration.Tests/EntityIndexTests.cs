@@ -127,4 +127,38 @@ public sealed class EntityIndexTests
         Assert.That((split.GetProperty("fromHubSubjectId").GetString(), split.GetProperty("restoredHubSubjectId").GetString()), Is.EqualTo((known, newcomer)));
         Assert.That((await _auditor.GetFromJsonAsync<JsonElement>($"/api/subjects/{newcomer}")).GetProperty("hubId").GetString(), Is.EqualTo(newcomer));
     }
+
+    [Test]
+    public async Task A_listed_companys_representative_registering_in_Zhejiang_alerts_the_Zhejiang_market_regulator_through_its_queue()
+    {
+        const string market = "MARKET-33";
+        using (var put = await _operator.PutAsJsonAsync($"/api/operator/subscriptions/{market}",
+                   new { filter = new { eventKinds = new[] { "relocation-suspected" }, listTypes = new[] { "judgment-defaulter" }, originProvinces = new[] { "33" } } }))
+            Assert.That(put.IsSuccessStatusCode, Is.True, await put.Content.ReadAsStringAsync());
+        await using var regulator = await RawBroker.ConnectAsync(await _vhost.CreateAgencyUserAsync(market));
+
+        var rep = Ric("19700909", "517");
+        await Publish("EI-AH", $$"""{ "kind": "Organization", "name": "滁州迁址测试有限公司", "uscc": "{{TestIdentifiers.Uscc(9501)}}" }""",
+            $$"""{ "kind": "Person", "name": "孙立新", "residentIdNumber": "{{rep}}" }""");
+        await Person(rep);
+        await regulator.PublishAsync("hub.organization-registered", new JsonObject
+        {
+            ["messageId"] = Guid.NewGuid().ToString(),
+            ["messageType"] = new JsonArray("urn:message:hub:organization-registered:v1"),
+            ["message"] = JsonNode.Parse($$"""
+                { "source": { "agencyCode": "{{market}}", "sourceRecordId": "ZJ-REG-9502" }, "legalBasis": "MKT-REG",
+                  "organization": { "kind": "Organization", "name": "杭州迁址测试有限公司", "uscc": "{{TestIdentifiers.Uscc(9502)}}" },
+                  "legalRepresentative": { "kind": "Person", "name": "孙立新", "residentIdNumber": "{{rep}}" }, "registeredOn": "2026-11-20" }
+                """),
+        }.ToJsonString(), Envelope, userId: BrokerUsers.UserOf(market));
+
+        var alert = await Eventually.Value<JsonElement>(async () =>
+        {
+            var got = await regulator.GetAsync("hub.subscriber.market-33");
+            return got is null ? null : JsonDocument.Parse(got.Body.ToArray()).RootElement.Clone();
+        }, "RelocationSuspected on the Zhejiang regulator's queue");
+        Assert.That((alert.GetProperty("relation").GetString(), alert.GetProperty("originProvince").GetString(), alert.GetProperty("province").GetString(),
+            alert.GetProperty("crossProvince").GetBoolean()), Is.EqualTo(("legal-representative", "34", "33", true)));
+        Assert.That(alert.GetProperty("organizationName").GetString(), Is.EqualTo("杭州迁址测试有限公司"));
+    }
 }

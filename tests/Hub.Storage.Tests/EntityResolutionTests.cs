@@ -33,6 +33,16 @@ public sealed class EntityResolutionTests<TTarget> : IndexFixture<TTarget> where
 
     private readonly Dictionary<string, string> _subjectOf = [];
     private readonly Dictionary<string, string> _parentOf = [];
+    private readonly List<OutboxRow> _events = [];
+
+    /// <summary>NUnit keeps one fixture instance for all its tests: what one test noted must not reach the next.</summary>
+    [SetUp]
+    public void Forget()
+    {
+        _subjectOf.Clear();
+        _parentOf.Clear();
+        _events.Clear();
+    }
 
     /// <summary>Applies the records as one batch, and notes which subject each listing record went to (from its
     /// <c>SubjectListed</c>, issued listings in record order).</summary>
@@ -41,6 +51,7 @@ public sealed class EntityResolutionTests<TTarget> : IndexFixture<TTarget> where
         await ApplyStep.ApplyAsync(records.Select(r => In(r)).ToList(), CancellationToken.None);
         var rows = await Db.PendingOutboxAsync(10_000, CancellationToken.None);
         await Db.MarkPublishedAsync(rows.Select(r => r.Id).ToList(), CancellationToken.None);
+        _events.AddRange(rows);
         var issued = rows.Where(r => r.MessageType == nameof(SubjectListed))
             .Select(r => System.Text.Json.JsonSerializer.Deserialize<SubjectListed>(r.Payload, Incoming.Json)!)
             .Where(e => e.ImputedFromListingId is null).ToList();
@@ -334,5 +345,73 @@ public sealed class EntityResolutionTests<TTarget> : IndexFixture<TTarget> where
         Assert.That((await Db.SubjectDetailAsync(b, CancellationToken.None))!.Listings.Select(l => l.SourceRecordId), Is.EqualTo(new[] { "P-2" }),
             "what was recorded while they were one stays with the survivor");
         Assert.That(await Db.SplitAsync(b, Audit("subjects.split"), m => Event(m, "SubjectSplit"), CancellationToken.None), Is.Null);
+    }
+
+    private static OrganizationRegistered ZhejiangCompany(string sourceId, int n, string repName, string repRic) => new()
+    {
+        Source = new SourceStamp { AgencyCode = "MARKET-33", SourceRecordId = sourceId },
+        LegalBasis = "MKT-REG",
+        Organization = new SubjectReference { Kind = SubjectKind.Organization, Name = "杭州新起点贸易有限公司", Uscc = TestIdentifiers.Uscc(n) },
+        LegalRepresentative = new SubjectReference { Kind = SubjectKind.Person, Name = repName, ResidentIdNumber = repRic },
+        RegisteredOn = new DateOnly(2026, 11, 20),
+    };
+
+    private Task<List<RelocationSuspected>> Relocations() => Task.FromResult(_events.Where(r => r.MessageType == nameof(RelocationSuspected))
+        .Select(r => System.Text.Json.JsonSerializer.Deserialize<RelocationSuspected>(r.Payload, Incoming.Json)!).ToList());
+
+    [Test]
+    public async Task The_representative_of_a_company_listed_in_Anhui_setting_up_in_Zhejiang_raises_a_relocation_alert_with_the_evidence()
+    {
+        await Apply(Listed("LA-1194"));   // the Anhui company, its representative 王建国 with the whole number
+        var anhui = _subjectOf["LA-1194"];
+
+        await Apply(ZhejiangCompany("ZJ-REG-1", 9401, "王建国", RepRic));
+
+        var alerts = await Relocations();
+        var person = await Db.FindSubjectIdAsync("ric", RepRic, CancellationToken.None);
+        // the company's listing, as the one they represent (the listing imputed to them derives from it: not twice)
+        Assert.That(alerts.Select(a => (a.Relation, a.ListedHubSubjectId, a.ListingId)), Is.EqualTo(new[] { ("legal-representative", anhui, _parentOf["LA-1194"]) }));
+        var alert = alerts.Single();
+        Assert.That((alert.Province, alert.OriginProvince, alert.CrossProvince, alert.MatchScore, alert.ListType, alert.RegisteredBy),
+            Is.EqualTo(("33", "34", true, 1.0, "judgment-defaulter", "MARKET-33")));
+        Assert.That(alert.PersonHubSubjectId, Is.EqualTo(person));
+    }
+
+    [Test]
+    public async Task A_person_listed_personally_registering_a_company_raises_an_alert_and_an_unlisted_one_does_not()
+    {
+        var listed = Ric("19780512");
+        await Apply(Person("P-1", listed, name: "赵大勇"));
+
+        await Apply(ZhejiangCompany("ZJ-REG-1", 9401, "赵大勇", listed), ZhejiangCompany("ZJ-REG-2", 9402, "钱清白", Ric("19800101", "227")));
+
+        var alerts = await Relocations();
+        Assert.That(alerts.Select(a => (a.HubSubjectId, a.Relation, a.ListingId)), Is.EqualTo(new[]
+        {
+            ((await Db.FindSubjectIdAsync("uscc", TestIdentifiers.Uscc(9401), CancellationToken.None))!, "listed", _parentOf["P-1"]),
+        }));
+    }
+
+    [Test]
+    public async Task A_listing_that_has_ended_raises_no_alert()
+    {
+        await Apply(Listed("LA-1194"), Removed("LA-1194"));
+
+        await Apply(ZhejiangCompany("ZJ-REG-1", 9401, "王建国", RepRic));
+
+        Assert.That(await Relocations(), Is.Empty);
+    }
+
+    [Test]
+    public async Task Organisations_stored_before_they_had_a_core_name_key_get_one_from_the_backfill_and_are_found_by_name()
+    {
+        await Apply(Listed("LA-1194"));
+        await Target.ExecuteAsync("DELETE FROM subject_identifiers WHERE scheme = 'org-core'", "DELETE FROM subject_identifiers WHERE scheme = 'org-core'");
+        Assert.That(await Db.SubjectsByWeakKeyAsync("org-core", "皖东建设工程", 10, CancellationToken.None), Is.Empty);
+
+        Assert.That(await Db.BackfillCoreNamesAsync(Hub.Domain.Resolution.OrganizationNames.Core, 1000, CancellationToken.None), Is.EqualTo(1));
+        Assert.That(await Db.BackfillCoreNamesAsync(Hub.Domain.Resolution.OrganizationNames.Core, 1000, CancellationToken.None), Is.Zero, "once");
+
+        Assert.That((await Db.SubjectsByWeakKeyAsync("org-core", "皖东建设工程", 10, CancellationToken.None)).Single().Id, Is.EqualTo(_subjectOf["LA-1194"]));
     }
 }

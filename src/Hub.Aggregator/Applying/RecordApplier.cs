@@ -250,6 +250,7 @@ public sealed partial class RecordApplier(
         foreach (var row in heldRows)
             Waiting(row.AgencyCode, row.ListingSourceRecordId).Add(new Held(Incoming.OfHeld(row), null, row));
         var released = new HashSet<(string, string, int, string)>();
+        var registered = new List<(RegistrationIntent Registration, string OrganizationId, string PersonId)>();
 
         foreach (var st in steps)
         {
@@ -346,7 +347,25 @@ public sealed partial class RecordApplier(
                 var personId = resolver.Resolve(reg.LegalRepresentative, representatives.Find(orgId, reg.LegalRepresentative.NormalizedName));
                 representatives.Link(w, orgId, personId, reg.LegalRepresentative, reg.Agency.Code, reg.Source.SourceRecordId, reg.RegisteredOn);
                 p.AddLedger(item, orgId);
+                registered.Add((reg, orgId, personId));
             }
+        }
+
+        // a registration whose representative is listed, or represents a listed organisation: the offender may be
+        // setting up again — the subscribers of that list in the new organisation's province are told
+        if (registered.Count > 0)
+        {
+            var tied = (await session.TiedListingsAsync(registered.Select(r => r.PersonId).Where(id => !resolver.IsNew(id)).ToHashSet(), ct)).ToList();
+            tied.AddRange(w.Listings.Where(l => l.ParentListingId is null && l.Status == ListingStatus.Active).Select(l => new TiedListingRow
+            {
+                PersonId = l.SubjectId, Relation = "listed", Id = l.Id, SubjectId = l.SubjectId, ListType = l.ListType, LegalBasis = l.LegalBasis,
+                OriginAgency = l.OriginAgency, OriginProvince = l.OriginProvince, Status = l.Status, ValidFrom = l.ValidFrom, ValidUntil = l.ValidUntil,
+            }));
+            var today = ListingClock.DayAt(now);
+            foreach (var (reg, orgId, personId) in registered)
+                foreach (var l in tied.Where(t => t.PersonId == personId && t.SubjectId != orgId).DistinctBy(t => t.Id))
+                    if (ListingClock.StateOn(l.Status, l.ValidFrom, l.ValidUntil, today).InForce)
+                        p.Relocation(reg, orgId, personId, l);
         }
 
         // new persons who may be known ones (name and birth date, nothing stronger): for an operator to judge, once per pair
@@ -705,6 +724,23 @@ public sealed partial class RecordApplier(
             AddLedger(item, (current.Find(l => l.ParentListingId is null) ?? current.FirstOrDefault())?.SubjectId ?? dispute.SubjectId);
         }
 
+        /// <summary>Raises a relocation alert for one listing in force tied to a newly registered representative.</summary>
+        public void Relocation(RegistrationIntent reg, string orgId, string personId, TiedListingRow listing)
+        {
+            var rep = reg.LegalRepresentative;
+            Emit(new RelocationSuspected
+            {
+                EventId = NewId(now), HubSubjectId = orgId, OrganizationName = reg.Organization.Name, Province = reg.Agency.ProvinceCode,
+                RegisteredBy = reg.Agency.Code, RegisteredOn = reg.RegisteredOn, PersonHubSubjectId = personId, Relation = listing.Relation,
+                ListedHubSubjectId = listing.SubjectId, ListingId = listing.Id, ListType = listing.ListType, LegalBasis = listing.LegalBasis,
+                OriginAgency = listing.OriginAgency, OriginProvince = listing.OriginProvince, CrossProvince = listing.OriginProvince != reg.Agency.ProvinceCode,
+                // how the representative was found: a whole number decides; a masked one with the name scores 0.95
+                MatchScore = rep.HasFullNumber ? 1.0 : rep.MaskedNumber is not null ? 0.95 : 0.9,
+                RecordedAt = now,
+            }, orgId);
+            applier.LogRelocation(orgId, reg.Agency.Code, listing.Id, listing.OriginProvince);
+        }
+
         /// <summary>Credit repair ends the listing and the listings imputed from it on the repair's effective date.</summary>
         public void Repair(Incoming item, RepairIntent repair, List<ListingRow> ended)
         {
@@ -808,6 +844,9 @@ public sealed partial class RecordApplier(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied batch of {Count} in {ElapsedMs:0.0} ms: {Applied} applied, {Duplicates} duplicates, {Rejected} rejected, {Held} held")]
     private partial void LogBatch(int count, double elapsedMs, int applied, int duplicates, int rejected, int held);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Relocation suspected: organisation {OrganizationId} registered by {Agency}; its representative is tied to listing {ListingId} of province {OriginProvince}")]
+    private partial void LogRelocation(string organizationId, string agency, string listingId, string originProvince);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Holding removal {AgencyCode}/{SourceRecordId} (message {MessageId}) until its listing {ListingSourceRecordId} arrives, at the latest {Deadline:O}")]
     private partial void LogHeld(string? agencyCode, string? sourceRecordId, string listingSourceRecordId, string? messageId, DateTimeOffset deadline);

@@ -19,6 +19,9 @@ public sealed record SubjectKeys(
     /// <summary>The masked form of a resident ID number (digits 11-14 hidden), as public lists carry it: a weak key.</summary>
     public const string MaskedScheme = "ric-masked";
 
+    /// <summary>An organisation's core name (<see cref="Resolution.OrganizationNames"/>), a weak key for name search.</summary>
+    public const string CoreNameScheme = "org-core";
+
     /// <summary>A person's normalised name and birth date, a weak key that only finds candidates for a review.</summary>
     public const string NameBirthScheme = "name-birth";
 
@@ -36,7 +39,7 @@ public sealed record SubjectKeys(
     public bool HasFullNumber => Keys.Any(k => k.Scheme == "ric" && k.Strong);
 
     /// <summary>What may be shown to anyone: the USCC, or a person's masked number.</summary>
-    public string? PublicIdentifier => Keys.Count == 0 || Keys[0].Scheme == NameBirthScheme ? null
+    public string? PublicIdentifier => Keys.Count == 0 || Keys[0].Scheme is NameBirthScheme or CoreNameScheme ? null
         : Keys[0].Scheme == "ric" ? ResidentIdNumber.MaskNumber(Keys[0].Value)
         : Keys[0].Value;
 
@@ -77,10 +80,13 @@ public sealed record SubjectKeys(
             }
             else keys.Add(new(MaskedScheme, ric.Normalized!, false));
         }
+        // an organisation's core name (without its company form and place prefix): found by name search
+        if (reference.Kind == SubjectKind.Organization)
+            keys.Add(new(CoreNameScheme, Resolution.OrganizationNames.Core(reference.Name), false));
         // the grey-zone block: same name and birth date (never a link on its own; candidates for a review)
         if (reference.Kind == SubjectKind.Person && birthDate is { } born)
             keys.Add(new(NameBirthScheme, NameBirthKey(NameNormalizer.Normalize(reference.Name), born), false));
-        if (identifierRequired && !keys.Any(k => k.Scheme != NameBirthScheme))
+        if (identifierRequired && !keys.Any(k => k.Scheme is not (NameBirthScheme or CoreNameScheme)))
             return new Rejection(Rejection.MissingIdentifier, reference.Kind == SubjectKind.Organization
                 ? $"{path} has neither a USCC nor an organisation code"
                 : $"{path} has no resident ID number");

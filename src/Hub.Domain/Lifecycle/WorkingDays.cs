@@ -13,6 +13,9 @@ public sealed class WorkingDays
     /// <summary>A court's removal must take effect and be published within this many working days.</summary>
     public const int RemovalWorkingDays = 3;
 
+    /// <summary>A subscriber must acknowledge the end of a listing it received within this many working days of its publication.</summary>
+    public const int ReceiptWorkingDays = 3;
+
     private readonly HashSet<DayOfWeek> _weekend;
     private readonly HashSet<DateOnly> _holidays;
     private readonly HashSet<DateOnly> _workingWeekends;
@@ -68,6 +71,13 @@ public sealed class WorkingDays
     /// the deadline is the end of the next Wednesday (Monday, Tuesday, Wednesday).
     /// </summary>
     public DateTimeOffset RemovalDeadline(DateTimeOffset receivedAt) => EndOfDay(AddWorkingDays(ListingClock.DayAt(receivedAt), RemovalWorkingDays));
+
+    /// <summary>
+    /// When a subscriber must have acknowledged the end of a listing published at <paramref name="publishedAt"/> (a
+    /// removal receipt): the end (midnight in Beijing) of the <see cref="ReceiptWorkingDays"/>-th working day after the
+    /// day of publication in China Standard Time — the rule of <see cref="RemovalDeadline"/>, counted from the publication.
+    /// </summary>
+    public DateTimeOffset ReceiptDeadline(DateTimeOffset publishedAt) => EndOfDay(AddWorkingDays(ListingClock.DayAt(publishedAt), ReceiptWorkingDays));
 
     /// <summary>Midnight in China Standard Time at the end of <paramref name="day"/>, in UTC.</summary>
     public static DateTimeOffset EndOfDay(DateOnly day)

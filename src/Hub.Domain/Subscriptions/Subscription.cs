@@ -15,6 +15,10 @@ public static class EventKinds
     public const string Disputed = "disputed";
     public const string DisputeResolved = "dispute-resolved";
 
+    /// <summary>A listed person (or the representative of a listed organisation) set up an organisation: by the list
+    /// type of the listing found and the new organisation's province.</summary>
+    public const string RelocationSuspected = "relocation-suspected";
+
     /// <summary>The subscriber's own records refused by the Hub (<c>RecordRejected</c>): always lawful to receive.</summary>
     public const string Rejected = "rejected";
 
@@ -24,7 +28,7 @@ public static class EventKinds
     public const string Split = "split";
 
     /// <summary>Kinds about subjects on lists, filtered by list type and province.</summary>
-    public static readonly IReadOnlyList<string> AboutListings = [Listed, Delisted, Expired, Disputed, DisputeResolved];
+    public static readonly IReadOnlyList<string> AboutListings = [Listed, Delisted, Expired, Disputed, DisputeResolved, RelocationSuspected];
 
     /// <summary>Kinds about the identity of subjects: bound whole (<c>merged.#</c>), whatever the list.</summary>
     public static readonly IReadOnlyList<string> AboutIdentity = [Merged, Split];
@@ -259,6 +263,7 @@ public sealed class EventRouting(AgencyRegistry agencies)
         SubjectDisputed => EventKinds.Disputed,
         SubjectDisputeResolved => EventKinds.DisputeResolved,
         RecordRejected => EventKinds.Rejected,
+        RelocationSuspected => EventKinds.RelocationSuspected,
         SubjectsMerged => EventKinds.Merged,
         SubjectSplit => EventKinds.Split,
         _ => null,
@@ -271,6 +276,7 @@ public sealed class EventRouting(AgencyRegistry agencies)
         SubjectDisputed m => Key(EventKinds.Disputed, m.ListType, ProvinceOf(m.OriginAgency)),
         SubjectDisputeResolved m => Key(EventKinds.DisputeResolved, m.ListType, ProvinceOf(m.OriginAgency)),
         RecordRejected m => RejectedKey(m.AgencyCode),
+        RelocationSuspected m => Key(EventKinds.RelocationSuspected, m.ListType, m.Province),
         SubjectsMerged or SubjectSplit => $"{KindOf(message)}.subject.00",
         _ => "other." + message.GetType().Name,
     };

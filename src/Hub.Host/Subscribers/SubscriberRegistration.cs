@@ -31,6 +31,9 @@ public static class SubscriberRegistration
             var declared = file is null ? SubscriptionRegistry.Embedded() : SubscriptionRegistry.Load(File.ReadAllText(file));
             return ActivatorUtilities.CreateInstance<SubscriptionDirectory>(sp, declared);
         });
+        // removal receipts: the outbox relay records who owes one for each end of a listing it publishes (both modes)
+        services.AddSingleton<ISubscriptionSource, DirectorySubscriptionSource>();
+        services.AddSingleton<RemovalReceipts>();
         if (bus.IsRabbitMq)
         {
             var broker = BrokerAddress.Parse(config.GetConnectionString(BrokerAddress.ConnectionStringName));

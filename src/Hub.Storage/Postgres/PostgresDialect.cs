@@ -203,7 +203,7 @@ internal static class PostgresSchema
             subject_id text COLLATE "C" NOT NULL, status text NOT NULL, published_at timestamptz NOT NULL, deadline timestamptz NOT NULL,
             acknowledged_at timestamptz NULL, PRIMARY KEY (agency_code, listing_id));
         CREATE INDEX ix_removal_receipts_pending ON removal_receipts (deadline) WHERE acknowledged_at IS NULL;
-        CREATE INDEX ix_removal_receipts_event ON removal_receipts (event_id);
+        CREATE INDEX ix_removal_receipts_late ON removal_receipts (deadline) WHERE acknowledged_at > deadline;
         """,
         // 12: every whole resident ID number also under its masked form (digits 11-14 hidden), the weak key public lists
         // carry: a notice with only the masked number finds the person the index knows with the whole one
@@ -232,6 +232,8 @@ internal static class PostgresSchema
             merged_id text COLLATE "C" PRIMARY KEY, into_id text COLLATE "C" NOT NULL, merged_at timestamptz NOT NULL, merged_by text NOT NULL, review_id text NULL,
             repointed text NOT NULL, moved text NOT NULL);
         CREATE INDEX IF NOT EXISTS ix_subject_merges_into ON subject_merges (into_id);
+        -- name search: persons by their normalised name (organisations by the org-core key, which the Hub computes)
+        CREATE INDEX IF NOT EXISTS ix_subjects_name ON subjects (normalized_name);
         """,
         // 13: the operator console — what an operator decided about a quarantined record (released: applied again through
         // the aggregator, released_at set on the quarantine row; rejected for good, with the reason), and the heartbeat

@@ -44,7 +44,7 @@ public sealed class SubscriptionRulesTests
         Assert.That(food.BindingKeys, Is.EqualTo(new[]
         {
             "listed.food-safety-serious.*", "delisted.food-safety-serious.*", "expired.food-safety-serious.*", "disputed.food-safety-serious.*",
-            "dispute-resolved.food-safety-serious.*", "merged.#", "split.#", "rejected.food-35",
+            "dispute-resolved.food-safety-serious.*", "relocation-suspected.food-safety-serious.*", "merged.#", "split.#", "rejected.food-35",
         }));
         Assert.That(food.Queue, Is.EqualTo("hub.subscriber.food-35"));
     }
