@@ -5,7 +5,8 @@
 #    of its own (made once with openssl in $HUB_TEST_PKI, default /var/lib/hub-test-pki; the tests trust ca.pem);
 #  - the PostgreSQL cluster already on the machine, with a `hub` role that may create databases;
 #  - Debian's python3-pika for /usr/bin/python3 (installed with apt-get when missing and root), which the sample
-#    subscriber in samples/subscriber/ and its test use.
+#    subscriber in samples/subscriber/ and its test use;
+#  - Debian's chromium (installed with apt-get when missing and root), the headless browser of the console's test.
 # Idempotent: safe to run again. Prints what it did; exits non-zero with a reason when it cannot.
 set -euo pipefail
 
@@ -134,6 +135,22 @@ install_pika() {
   fi
 }
 
+# The operator console's browser test drives Debian's chromium with Playwright (no browser download).
+install_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    log "chromium is not installed and this is not root: apt-get install chromium (the console's browser test will fail)"
+    return 0
+  fi
+  log "installing chromium from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  # only the browser test needs it: a failure here does not stop the servers from starting
+  if ! { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; then
+    log "could not install chromium (the console's browser test will fail)"
+  fi
+}
+
 install_pika
+install_chromium
 start_rabbitmq
 start_postgres

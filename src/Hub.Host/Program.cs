@@ -1,5 +1,6 @@
 using Hub.Host.Api;
 using Hub.Host.Composition;
+using Hub.Host.OperatorConsole;
 using Hub.Host.Security;
 using Hub.Host.Subscribers;
 
@@ -12,6 +13,7 @@ builder.AddHubBus()
     .AddHubAdapters()
     .AddHubHealth();
 if (hasIndex) builder.AddHubSubscribers();
+if (hasIndex) builder.AddHubConsole();
 builder.AddHubSecurity();
 
 var app = builder.Build();
@@ -30,6 +32,8 @@ if (hasIndex)
     app.MapReceiptApi();
     app.MapEntityApi();
     app.MapWebhookApi();
+    app.MapConsoleApi();
+    app.MapHubConsole();
 }
 app.Run();
 

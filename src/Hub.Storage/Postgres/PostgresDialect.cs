@@ -235,5 +235,16 @@ internal static class PostgresSchema
         -- name search: persons by their normalised name (organisations by the org-core key, which the Hub computes)
         CREATE INDEX IF NOT EXISTS ix_subjects_name ON subjects (normalized_name);
         """,
+        // 13: the operator console — what an operator decided about a quarantined record (released: applied again through
+        // the aggregator, released_at set on the quarantine row; rejected for good, with the reason), and the heartbeat
+        // of every Hub process (one row per instance, its last sign of life)
+        """
+        CREATE TABLE IF NOT EXISTS quarantine_decisions (
+            quarantine_id text COLLATE "C" PRIMARY KEY, decision text NOT NULL, decided_at timestamptz NOT NULL, decided_by text NOT NULL,
+            note text NULL, outcome text NULL);
+        CREATE TABLE IF NOT EXISTS hub_instances (
+            instance_id text COLLATE "C" PRIMARY KEY, services text NOT NULL, host text NOT NULL, version text NOT NULL, process_id integer NOT NULL,
+            started_at timestamptz NOT NULL, last_seen_at timestamptz NOT NULL);
+        """,
     ];
 }

@@ -202,5 +202,16 @@ internal static class SqliteSchema
         -- name search: persons by their normalised name (organisations by the org-core key, which the Hub computes)
         CREATE INDEX IF NOT EXISTS ix_subjects_name ON subjects (normalized_name);
         """,
+        // 12: the operator console — what an operator decided about a quarantined record (released: applied again through
+        // the aggregator, released_at set on the quarantine row; rejected for good, with the reason), and the heartbeat
+        // of every Hub process (one row per instance, its last sign of life)
+        """
+        CREATE TABLE IF NOT EXISTS quarantine_decisions (
+            quarantine_id TEXT PRIMARY KEY, decision TEXT NOT NULL, decided_at TEXT NOT NULL, decided_by TEXT NOT NULL,
+            note TEXT NULL, outcome TEXT NULL);
+        CREATE TABLE IF NOT EXISTS hub_instances (
+            instance_id TEXT PRIMARY KEY, services TEXT NOT NULL, host TEXT NOT NULL, version TEXT NOT NULL, process_id INTEGER NOT NULL,
+            started_at TEXT NOT NULL, last_seen_at TEXT NOT NULL);
+        """,
     ];
 }
