@@ -14,21 +14,22 @@ public sealed partial class IndexDatabase
     public Task<IReadOnlyList<SubjectRow>> SubjectsByWeakKeyAsync(string scheme, string value, int limit, CancellationToken ct) =>
         QueryAsync<SubjectRow>(_sql.SubjectsByWeakKey, new { Scheme = scheme, Value = value, Limit = limit }, ct);
 
-    public Task<IReadOnlyList<SubjectRow>> SubjectsByNameAsync(string normalizedName, string kind, int limit, CancellationToken ct) =>
-        QueryAsync<SubjectRow>(_sql.SubjectsByName, new { Name = normalizedName, Kind = kind, Limit = limit }, ct);
+    public Task<IReadOnlyList<SubjectRow>> PersonsByNameAsync(string normalizedName, int limit, CancellationToken ct) =>
+        QueryAsync<SubjectRow>(_sql.PersonsByName, new { Name = normalizedName, Limit = limit }, ct);
 
-    /// <summary>Organisations that have no org-core key yet, and gives each one computed by <paramref name="core"/>;
-    /// the number given (0 when none is left).</summary>
+    public Task<IReadOnlyList<SubjectRow>> OrganizationsByCoreNameAsync(string coreName, int limit, CancellationToken ct) =>
+        QueryAsync<SubjectRow>(_sql.OrganizationsByCoreName, new { Core = coreName, Limit = limit }, ct);
+
+    /// <summary>Organisations that have no core name yet, and gives each one computed by <paramref name="core"/>; the
+    /// number given (0 when none is left).</summary>
     public async Task<int> BackfillCoreNamesAsync(Func<string, string> core, int limit, CancellationToken ct)
     {
         await using var session = await BeginAsync(ct);
         var orgs = (await session.Connection.QueryAsync<SubjectRow>(new CommandDefinition(_sql.OrganizationsWithoutCore, new { Limit = limit },
             session.Transaction, cancellationToken: ct))).AsList();
         if (orgs.Count == 0) return 0;
-        var at = _time.GetUtcNow();
-        var w = new IndexWrite(at);
-        w.Identifiers.AddRange(orgs.Select(o => new IdentifierRow { Scheme = "org-core", Value = core(o.DisplayName), SubjectId = o.Id, Strong = false, CreatedAt = at }));
-        await session.WriteAsync(w, ct);
+        await session.Connection.ExecuteAsync(new CommandDefinition(_sql.SetCoreName, orgs.Select(o => new { o.Id, CoreName = core(o.DisplayName) }).ToList(),
+            session.Transaction, cancellationToken: ct));
         await session.CommitAsync(ct);
         return orgs.Count;
     }

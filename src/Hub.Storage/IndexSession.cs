@@ -8,8 +8,8 @@ namespace Hub.Storage;
 public sealed class IndexSession : IAsyncDisposable
 {
     private static readonly BulkInsert<SubjectRow> Subjects = new("subjects",
-        [new("id", "text", typeof(string)), new("kind", "text", typeof(string)), new("display_name", "text", typeof(string)), new("normalized_name", "text", typeof(string)), new("home_region", "text", typeof(string)), new("created_at", "timestamptz", typeof(DateTimeOffset)), new("updated_at", "timestamptz", typeof(DateTimeOffset))],
-        r => [r.Id, r.Kind, r.DisplayName, r.NormalizedName, r.HomeRegion, r.CreatedAt, r.UpdatedAt]);
+        [new("id", "text", typeof(string)), new("kind", "text", typeof(string)), new("display_name", "text", typeof(string)), new("normalized_name", "text", typeof(string)), new("home_region", "text", typeof(string)), new("created_at", "timestamptz", typeof(DateTimeOffset)), new("updated_at", "timestamptz", typeof(DateTimeOffset)), new("core_name", "text", typeof(string))],
+        r => [r.Id, r.Kind, r.DisplayName, r.NormalizedName, r.HomeRegion, r.CreatedAt, r.UpdatedAt, r.CoreName]);
     private static readonly BulkInsert<IdentifierRow> Identifiers = new("subject_identifiers",
         [new("scheme", "text", typeof(string)), new("value", "text", typeof(string)), new("subject_id", "text", typeof(string)), new("strong", "boolean", typeof(bool)), new("created_at", "timestamptz", typeof(DateTimeOffset))],
         r => [r.Scheme, r.Value, r.SubjectId, r.Strong, r.CreatedAt]);

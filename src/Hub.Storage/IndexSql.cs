@@ -215,18 +215,23 @@ internal sealed class IndexSql(ISqlDialect dialect)
         WHERE i.scheme = @Scheme AND i.value = @Value
         LIMIT @Limit
         """;
-    /// <summary>Subjects of a kind by their normalised name (merged-away ones left out).</summary>
-    public string SubjectsByName { get; } = """
-        SELECT s.* FROM subjects s WHERE s.normalized_name = @Name AND s.kind = @Kind
+    /// <summary>Persons by their normalised name (merged-away ones left out); the partial index ix_subjects_person_name.</summary>
+    public string PersonsByName { get; } = """
+        SELECT s.* FROM subjects s WHERE s.normalized_name = @Name AND s.kind = 'Person'
           AND NOT EXISTS (SELECT 1 FROM subject_merges m WHERE m.merged_id = s.id)
         LIMIT @Limit
         """;
-    /// <summary>Organisations without an org-core key yet (created before it existed), a page at a time.</summary>
-    public string OrganizationsWithoutCore { get; } = """
-        SELECT s.* FROM subjects s
-        WHERE s.kind = 'Organization' AND NOT EXISTS (SELECT 1 FROM subject_identifiers i WHERE i.subject_id = s.id AND i.scheme = 'org-core')
-        ORDER BY s.id LIMIT @Limit
+    /// <summary>Organisations by their core name (merged-away ones left out); the partial index ix_subjects_core_name.</summary>
+    public string OrganizationsByCoreName { get; } = """
+        SELECT s.* FROM subjects s WHERE s.core_name = @Core AND s.kind = 'Organization'
+          AND NOT EXISTS (SELECT 1 FROM subject_merges m WHERE m.merged_id = s.id)
+        LIMIT @Limit
         """;
+    /// <summary>Organisations without a core name yet (stored before it existed), a page at a time.</summary>
+    public string OrganizationsWithoutCore { get; } = """
+        SELECT s.* FROM subjects s WHERE s.kind = 'Organization' AND s.core_name IS NULL ORDER BY s.id LIMIT @Limit
+        """;
+    public string SetCoreName { get; } = "UPDATE subjects SET core_name = @CoreName WHERE id = @Id";
     public string ReviewById { get; } = "SELECT * FROM match_reviews WHERE id = @Id";
     public string ReviewsByStatus { get; } = "SELECT * FROM match_reviews WHERE status = @Status ORDER BY created_at, id LIMIT @Limit";
     public string DecideReview { get; } = "UPDATE match_reviews SET status = @Status, decided_at = @At, decided_by = @By, note = @Note WHERE id = @Id AND status = @From";

@@ -11,6 +11,9 @@ public sealed class SubjectRow
     public string? HomeRegion { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>An organisation's core name, for name search; null for persons (and for organisations until the
+    /// backfill reaches those stored before it existed).</summary>
+    public string? CoreName { get; set; }
 }
 
 /// <summary>A subject found by a weak key (a masked ID number): who it is, its normalised name, and whether the index

@@ -170,6 +170,10 @@ public sealed class EntityResolutionTests<TTarget> : IndexFixture<TTarget> where
         Assert.That(listings.Select(l => l.SourceRecordId), Is.EquivalentTo(new[] { "P-1", "LA-1194" }), "the company's listing is imputed to the person already known");
     }
 
+    /// <summary>What the migrations since the masked form (and those after it) added, taken away again.</summary>
+    private const string Earlier = "DELETE FROM subject_identifiers WHERE scheme = 'ric-masked'; DROP INDEX ix_subjects_core_name; " +
+                                   "DROP INDEX ix_subjects_person_name; ALTER TABLE subjects DROP COLUMN core_name; ";
+
     [Test]
     public async Task Migrating_gives_the_whole_numbers_an_earlier_build_stored_their_masked_form()
     {
@@ -177,8 +181,8 @@ public sealed class EntityResolutionTests<TTarget> : IndexFixture<TTarget> where
         await Apply(Person("P-1", whole));
         // as an earlier build left it: the whole number without its masked form
         await Target.ExecuteAsync(
-            "DELETE FROM subject_identifiers WHERE scheme = 'ric-masked'; DELETE FROM schema_version WHERE version >= 11;",
-            "DELETE FROM subject_identifiers WHERE scheme = 'ric-masked'; DELETE FROM schema_version WHERE version >= 12;");
+            Earlier + "DELETE FROM schema_version WHERE version >= 11;",
+            Earlier + "DELETE FROM schema_version WHERE version >= 12;");
 
         await Db.MigrateAsync(CancellationToken.None);
         await Db.MigrateAsync(CancellationToken.None);
@@ -406,12 +410,14 @@ public sealed class EntityResolutionTests<TTarget> : IndexFixture<TTarget> where
     public async Task Organisations_stored_before_they_had_a_core_name_key_get_one_from_the_backfill_and_are_found_by_name()
     {
         await Apply(Listed("LA-1194"));
-        await Target.ExecuteAsync("DELETE FROM subject_identifiers WHERE scheme = 'org-core'", "DELETE FROM subject_identifiers WHERE scheme = 'org-core'");
-        Assert.That(await Db.SubjectsByWeakKeyAsync("org-core", "皖东建设工程", 10, CancellationToken.None), Is.Empty);
+        Assert.That((await Db.OrganizationsByCoreNameAsync("皖东建设工程", 10, CancellationToken.None)).Single().Id, Is.EqualTo(_subjectOf["LA-1194"]),
+            "a new organisation is written with its core name");
+        await Target.ExecuteAsync("UPDATE subjects SET core_name = NULL", "UPDATE subjects SET core_name = NULL");
+        Assert.That(await Db.OrganizationsByCoreNameAsync("皖东建设工程", 10, CancellationToken.None), Is.Empty);
 
         Assert.That(await Db.BackfillCoreNamesAsync(Hub.Domain.Resolution.OrganizationNames.Core, 1000, CancellationToken.None), Is.EqualTo(1));
         Assert.That(await Db.BackfillCoreNamesAsync(Hub.Domain.Resolution.OrganizationNames.Core, 1000, CancellationToken.None), Is.Zero, "once");
 
-        Assert.That((await Db.SubjectsByWeakKeyAsync("org-core", "皖东建设工程", 10, CancellationToken.None)).Single().Id, Is.EqualTo(_subjectOf["LA-1194"]));
+        Assert.That((await Db.OrganizationsByCoreNameAsync("皖东建设工程", 10, CancellationToken.None)).Single().Id, Is.EqualTo(_subjectOf["LA-1194"]));
     }
 }

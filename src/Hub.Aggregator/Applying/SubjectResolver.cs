@@ -67,7 +67,7 @@ internal sealed class SubjectResolver(IReadOnlyList<IdentifierRow> known, IReadO
             write.Subjects.Add(new SubjectRow
             {
                 Id = id, Kind = keys.Kind.ToString(), DisplayName = keys.Name, NormalizedName = keys.NormalizedName,
-                HomeRegion = keys.RegionCode, CreatedAt = write.At, UpdatedAt = write.At,
+                HomeRegion = keys.RegionCode, CreatedAt = write.At, UpdatedAt = write.At, CoreName = keys.CoreName,
             });
         }
         foreach (var k in keys.Keys)

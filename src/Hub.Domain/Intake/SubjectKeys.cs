@@ -19,8 +19,6 @@ public sealed record SubjectKeys(
     /// <summary>The masked form of a resident ID number (digits 11-14 hidden), as public lists carry it: a weak key.</summary>
     public const string MaskedScheme = "ric-masked";
 
-    /// <summary>An organisation's core name (<see cref="Resolution.OrganizationNames"/>), a weak key for name search.</summary>
-    public const string CoreNameScheme = "org-core";
 
     /// <summary>A person's normalised name and birth date, a weak key that only finds candidates for a review.</summary>
     public const string NameBirthScheme = "name-birth";
@@ -28,6 +26,10 @@ public sealed record SubjectKeys(
     public static string NameBirthKey(string normalizedName, DateOnly born) => $"{normalizedName}|{born:yyyy-MM-dd}";
 
     public bool HasStrongKey => Keys.Count > 0 && Keys[0].Strong;
+
+    /// <summary>An organisation's core name (<see cref="Resolution.OrganizationNames"/>), kept with the subject for name
+    /// search; null for a person.</summary>
+    public string? CoreName => Kind == SubjectKind.Organization ? Resolution.OrganizationNames.Core(Name) : null;
 
     /// <summary>The name-and-birth-date key of a person, if the birth date is known.</summary>
     public string? NameBirth => Keys.FirstOrDefault(k => k.Scheme == NameBirthScheme).Value;
@@ -39,7 +41,7 @@ public sealed record SubjectKeys(
     public bool HasFullNumber => Keys.Any(k => k.Scheme == "ric" && k.Strong);
 
     /// <summary>What may be shown to anyone: the USCC, or a person's masked number.</summary>
-    public string? PublicIdentifier => Keys.Count == 0 || Keys[0].Scheme is NameBirthScheme or CoreNameScheme ? null
+    public string? PublicIdentifier => Keys.Count == 0 || Keys[0].Scheme is NameBirthScheme ? null
         : Keys[0].Scheme == "ric" ? ResidentIdNumber.MaskNumber(Keys[0].Value)
         : Keys[0].Value;
 
@@ -80,13 +82,10 @@ public sealed record SubjectKeys(
             }
             else keys.Add(new(MaskedScheme, ric.Normalized!, false));
         }
-        // an organisation's core name (without its company form and place prefix): found by name search
-        if (reference.Kind == SubjectKind.Organization)
-            keys.Add(new(CoreNameScheme, Resolution.OrganizationNames.Core(reference.Name), false));
         // the grey-zone block: same name and birth date (never a link on its own; candidates for a review)
         if (reference.Kind == SubjectKind.Person && birthDate is { } born)
             keys.Add(new(NameBirthScheme, NameBirthKey(NameNormalizer.Normalize(reference.Name), born), false));
-        if (identifierRequired && !keys.Any(k => k.Scheme is not (NameBirthScheme or CoreNameScheme)))
+        if (identifierRequired && !keys.Any(k => k.Scheme != NameBirthScheme))
             return new Rejection(Rejection.MissingIdentifier, reference.Kind == SubjectKind.Organization
                 ? $"{path} has neither a USCC nor an organisation code"
                 : $"{path} has no resident ID number");

@@ -211,8 +211,8 @@ public static class SubjectApi
         IReadOnlyList<SubjectRow> found = search.Kind == "Person"
             ? search.BirthDate is { } born
                 ? await db.SubjectsByWeakKeyAsync(SubjectKeys.NameBirthScheme, SubjectKeys.NameBirthKey(normalized, born), 50, ct)
-                : await db.SubjectsByNameAsync(normalized, "Person", 50, ct)
-            : await db.SubjectsByWeakKeyAsync(SubjectKeys.CoreNameScheme, Hub.Domain.Resolution.OrganizationNames.Core(search.Name), 50, ct);
+                : await db.PersonsByNameAsync(normalized, 50, ct)
+            : await db.OrganizationsByCoreNameAsync(Hub.Domain.Resolution.OrganizationNames.Core(search.Name), 50, ct);
         var candidates = new List<CandidateView>();
         foreach (var s in found.DistinctBy(s => s.Id))
         {
@@ -238,7 +238,7 @@ public static class SubjectApi
     internal static IReadOnlyList<IdentifierView> IdentifierViews(IReadOnlyList<IdentifierRow> identifiers, Caller caller) =>
         // the whole number's own masked form repeats it; the name-and-birth-date key is for matching only (it would
         // show the birth date the masked number hides)
-        identifiers.Where(i => i.Scheme is not (SubjectKeys.NameBirthScheme or SubjectKeys.CoreNameScheme)
+        identifiers.Where(i => i.Scheme != SubjectKeys.NameBirthScheme
                                && !(i.Scheme == SubjectKeys.MaskedScheme && identifiers.Any(f => f.Scheme == "ric")))
             .Select(i => new IdentifierView(i.Scheme,
             i.Scheme == "ric" && !caller.Has(Scopes.ReadFullIds) ? ResidentIdNumber.MaskNumber(i.Value) : i.Value)).ToList();

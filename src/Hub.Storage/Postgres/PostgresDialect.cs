@@ -232,8 +232,11 @@ internal static class PostgresSchema
             merged_id text COLLATE "C" PRIMARY KEY, into_id text COLLATE "C" NOT NULL, merged_at timestamptz NOT NULL, merged_by text NOT NULL, review_id text NULL,
             repointed text NOT NULL, moved text NOT NULL);
         CREATE INDEX IF NOT EXISTS ix_subject_merges_into ON subject_merges (into_id);
-        -- name search: persons by their normalised name (organisations by the org-core key, which the Hub computes)
-        CREATE INDEX IF NOT EXISTS ix_subjects_name ON subjects (normalized_name);
+        -- name search: persons by their normalised name, organisations by their core name (computed by the Hub: those
+        -- stored before get it from a backfill); partial, so that each subject written updates one of them only
+        ALTER TABLE subjects ADD COLUMN core_name text NULL;
+        CREATE INDEX IF NOT EXISTS ix_subjects_person_name ON subjects (normalized_name) WHERE kind = 'Person';
+        CREATE INDEX IF NOT EXISTS ix_subjects_core_name ON subjects (core_name) WHERE kind = 'Organization';
         """,
         // 13: the operator console — what an operator decided about a quarantined record (released: applied again through
         // the aggregator, released_at set on the quarantine row; rejected for good, with the reason), and the heartbeat

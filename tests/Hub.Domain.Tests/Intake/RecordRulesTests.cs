@@ -113,7 +113,8 @@ public sealed class RecordRulesTests
         var d = Rules.Check(Notice());
         Assert.That(d.Rejection, Is.Null);
         Assert.That(d.Value!.ValidUntil, Is.EqualTo(new DateOnly(2028, 6, 10)));
-        Assert.That(d.Value.Subject.Keys.Select(k => k.Scheme), Is.EqualTo(new[] { "uscc", "org-code", "org-core" }), "the core name is a weak key for name search");
+        Assert.That(d.Value.Subject.Keys.Select(k => k.Scheme), Is.EqualTo(new[] { "uscc", "org-code" }));
+        Assert.That(d.Value.Subject.CoreName, Is.EqualTo("皖东建设工程"));
         Assert.That(d.Value.LegalRepresentative!.Keys.Select(k => (k.Scheme, k.Strong)),
             Is.EqualTo(new[] { ("ric", true), ("ric-masked", false), ("name-birth", false) }), "the whole number, its public masked form, name and birth date");
         Assert.That(d.Value.LegalRepresentative.Keys[2].Value, Is.EqualTo("王建国|1978-05-12"));
