@@ -52,13 +52,43 @@ internal sealed class RawBroker : IAsyncDisposable
 
     /// <summary>Publishes and waits for the broker's confirm. As an agency would: to the exchange the Hub declared (an
     /// agency user may configure nothing), with <paramref name="userId"/> as the AMQP <c>user_id</c> when given.</summary>
-    public async Task PublishAsync(string exchange, string body, string contentType, string? userId = null)
+    public async Task PublishAsync(string exchange, string body, string contentType, string? userId = null, IDictionary<string, object?>? headers = null)
     {
         var props = new BasicProperties
         {
-            ContentType = contentType, DeliveryMode = DeliveryModes.Persistent, MessageId = Guid.NewGuid().ToString(), UserId = userId,
+            ContentType = contentType, DeliveryMode = DeliveryModes.Persistent, MessageId = Guid.NewGuid().ToString(), UserId = userId, Headers = headers,
         };
         await _channel.BasicPublishAsync(exchange, "", mandatory: false, props, Encoding.UTF8.GetBytes(body));
+    }
+
+    /// <summary>Up to <paramref name="count"/> messages from the head of the queue; they go back, in their places, at once.</summary>
+    public async Task<List<BasicGetResult>> PeekAsync(string queue, int count = 1)
+    {
+        var got = new List<BasicGetResult>();
+        while (got.Count < count && await _channel.BasicGetAsync(queue, autoAck: false) is { } next) got.Add(next);
+        if (got.Count > 0) await _channel.BasicNackAsync(got[^1].DeliveryTag, multiple: true, requeue: true);
+        return got;
+    }
+
+    /// <summary>The messages ready in a queue as the broker counts them now (0 when there is no such queue).</summary>
+    public async Task<uint> CountAsync(string queue)
+    {
+        await using var channel = await _connection.CreateChannelAsync();
+        try
+        {
+            return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>A durable queue of the test's own, bound to <paramref name="exchange"/>: it gets a copy of what is published there.</summary>
+    public async Task BindQueueAsync(string queue, string exchange)
+    {
+        await _channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+        await _channel.QueueBindAsync(queue, exchange, "");
     }
 
     /// <summary>Why the broker closed the channel (AMQP reply code and text), or null while it is open.</summary>

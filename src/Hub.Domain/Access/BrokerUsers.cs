@@ -52,6 +52,15 @@ public sealed class BrokerUsers(AgencyRegistry agencies, LegalBasisCatalogue cat
     /// </summary>
     public const string PublisherAgencyHeader = "Hub-Publisher-Agency";
 
+    /// <summary>
+    /// Set by the Hub on a message it publishes again in another's place — MassTransit's move to
+    /// <c>hub.aggregator_error</c> or <c>_skipped</c>, an operator's replay — as that publish carries the Hub's own user as
+    /// <c>user_id</c> (the broker lets no user but an <c>impersonator</c> set another's): the broker user the broker
+    /// validated as the message's first publisher, empty when there was none. Believed only on a message whose validated
+    /// <c>user_id</c> is one of the Hub's own users; on anyone else's it counts for nothing, whatever it says.
+    /// </summary>
+    public const string VerifiedPublisherHeader = "hub-verified-publisher";
+
     /// <summary>The broker user of <paramref name="agency"/>.</summary>
     public static string UserOf(Agency agency) => UserOf(agency.Code);
 

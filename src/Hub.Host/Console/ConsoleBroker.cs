@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
+using Hub.Aggregator.Consumers;
 using Hub.Host.Composition;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
@@ -26,7 +27,7 @@ public sealed record FailedAction(IReadOnlyList<FailedMessage> Done);
 /// (acknowledges) the ones an operator chose. One operation at a time per process, so two operators never hold each
 /// other's messages. Also looks at the head of a queue for the age of its oldest message.
 /// </summary>
-public sealed partial class ConsoleBroker(BrokerAddress address, string? caFile, IOptions<ConsoleOptions> options, TimeProvider time,
+public sealed partial class ConsoleBroker(BrokerAddress address, string? caFile, AuditPublishers hub, IOptions<ConsoleOptions> options, TimeProvider time,
     ILogger<ConsoleBroker> log) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -48,7 +49,11 @@ public sealed partial class ConsoleBroker(BrokerAddress address, string? caFile,
         WithQueueAsync(queue, (_, held) => Task.FromResult(held.Scan), confirms: false, ct);
 
     /// <summary>Sends the chosen messages back to the queue they failed on, marked with one more replay, and takes them
-    /// out of the error queue (only once the broker confirmed the copy). The rest stay where they were.</summary>
+    /// out of the error queue (only once the broker confirmed the copy). The rest stay where they were. The copy is the
+    /// Hub's publish — its user as <c>user_id</c>, which is all the broker lets a user that is no impersonator set — and
+    /// names in <see cref="Hub.Domain.Access.BrokerUsers.VerifiedPublisherHeader"/> the publisher the broker vouched for
+    /// when the message first came (<see cref="VouchedPublisher"/>): the aggregator takes it as published by that agency,
+    /// and by no other.</summary>
     public async Task<FailedAction> ReplayAsync(string queue, Func<FailedMessage, bool> chosen, string by, CancellationToken ct)
     {
         var done = new List<FailedMessage>();
@@ -59,6 +64,7 @@ public sealed partial class ConsoleBroker(BrokerAddress address, string? caFile,
             {
                 if (!chosen(message)) continue;
                 var properties = new BasicProperties(delivery.Properties) { Headers = Replayed(delivery.Properties.Headers, message.Replays + 1, by) };
+                VouchedPublisher.Vouch(properties, delivery.Properties, hub);
                 // MassTransit binds an exchange of the queue's own name to it; the Hub's users may not write to amq.default
                 await channel.BasicPublishAsync(target, "", mandatory: false, properties, delivery.Body, ct);
                 await channel.BasicAckAsync(delivery.Tag, multiple: false, ct);
@@ -172,7 +178,7 @@ public sealed partial class ConsoleBroker(BrokerAddress address, string? caFile,
                 try
                 {
                     var d = await arrived.Reader.ReadAsync(idle.Token);
-                    read.Add((FailedMessages.Read(queue, d.Properties, d.Body.Span), d));
+                    read.Add((FailedMessages.Read(queue, d.Properties, d.Body.Span, hub), d));
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
@@ -180,7 +186,7 @@ public sealed partial class ConsoleBroker(BrokerAddress address, string? caFile,
                 }
             }
             await channel.BasicCancelAsync(tag, noWait: false, ct);
-            while (arrived.Reader.TryRead(out var late)) read.Add((FailedMessages.Read(queue, late.Properties, late.Body.Span), late));
+            while (arrived.Reader.TryRead(out var late)) read.Add((FailedMessages.Read(queue, late.Properties, late.Body.Span, hub), late));
             var scan = new ErrorQueueScan(queue, declared.MessageCount, read.Select(r => r.Item1).ToList());
             var result = await act(channel, new HeldScan(scan, read));
             await channel.CloseAsync(ct); // the rest go back, in their places

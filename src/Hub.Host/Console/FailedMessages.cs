@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Hub.Aggregator.Consumers;
 using Hub.Domain.Identifiers;
 using RabbitMQ.Client;
 
@@ -37,8 +38,9 @@ public static partial class FailedMessages
     public static string SourceQueueOf(string errorQueue) =>
         errorQueue.EndsWith("_error", StringComparison.Ordinal) ? errorQueue[..^"_error".Length] : errorQueue;
 
-    /// <summary>Reads one delivered message.</summary>
-    public static FailedMessage Read(string queue, IReadOnlyBasicProperties properties, ReadOnlySpan<byte> body)
+    /// <summary>Reads one delivered message. Its publisher is the one the broker vouched for when it first came: the
+    /// Hub moved it here as itself, naming that publisher in a header (<see cref="VouchedPublisher"/>).</summary>
+    public static FailedMessage Read(string queue, IReadOnlyBasicProperties properties, ReadOnlySpan<byte> body, AuditPublishers hub)
     {
         var headers = properties.Headers;
         var exceptionType = Text(headers, "MT-Fault-ExceptionType") ?? Text(headers, "MT-Reason") ?? "unknown";
@@ -67,7 +69,7 @@ public static partial class FailedMessages
         var cause = Normalise(message);
         var id = string.IsNullOrEmpty(properties.MessageId) ? "sha-" + Convert.ToHexStringLower(SHA256.HashData(body))[..24] : properties.MessageId!;
         return new FailedMessage(Shown(id, 100)!, queue, Shown(type, 200), Shown(exceptionType, 200)!, ResidentIdNumber.MaskAllIn(Shown(message, 500)!),
-            Shown(agency, 64), Shown(properties.UserId, 64), Shown(sourceId, 200), revision, failedAt, Replays(headers), GroupIdOf(queue, exceptionType, cause), cause);
+            Shown(agency, 64), Shown(VouchedPublisher.Of(properties, hub), 64), Shown(sourceId, 200), revision, failedAt, Replays(headers), GroupIdOf(queue, exceptionType, cause), cause);
     }
 
     /// <summary>The id of a cause: stable across reads and processes.</summary>
