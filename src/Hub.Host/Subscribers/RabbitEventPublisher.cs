@@ -44,10 +44,13 @@ public sealed class RabbitEventPublisher(BrokerConnection broker, EventRouting r
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary>The contract's URN, e.g. <c>urn:message:hub:subject-listed:v1</c>.</summary>
-    public static string UrnOf(Type type) =>
-        type.GetCustomAttribute<MessageUrnAttribute>()?.Urn.ToString() ?? $"urn:message:{type.Namespace}:{type.Name}";
+    /// <summary>The contract's URN, e.g. <c>urn:message:hub:subject-listed:v1</c> (looked up once per type).</summary>
+    public static string UrnOf(Type type) => Urns.GetOrAdd(type,
+        t => t.GetCustomAttribute<MessageUrnAttribute>()?.Urn.ToString() ?? $"urn:message:{t.Namespace}:{t.Name}");
 
     internal static string? EventIdOf(object message) =>
-        message.GetType().GetProperty("EventId")?.GetValue(message) as string;
+        EventIds.GetOrAdd(message.GetType(), t => t.GetProperty("EventId"))?.GetValue(message) as string;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string> Urns = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, PropertyInfo?> EventIds = new();
 }
