@@ -18,14 +18,14 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
 // Hub end-to-end ingest against a raw RabbitMQ.Client baseline, side by side in one run on one machine.
-//   dotnet run -c Release --project bench/Hub.Bench -- [--notices N] [--rounds R] [--warmup N] [--stages] [--audit-costs] [--set Hub:Key=Value ...]
+//   dotnet run -c Release --project bench/Hub.Bench -- [--notices N] [--rounds R] [--warmup N] [--stages] [--audit-costs] [--fanout N [--fanout-receiving K]] [--set Hub:Key=Value ...]
 // Checks before granting against a million subjects (CheckBench.cs):
 //   dotnet run -c Release --project bench/Hub.Bench -- --checks [--subjects N] [--singles N] [--batches N] [--clients N] [--reload]
 // Needs RabbitMQ and PostgreSQL (deploy/local/start-services.sh starts both).
 
 namespace Hub.Bench;
 
-internal static class Bench
+internal static partial class Bench
 {
     public static async Task<int> Main(string[] args)
     {
@@ -71,6 +71,11 @@ internal static class Bench
             return 0;
         }
         var requests = Requests(notices);
+        if (Arg(args, "--fanout", 0) is > 0 and var subscribers)
+        {
+            await Fanout(requests, warmRequests, notices, hostWarmup, rounds, envelopeSize, subscribers, Arg(args, "--fanout-receiving", 5), args);
+            return 0;
+        }
         if (args.Contains("--audit-costs"))
         {
             await AuditCosts(requests, warmRequests, notices, hostWarmup, rounds, envelopeSize, args);
@@ -290,8 +295,12 @@ internal static class Bench
         }
     }
 
-    /// <summary>Sends <paramref name="warm"/> notices through a new host uncounted, then N timed.</summary>
-    static async Task<(double Rate, string Cpu)> HubEndToEnd(List<byte[]> requests, List<byte[]> warmRequests, int n, int warm, string[] args)
+    /// <summary>Sends <paramref name="warm"/> notices through a new host uncounted, then N timed. With <paramref name="fanout"/>, a
+    /// consumer reads each subscriber queue throughout, and the CPU is counted until every copy has reached its subscriber.</summary>
+    /// <returns>Notices per second until the index was complete (the benchmark's rate), CPU per notice, and notices per second
+    /// until every outbound event was published and, with subscribers, read by them.</returns>
+    static async Task<(double Rate, string Cpu, double OutRate)> HubEndToEnd(List<byte[]> requests, List<byte[]> warmRequests, int n, int warm, string[] args,
+        FanoutPlan? fanout = null)
     {
         await using var vhost = await RabbitMqTestVhost.CreateAsync();
         await using var database = await PostgresTestDatabase.CreateAsync();
@@ -300,9 +309,11 @@ internal static class Bench
         using var progress = new HubProgress(hub.Services);
         await WaitReady(client);
         await Authenticate(hub, client);
+        await using var subscribers = fanout is null ? null : await ConsumeSubscribersAsync(hub, vhost, fanout);
         await PostAll(client, warmRequests);
         await progress.WaitForAppliedAsync(warm);
         await progress.WaitForPublishedAsync(2L * warm);
+        if (subscribers is not null) await subscribers.WaitForAsync((long)fanout!.CopiesPerNotice * warm);
         await JitSettled();
 
         var cpu = CpuUse.Start();
@@ -313,11 +324,14 @@ internal static class Bench
         var elapsed = sw.Elapsed;
         await progress.WaitForPublishedAsync(2L * (warm + n)); // the Hub pays for relaying its events: CPU is counted until they are out
         var relayed = sw.Elapsed;
+        if (subscribers is not null) await subscribers.WaitForAsync((long)fanout!.CopiesPerNotice * (warm + n));
+        var delivered = sw.Elapsed;
         var used = cpu.PerMessage(n);
         await ExpectListings(hub.Services, warm + n);
         Console.WriteLine($"  (adapter: all {n:N0} confirmed by the broker after {accepted.TotalSeconds:0.0} s; index complete after {elapsed.TotalSeconds:0.0} s; " +
-                          $"all {2 * n:N0} outbound events published after {relayed.TotalSeconds:0.0} s)");
-        return (n / elapsed.TotalSeconds, used);
+                          $"all {2 * n:N0} outbound events published after {relayed.TotalSeconds:0.0} s" +
+                          (subscribers is null ? ")" : $"; all {(long)fanout!.CopiesPerNotice * n:N0} copies read by {fanout.Subscribers} subscribers after {delivered.TotalSeconds:0.0} s)"));
+        return (n / elapsed.TotalSeconds, used, n / delivered.TotalSeconds);
     }
 
     /// <summary>The request bodies a few court systems would send for N notices, 500 a request, built before any clock

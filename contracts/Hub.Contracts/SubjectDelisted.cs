@@ -3,7 +3,8 @@ using MassTransit;
 namespace Hub.Contracts;
 
 /// <summary>
-/// A listing of a subject ended: before its term (removed by its issuer, superseded by a correction) or because its
+/// A listing of a subject ended: before its term (removed by its issuer, superseded by a correction, revoked on
+/// correction or appeal, or repaired) or because its
 /// term ran out (expired, ended by the Hub).
 /// Exchange <c>hub.subject-delisted</c>.
 /// </summary>
@@ -26,7 +27,7 @@ public sealed record SubjectDelisted
     /// <summary>Agency that issued the listing.</summary>
     public required string OriginAgency { get; init; }
 
-    /// <summary>The listing's new status: <c>removed</c>, <c>revoked</c>, <c>superseded</c> or <c>expired</c>.</summary>
+    /// <summary>The listing's new status: <c>removed</c>, <c>superseded</c>, <c>expired</c>, <c>revoked</c> (annulled on correction or appeal: in force on no day) or <c>repaired</c> (credit repair granted).</summary>
     public required string Status { get; init; }
 
     /// <summary>Why, e.g. <c>Performed</c>, as the issuer stated it; <c>expired</c> when the Hub ended it at the end of its term.</summary>

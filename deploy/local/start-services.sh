@@ -3,7 +3,10 @@
 #  - RabbitMQ from Debian's rabbitmq-server package (installed with apt-get when missing and root),
 #    with the management plugin, on 127.0.0.1:5672 / :15672, and with TLS on 127.0.0.1:5671 under a test CA
 #    of its own (made once with openssl in $HUB_TEST_PKI, default /var/lib/hub-test-pki; the tests trust ca.pem);
-#  - the PostgreSQL cluster already on the machine, with a `hub` role that may create databases.
+#  - the PostgreSQL cluster already on the machine, with a `hub` role that may create databases;
+#  - Debian's python3-pika for /usr/bin/python3 (installed with apt-get when missing and root), which the sample
+#    subscriber in samples/subscriber/ and its test use;
+#  - Debian's chromium (installed with apt-get when missing and root), the headless browser of the console's test.
 # Idempotent: safe to run again. Prints what it did; exits non-zero with a reason when it cannot.
 set -euo pipefail
 
@@ -117,5 +120,37 @@ start_postgres() {
   log "PostgreSQL up"
 }
 
+# The sample subscriber runs on the system's Python with Debian's pika (not a pyenv or virtualenv python3 on PATH).
+install_pika() {
+  [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import pika' 2>/dev/null && return 0
+  if [ "$(id -u)" != 0 ]; then
+    log "python3-pika is not installed and this is not root: apt-get install python3-pika (the sample subscriber's test will fail)"
+    return 0
+  fi
+  log "installing python3-pika from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  # only the sample subscriber's test needs it: a failure here does not stop the servers from starting
+  if ! { apt-get update -qq && apt-get install -y -qq python3-pika >/dev/null; }; then
+    log "could not install python3-pika (the sample subscriber's test will fail)"
+  fi
+}
+
+# The operator console's browser test drives Debian's chromium with Playwright (no browser download).
+install_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    log "chromium is not installed and this is not root: apt-get install chromium (the console's browser test will fail)"
+    return 0
+  fi
+  log "installing chromium from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  # only the browser test needs it: a failure here does not stop the servers from starting
+  if ! { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; then
+    log "could not install chromium (the console's browser test will fail)"
+  fi
+}
+
+install_pika
+install_chromium
 start_rabbitmq
 start_postgres

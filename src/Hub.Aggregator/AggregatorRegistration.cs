@@ -18,6 +18,9 @@ public static class AggregatorRegistration
         x.AddConsumer<JudgmentDefaulterRemovedConsumer>();
         x.AddConsumer<AdministrativePenaltyRecordedConsumer>();
         x.AddConsumer<OrganizationRegisteredConsumer>();
+        x.AddConsumer<ListingDisputedConsumer>();
+        x.AddConsumer<DisputeResolvedConsumer>();
+        x.AddConsumer<CreditRepairGrantedConsumer>();
         x.AddConsumer<AuditRecordedConsumer>();
     }
 
@@ -40,6 +43,9 @@ public static class AggregatorRegistration
         e.ConfigureConsumer<JudgmentDefaulterRemovedConsumer>(context);
         e.ConfigureConsumer<AdministrativePenaltyRecordedConsumer>(context);
         e.ConfigureConsumer<OrganizationRegisteredConsumer>(context);
+        e.ConfigureConsumer<ListingDisputedConsumer>(context);
+        e.ConfigureConsumer<DisputeResolvedConsumer>(context);
+        e.ConfigureConsumer<CreditRepairGrantedConsumer>(context);
         e.ConfigureConsumer<AuditRecordedConsumer>(context);
     }
 
@@ -61,6 +67,7 @@ public static class AggregatorRegistration
         services.TryAddSingleton(HubInstance.ForThisProcess());
         services.AddSingleton<ListingExpiry>();
         services.AddHostedService<ExpirySweeper>();
+        services.AddHostedService<CoreNameBackfill>();
         services.AddSingleton<IEventPublisher, BusEventPublisher>();
         services.AddSingleton<OutboxRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());

@@ -27,6 +27,11 @@ public static class HubCli
           hub audit show --subject HUBID [--limit N]    who saw a subject, and what was written about it
           hub keys add PRINCIPAL [--label TEXT]         create an API key (an agency code, or role:name); shown once
           hub keys list | hub keys revoke ID            the API keys (never the keys themselves) / revoke one
+          hub dedupe FILE.csv --id COL --name COL --kind person|organization
+                 [--id-number COL] [--birth-date COL] [--region COL] [--address COL] [--review FILE]
+                                                        print row_id,cluster_id for every row of a CSV list (UTF-8 or
+                                                        GB18030) with the aggregator's matching rules; --review writes
+                                                        the grey pairs with score and evidence. Works offline
         options:
           --hub URL         the Hub's address (default: $HUB_URL or http://localhost:5080)
           --api-key KEY     sent as X-Api-Key (default: $HUB_API_KEY)
@@ -51,6 +56,7 @@ public static class HubCli
                 ["keys", "add", var principal, .. var rest] => await KeysAddAsync(principal, Options(rest), stdout, stderr, http, ct),
                 ["keys", "list", .. var rest] => await KeysListAsync(Options(rest), stdout, stderr, http, ct),
                 ["keys", "revoke", var id, .. var rest] => await KeysRevokeAsync(id, Options(rest), stdout, stderr, http, ct),
+                ["dedupe", var file, .. var rest] => await DedupeCommand.RunAsync(file, Options(rest), stdout, stderr, ct),
                 _ => UsageError(stderr, null),
             };
         }

@@ -1,6 +1,8 @@
 using Hub.Host.Api;
 using Hub.Host.Composition;
+using Hub.Host.OperatorConsole;
 using Hub.Host.Security;
+using Hub.Host.Subscribers;
 
 var builder = WebApplication.CreateBuilder(args);
 var hasIndex = IndexRegistration.HasIndex(builder.Configuration);
@@ -10,6 +12,8 @@ if (hasIndex) builder.AddHubIndex();
 builder.AddHubBus()
     .AddHubAdapters()
     .AddHubHealth();
+if (hasIndex) builder.AddHubSubscribers();
+if (hasIndex) builder.AddHubConsole();
 builder.AddHubSecurity();
 
 var app = builder.Build();
@@ -24,6 +28,12 @@ if (hasIndex)
     app.MapSubjectApi();
     app.MapCheckApi();
     app.MapOperatorApi();
+    app.MapSubscriptionApi();
+    app.MapReceiptApi();
+    app.MapEntityApi();
+    app.MapWebhookApi();
+    app.MapConsoleApi();
+    app.MapHubConsole();
 }
 app.Run();
 

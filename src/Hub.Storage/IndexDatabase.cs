@@ -9,7 +9,7 @@ namespace Hub.Storage;
 /// The cross-province entity index over one database. Writers open an <see cref="IndexSession"/> (one transaction);
 /// readers use the query methods here. The same class serves every dialect.
 /// </summary>
-public sealed class IndexDatabase
+public sealed partial class IndexDatabase
 {
     private readonly ISqlDialect _dialect;
     private readonly string _connectionString;
@@ -105,11 +105,11 @@ public sealed class IndexDatabase
     {
         await using var c = await OpenAsync(ct);
         if (await SubjectWithListingsAsync(c, id, ct) is not var (subject, identifiers, listings)) return null;
-        var args = new { Id = id };
+        var args = new { Id = subject.Id };
         var relations = await QueryAsync<RelationRow>(c, _sql.RelationsOf, args, ct);
-        var otherIds = relations.SelectMany(r => new[] { r.OrganizationId, r.PersonId }).Where(x => x != id).Distinct().ToArray();
+        var otherIds = relations.SelectMany(r => new[] { r.OrganizationId, r.PersonId }).Where(x => x != subject.Id).Distinct().ToArray();
         var related = otherIds.Length == 0 ? [] : await QueryAsync<SubjectRow>(c, _sql.SubjectsById, new { Ids = otherIds }, ct);
-        return new SubjectDetail(subject, identifiers, listings, relations, related);
+        return new SubjectDetail(subject, identifiers, listings, relations, related, await DisputesOfAsync(c, listings, ct));
     }
 
     /// <summary>
@@ -121,18 +121,32 @@ public sealed class IndexDatabase
     {
         await using var c = await OpenAsync(ct);
         if (await SubjectWithListingsAsync(c, id, ct) is not var (subject, identifiers, listings)) return null;
-        var sources = listings.Select(l => l.SourceRecordId).Distinct().ToArray();
+        var disputes = await DisputesOfAsync(c, listings, ct);
+        // the ledger rows of the listings, and of the disputes and decisions about them
+        var sources = listings.Select(l => l.SourceRecordId).Concat(disputes.Select(d => d.SourceRecordId))
+            .Concat(disputes.Select(d => d.ResolutionSourceRecordId).OfType<string>()).Distinct().ToArray();
         var records = new List<LedgerRow>(sources.Length == 0 ? [] : await QueryAsync<LedgerRow>(c, _sql.RecordsOfSources, new { Ids = sources }, ct));
-        foreach (var (agency, at) in listings.Where(l => l.Status == ListingStatus.Removed && l.SupersededAt is not null)
+        foreach (var (agency, at) in listings.Where(l => l.Status is ListingStatus.Removed or ListingStatus.Revoked or ListingStatus.Repaired && l.SupersededAt is not null)
                      .Select(l => (l.OriginAgency, At: l.SupersededAt!.Value)).Distinct())
             records.AddRange(await QueryAsync<LedgerRow>(c, _sql.RecordsOfAgencyAt, new { Agency = agency, At = at }, ct));
-        return new SubjectHistory(subject, identifiers, listings, records);
+        return new SubjectHistory(subject, identifiers, listings, records, disputes);
+    }
+
+    /// <summary>Every dispute, open or decided, of these listings' source records (same agency), oldest first.</summary>
+    private async Task<IReadOnlyList<DisputeRow>> DisputesOfAsync(DbConnection c, IReadOnlyList<ListingRow> listings, CancellationToken ct)
+    {
+        if (listings.Count == 0) return [];
+        var keys = listings.Select(l => (l.OriginAgency, l.SourceRecordId)).ToHashSet();
+        var rows = await QueryAsync<DisputeRow>(c, _sql.DisputesOfListings, new { Ids = keys.Select(k => k.SourceRecordId).Distinct().ToArray() }, ct);
+        return rows.Where(d => keys.Contains((d.AgencyCode, d.ListingSourceRecordId))).OrderBy(d => d.OpenedAt).ThenBy(d => d.Id, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>What both views of a subject start from; null when there is no such subject.</summary>
     private async Task<(SubjectRow Subject, IReadOnlyList<IdentifierRow> Identifiers, IReadOnlyList<ListingRow> Listings)?> SubjectWithListingsAsync(
         DbConnection c, string id, CancellationToken ct)
     {
+        // a subject merged into another is read as that one
+        id = await c.QueryFirstOrDefaultAsync<string>(new CommandDefinition(_sql.IntoOf, new { Id = id }, cancellationToken: ct)) ?? id;
         var subject = await c.QueryFirstOrDefaultAsync<SubjectRow>(new CommandDefinition(_sql.SubjectById, new { Id = id }, cancellationToken: ct));
         if (subject is null) return null;
         var args = new { Id = id };
@@ -222,8 +236,10 @@ public sealed class IndexDatabase
         QueryAsync<OutboxRow>(_sql.PendingOutbox, new { Limit = limit, SkipIds = (skipIds ?? []).ToArray(), SkipKeys = (skipKeys ?? []).ToArray() }, ct);
 
     /// <summary>Marks outbox rows published and, in the same transaction, the removals whose <c>SubjectDelisted</c>
-    /// (by event id, <paramref name="delistedEventIds"/>) was among them.</summary>
-    public async Task MarkPublishedAsync(IReadOnlyCollection<long> ids, CancellationToken ct, IReadOnlyCollection<string>? delistedEventIds = null)
+    /// (by event id, <paramref name="delistedEventIds"/>) was among them, and records the removal receipts their
+    /// subscribers owe now (<paramref name="receipts"/>; one already recorded for the agency and listing is kept).</summary>
+    public async Task MarkPublishedAsync(IReadOnlyCollection<long> ids, CancellationToken ct, IReadOnlyCollection<string>? delistedEventIds = null,
+        IReadOnlyList<RemovalReceiptRow>? receipts = null)
     {
         if (ids.Count == 0) return;
         var at = _time.GetUtcNow();
@@ -232,7 +248,53 @@ public sealed class IndexDatabase
         await c.ExecuteAsync(new CommandDefinition(_sql.MarkPublished, new { Ids = ids.ToArray(), At = at }, tx, cancellationToken: ct));
         if (delistedEventIds is { Count: > 0 })
             await c.ExecuteAsync(new CommandDefinition(_sql.MarkRemovalsPublished, new { EventIds = delistedEventIds.ToArray(), At = at }, tx, cancellationToken: ct));
+        if (receipts is { Count: > 0 })
+            await RemovalReceipts.ExecuteAsync(c, tx, receipts, _dialect.MaxParameters, ct);
         await tx.CommitAsync(ct);
+    }
+
+    private static readonly BulkInsert<RemovalReceiptRow> RemovalReceipts = new("removal_receipts",
+        [new("agency_code", "text", typeof(string)), new("listing_id", "text", typeof(string)), new("event_id", "text", typeof(string)),
+         new("subject_id", "text", typeof(string)), new("status", "text", typeof(string)), new("published_at", "timestamptz", typeof(DateTimeOffset)),
+         new("deadline", "timestamptz", typeof(DateTimeOffset)), new("acknowledged_at", "timestamptz", typeof(DateTimeOffset?))],
+        r => [r.AgencyCode, r.ListingId, r.EventId, r.SubjectId, r.Status, r.PublishedAt, r.Deadline, r.AcknowledgedAt],
+        // an end published again (at least once) owes the receipt it owed the first time, with its first deadline
+        " ON CONFLICT DO NOTHING");
+
+    /// <summary>
+    /// Acknowledges, for <paramref name="agency"/>, the receipts it owes for these listings, in one transaction with the
+    /// audit entries <paramref name="audit"/> makes of the outcome (the receipts as stored after it, and the listing
+    /// ids acknowledged now for the first time). Idempotent: a receipt acknowledged before keeps its first time.
+    /// Listing ids the agency owes no receipt for are simply not among the receipts returned.
+    /// </summary>
+    public async Task<ReceiptAcknowledgement> AcknowledgeReceiptsAsync(string agency, IReadOnlyCollection<string> listingIds,
+        Func<ReceiptAcknowledgement, IReadOnlyList<AuditEntry>> audit, CancellationToken ct)
+    {
+        var args = new { Agency = agency, Ids = listingIds.ToArray(), At = _time.GetUtcNow() };
+        await using var session = await BeginAsync(ct);
+        var newly = (await session.Connection.QueryAsync<string>(new CommandDefinition(_sql.AcknowledgeReceipts, args, session.Transaction, cancellationToken: ct)))
+            .ToHashSet(StringComparer.Ordinal);
+        var receipts = (await session.Connection.QueryAsync<RemovalReceiptRow>(new CommandDefinition(_sql.ReceiptsOfAgency, args, session.Transaction,
+            cancellationToken: ct))).AsList();
+        var outcome = new ReceiptAcknowledgement(receipts, newly);
+        await session.AppendAuditAsync(audit(outcome), ct);
+        await session.CommitAsync(ct);
+        return outcome;
+    }
+
+    /// <summary>
+    /// Removal receipts: with <paramref name="overdueOnly"/>, those not acknowledged by their deadline (still
+    /// unacknowledged past it at the injected clock's now, or acknowledged after it); otherwise those not acknowledged
+    /// yet. The earliest deadline first, of one agency or all; with how many each agency has, and its earliest deadline.
+    /// </summary>
+    public async Task<(IReadOnlyList<RemovalReceiptAgencyRow> Agencies, IReadOnlyList<RemovalReceiptRow> Receipts)> RemovalReceiptsAsync(bool overdueOnly,
+        string? agency, int limit, CancellationToken ct)
+    {
+        var args = new { Now = _time.GetUtcNow(), Agency = agency, Limit = limit };
+        await using var c = await OpenAsync(ct);
+        var rows = await QueryAsync<RemovalReceiptRow>(c, _sql.ReceiptReportRows(overdueOnly, agency is not null), args, ct);
+        var agencies = await QueryAsync<RemovalReceiptAgencyRow>(c, _sql.ReceiptReportAgencies(overdueOnly, agency is not null), args, ct);
+        return (agencies, rows);
     }
 
     /// <summary>
@@ -244,6 +306,44 @@ public sealed class IndexDatabase
         overdueOnly
             ? QueryAsync<RemovalDeadlineRow>(_sql.OverdueRemovals, new { Now = _time.GetUtcNow(), Limit = limit }, ct)
             : QueryAsync<RemovalDeadlineRow>(_sql.LatestRemovals, new { Limit = limit }, ct);
+
+    /// <summary>
+    /// Disputes of listings: with <paramref name="overdueOnly"/>, those not decided by their review deadline (still open
+    /// after it on <paramref name="today"/>, a China Standard Time date, or decided after it), the earliest deadline
+    /// first; otherwise the open ones, the nearest deadline first.
+    /// </summary>
+    public Task<IReadOnlyList<DisputeRow>> DisputesAsync(bool overdueOnly, DateOnly today, int limit, CancellationToken ct) =>
+        overdueOnly
+            ? QueryAsync<DisputeRow>(_sql.OverdueDisputes, new { Today = today, Limit = limit }, ct)
+            : QueryAsync<DisputeRow>(_sql.OpenDisputes, new { Limit = limit }, ct);
+
+    /// <summary>The subscriptions operators made through the API.</summary>
+    public Task<IReadOnlyList<SubscriptionRow>> SubscriptionsAsync(CancellationToken ct) => QueryAsync<SubscriptionRow>(_sql.Subscriptions, new { }, ct);
+
+    /// <summary>Makes or replaces a subscription and records it, in one transaction.</summary>
+    public async Task SaveSubscriptionAsync(SubscriptionRow row, AuditEntry audit, CancellationToken ct)
+    {
+        await using var session = await BeginAsync(ct);
+        await session.Connection.ExecuteAsync(new CommandDefinition(_sql.UpsertSubscription, row, session.Transaction, cancellationToken: ct));
+        await session.AppendAuditAsync([audit], ct);
+        await session.CommitAsync(ct);
+    }
+
+    /// <summary>Ends a subscription and records it, in one transaction; false (nothing recorded) when there was none.</summary>
+    public async Task<bool> DeleteSubscriptionAsync(string agencyCode, AuditEntry audit, CancellationToken ct)
+    {
+        await using var session = await BeginAsync(ct);
+        if (await session.Connection.ExecuteAsync(new CommandDefinition(_sql.DeleteSubscription, new { AgencyCode = agencyCode }, session.Transaction,
+                cancellationToken: ct)) == 0) return false;
+        await session.AppendAuditAsync([audit], ct);
+        await session.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>The subscriber queues as the Hub last bound them.</summary>
+    public Task<IReadOnlyList<SubscriberQueueRow>> SubscriberQueuesAsync(CancellationToken ct) => QueryAsync<SubscriberQueueRow>(_sql.SubscriberQueues, new { }, ct);
+
+    public Task SaveSubscriberQueueAsync(SubscriberQueueRow row, CancellationToken ct) => ExecuteAsync(_sql.UpsertSubscriberQueue, row, ct);
 
     /// <summary>Deletes up to <paramref name="limit"/> inbox ids received before <paramref name="before"/>; the count deleted.</summary>
     public Task<int> PruneInboxAsync(DateTimeOffset before, int limit, CancellationToken ct) =>

@@ -8,8 +8,8 @@ namespace Hub.Storage;
 public sealed class IndexSession : IAsyncDisposable
 {
     private static readonly BulkInsert<SubjectRow> Subjects = new("subjects",
-        [new("id", "text", typeof(string)), new("kind", "text", typeof(string)), new("display_name", "text", typeof(string)), new("normalized_name", "text", typeof(string)), new("home_region", "text", typeof(string)), new("created_at", "timestamptz", typeof(DateTimeOffset)), new("updated_at", "timestamptz", typeof(DateTimeOffset))],
-        r => [r.Id, r.Kind, r.DisplayName, r.NormalizedName, r.HomeRegion, r.CreatedAt, r.UpdatedAt]);
+        [new("id", "text", typeof(string)), new("kind", "text", typeof(string)), new("display_name", "text", typeof(string)), new("normalized_name", "text", typeof(string)), new("home_region", "text", typeof(string)), new("created_at", "timestamptz", typeof(DateTimeOffset)), new("updated_at", "timestamptz", typeof(DateTimeOffset)), new("core_name", "text", typeof(string))],
+        r => [r.Id, r.Kind, r.DisplayName, r.NormalizedName, r.HomeRegion, r.CreatedAt, r.UpdatedAt, r.CoreName]);
     private static readonly BulkInsert<IdentifierRow> Identifiers = new("subject_identifiers",
         [new("scheme", "text", typeof(string)), new("value", "text", typeof(string)), new("subject_id", "text", typeof(string)), new("strong", "boolean", typeof(bool)), new("created_at", "timestamptz", typeof(DateTimeOffset))],
         r => [r.Scheme, r.Value, r.SubjectId, r.Strong, r.CreatedAt]);
@@ -45,6 +45,17 @@ public sealed class IndexSession : IAsyncDisposable
     private static readonly BulkInsert<RemovalDeadlineRow> RemovalDeadlines = new("removal_deadlines",
         [new("id", "text", typeof(string)), new("agency_code", "text", typeof(string)), new("source_record_id", "text", typeof(string)), new("revision", "integer", typeof(int)), new("listing_id", "text", typeof(string)), new("event_id", "text", typeof(string)), new("received_at", "timestamptz", typeof(DateTimeOffset)), new("deadline", "timestamptz", typeof(DateTimeOffset)), new("published_at", "timestamptz", typeof(DateTimeOffset?))],
         r => [r.Id, r.AgencyCode, r.SourceRecordId, r.Revision, r.ListingId, r.EventId, r.ReceivedAt, r.Deadline, r.PublishedAt]);
+
+    private static readonly BulkInsert<DisputeRow> Disputes = new("disputes",
+        [new("id", "text", typeof(string)), new("agency_code", "text", typeof(string)), new("listing_source_record_id", "text", typeof(string)), new("source_record_id", "text", typeof(string)), new("revision", "integer", typeof(int)), new("kind", "text", typeof(string)), new("subject_id", "text", typeof(string)), new("listing_id", "text", typeof(string)), new("filed_on", "date", typeof(DateOnly)), new("review_deadline", "date", typeof(DateOnly?)), new("opened_at", "timestamptz", typeof(DateTimeOffset)), new("resolved_at", "timestamptz", typeof(DateTimeOffset?)), new("outcome", "text", typeof(string)), new("decided_on", "date", typeof(DateOnly?)), new("resolution_source_record_id", "text", typeof(string))],
+        r => [r.Id, r.AgencyCode, r.ListingSourceRecordId, r.SourceRecordId, r.Revision, r.Kind, r.SubjectId, r.ListingId, r.FiledOn, r.ReviewDeadline,
+              r.OpenedAt, r.ResolvedAt, r.Outcome, r.DecidedOn, r.ResolutionSourceRecordId]);
+
+    private static readonly BulkInsert<MatchReviewRow> Reviews = new("match_reviews",
+        [new("id", "text", typeof(string)), new("subject_a", "text", typeof(string)), new("subject_b", "text", typeof(string)), new("kind", "text", typeof(string)), new("score", "double precision", typeof(double)), new("evidence", "text", typeof(string)), new("status", "text", typeof(string)), new("created_at", "timestamptz", typeof(DateTimeOffset)), new("decided_at", "timestamptz", typeof(DateTimeOffset?)), new("decided_by", "text", typeof(string)), new("note", "text", typeof(string))],
+        r => [r.Id, r.SubjectA, r.SubjectB, r.Kind, r.Score, r.Evidence, r.Status, r.CreatedAt, r.DecidedAt, r.DecidedBy, r.Note],
+        // a pair queued by two aggregators at once is one review
+        " ON CONFLICT DO NOTHING");
 
     private static readonly BulkInsert<AuditRow> AuditRows = new("audit_log",
         [new("seq", "bigint", typeof(long)), new("at", "timestamptz", typeof(DateTimeOffset)), new("principal", "text", typeof(string)), new("agency_code", "text", typeof(string)), new("action", "text", typeof(string)), new("scope", "text", typeof(string)), new("subject_id", "text", typeof(string)), new("outcome", "text", typeof(string)), new("detail", "text", typeof(string)), new("channel", "text", typeof(string)), new("prev_hash", "text", typeof(string)), new("hash", "text", typeof(string))],
@@ -82,8 +93,24 @@ public sealed class IndexSession : IAsyncDisposable
     public async Task<IReadOnlyList<IdentifierRow>> StrongIdentifiersAsync(IReadOnlyCollection<string> values, CancellationToken ct) =>
         values.Count == 0 ? [] : await Query<IdentifierRow>(_sql.StrongIdentifiers, new { Values = values.ToArray(), Strong = true }, ct);
 
+    /// <summary>Active issued listings of these persons and of the organisations they represent.</summary>
+    public async Task<IReadOnlyList<TiedListingRow>> TiedListingsAsync(IReadOnlyCollection<string> personIds, CancellationToken ct) =>
+        personIds.Count == 0 ? [] : await Query<TiedListingRow>(_sql.TiedListings, new { Ids = personIds.ToArray() }, ct);
+
+    /// <summary>Reviews made or pending of pairs involving these subjects.</summary>
+    public async Task<IReadOnlyList<MatchReviewRow>> ReviewsOfAsync(IReadOnlyCollection<string> subjectIds, CancellationToken ct) =>
+        subjectIds.Count == 0 ? [] : await Query<MatchReviewRow>(_sql.ReviewsOfSubjects, new { Ids = subjectIds.ToArray() }, ct);
+
+    /// <summary>Subjects known by one of these weak keys (masked ID numbers, names with birth dates).</summary>
+    public async Task<IReadOnlyList<WeakCandidateRow>> WeakCandidatesAsync(IReadOnlyCollection<string> maskedNumbers, CancellationToken ct) =>
+        maskedNumbers.Count == 0 ? [] : await Query<WeakCandidateRow>(_sql.WeakCandidates, new { Values = maskedNumbers.ToArray(), Strong = true }, ct);
+
     public async Task<IReadOnlyList<ListingRow>> ActiveListingsBySourceAsync(IReadOnlyCollection<string> sourceRecordIds, CancellationToken ct) =>
         sourceRecordIds.Count == 0 ? [] : await Query<ListingRow>(_sql.ActiveListingsBySource, new { Ids = sourceRecordIds.ToArray() }, ct);
+
+    /// <summary>Open disputes of listings with one of these source record ids (any agency).</summary>
+    public async Task<IReadOnlyList<DisputeRow>> OpenDisputesAsync(IReadOnlyCollection<string> listingSourceRecordIds, CancellationToken ct) =>
+        listingSourceRecordIds.Count == 0 ? [] : await Query<DisputeRow>(_sql.OpenDisputesOfListings, new { Ids = listingSourceRecordIds.ToArray() }, ct);
 
     /// <summary>Removals waiting for a listing with one of these source record ids (any agency).</summary>
     public async Task<IReadOnlyList<HeldRemovalRow>> HeldRemovalsForListingsAsync(IReadOnlyCollection<string> listingSourceRecordIds, CancellationToken ct) =>
@@ -114,9 +141,9 @@ public sealed class IndexSession : IAsyncDisposable
         return ended;
     }
 
-    /// <summary>Current legal representatives of these organisations, with the person's normalised name.</summary>
+    /// <summary>The legal representatives of these organisations, current and former, with the person's names.</summary>
     public async Task<IReadOnlyList<RepresentativeRow>> RepresentativesAsync(IReadOnlyCollection<string> organizationIds, CancellationToken ct) =>
-        organizationIds.Count == 0 ? [] : await Query<RepresentativeRow>(_sql.Representatives, new { Ids = organizationIds.ToArray() }, ct);
+        organizationIds.Count == 0 ? [] : await Query<RepresentativeRow>(_sql.Representatives, new { Ids = organizationIds.ToArray(), Strong = true }, ct);
 
     public async Task<IReadOnlyList<SubjectRow>> SubjectsAsync(IReadOnlyCollection<string> ids, CancellationToken ct) =>
         ids.Count == 0 ? [] : await Query<SubjectRow>(_sql.SubjectsById, new { Ids = ids.ToArray() }, ct);
@@ -150,6 +177,11 @@ public sealed class IndexSession : IAsyncDisposable
         }
         await HeldRemovals.ExecuteAsync(_connection, _transaction, w.HeldRemovals, max, ct);
         await RemovalDeadlines.ExecuteAsync(_connection, _transaction, w.RemovalDeadlines, max, ct);
+        foreach (var r in w.DisputeResolutions)
+            if (await _connection.ExecuteAsync(new CommandDefinition(_sql.ResolveDispute, r, _transaction, cancellationToken: ct)) != 1)
+                throw new ConcurrentChangeException($"dispute {r.DisputeId} was decided by another transaction meanwhile");
+        await Disputes.ExecuteAsync(_connection, _transaction, w.Disputes, max, ct);
+        await Reviews.ExecuteAsync(_connection, _transaction, w.Reviews, max, ct);
         await AppendAuditAsync(w.Audit, ct);
     }
 

@@ -19,14 +19,43 @@ internal sealed class IndexSql(ISqlDialect dialect)
     /// refused record that is still waiting keeps its row.</summary>
     public string WaitingQuarantineBySource { get; } = dialect.ForEachKey("Ids",
         "SELECT id, agency_code, source_record_id, revision, kind FROM quarantine WHERE source_record_id {key} AND released_at IS NULL");
-    public string StrongIdentifiers { get; } = dialect.ForEachKey("Values",
-        "SELECT scheme, value, subject_id, strong FROM subject_identifiers WHERE value {key} AND strong = @Strong");
+    /// <summary>Strong identifiers among @Values with their subject — the one it was merged into, if it was.</summary>
+    public string StrongIdentifiers { get; } = dialect.ForEachKey("Values", """
+        SELECT i.scheme, i.value, COALESCE(m.into_id, i.subject_id) AS subject_id, i.strong
+        FROM subject_identifiers i LEFT JOIN subject_merges m ON m.merged_id = i.subject_id
+        WHERE i.value {key} AND i.strong = @Strong
+        """);
+    /// <summary>Subjects carrying one of these weak keys (masked ID numbers, names with birth dates) — merged ones as the
+    /// subject they were merged into — with their normalised name and whole number if known.</summary>
+    public string WeakCandidates { get; } = dialect.ForEachKey("Values", """
+        SELECT i.scheme, i.value, COALESCE(m.into_id, i.subject_id) AS subject_id, i.subject_id AS carrier_id, s.kind, s.normalized_name,
+               (SELECT f.value FROM subject_identifiers f WHERE f.subject_id = i.subject_id AND f.scheme = 'ric' AND f.strong = @Strong LIMIT 1) AS full_number
+        FROM subject_identifiers i JOIN subjects s ON s.id = i.subject_id LEFT JOIN subject_merges m ON m.merged_id = i.subject_id
+        WHERE i.value {key} AND i.scheme IN ('ric-masked', 'name-birth')
+        """);
+    /// <summary>Active issued listings of these persons, and of the organisations they represent (any time), for
+    /// relocation alerts.</summary>
+    public string TiedListings { get; } = dialect.ForEachKey("Ids", """
+        SELECT r.person_id, 'legal-representative' AS relation, l.id, l.subject_id, l.list_type, l.legal_basis, l.origin_agency, l.origin_province,
+               l.status, l.valid_from, l.valid_until
+        FROM relations r JOIN listings l ON l.subject_id = r.organization_id
+        WHERE r.person_id {key} AND r.role = 'legal-representative' AND l.status = 'active' AND l.parent_listing_id IS NULL
+        UNION ALL
+        SELECT l.subject_id AS person_id, 'listed' AS relation, l.id, l.subject_id, l.list_type, l.legal_basis, l.origin_agency, l.origin_province,
+               l.status, l.valid_from, l.valid_until
+        FROM listings l
+        WHERE l.subject_id {key} AND l.status = 'active' AND l.parent_listing_id IS NULL
+        """);
+    /// <summary>Reviews already made of pairs involving these subjects (either side).</summary>
+    public string ReviewsOfSubjects { get; } = $"SELECT * FROM match_reviews WHERE subject_a {dialect.InList("Ids")} OR subject_b {dialect.InList("Ids")}";
     public string ActiveListingsBySource { get; } = dialect.ForEachKey("Ids",
         "SELECT * FROM listings WHERE source_record_id {key} AND status = 'active'");
+    /// <summary>Every legal-representative relation of these organisations, open and ended, with the person.</summary>
     public string Representatives { get; } = dialect.ForEachKey("Ids", """
-        SELECT r.organization_id, r.person_id, s.normalized_name
+        SELECT r.organization_id, r.person_id, s.normalized_name, s.display_name, r.valid_from, r.valid_to,
+               (SELECT f.value FROM subject_identifiers f WHERE f.subject_id = r.person_id AND f.scheme = 'ric' AND f.strong = @Strong LIMIT 1) AS full_number
         FROM relations r JOIN subjects s ON s.id = r.person_id
-        WHERE r.organization_id {key} AND r.role = 'legal-representative' AND r.valid_to IS NULL
+        WHERE r.organization_id {key} AND r.role = 'legal-representative'
         """);
     public string HeldRemovalsByListing { get; } = dialect.ForEachKey("Ids",
         "SELECT * FROM held_removals WHERE listing_source_record_id {key}");
@@ -120,6 +149,94 @@ internal sealed class IndexSql(ISqlDialect dialect)
         ORDER BY deadline, id LIMIT @Limit
         """;
     public string LatestRemovals { get; } = "SELECT * FROM removal_deadlines ORDER BY received_at DESC, id LIMIT @Limit";
+    /// <summary>Acknowledges the receipts an agency owes for these listings, once: those not acknowledged before, returned.</summary>
+    public string AcknowledgeReceipts { get; } = $"""
+        UPDATE removal_receipts SET acknowledged_at = @At
+        WHERE agency_code = @Agency AND listing_id {dialect.InList("Ids")} AND acknowledged_at IS NULL
+        RETURNING listing_id
+        """;
+    public string ReceiptsOfAgency { get; } = $"SELECT * FROM removal_receipts WHERE agency_code = @Agency AND listing_id {dialect.InList("Ids")}";
+    /// <summary>The receipts of a report (<see cref="ReceiptReport"/>), the earliest deadline first.</summary>
+    public string ReceiptReportRows(bool overdue, bool byAgency) => ReceiptReport(overdue, byAgency, agencies: false);
+    /// <summary>The agencies in a report, with how many receipts each has there and the earliest deadline, the earliest first.</summary>
+    public string ReceiptReportAgencies(bool overdue, bool byAgency) => ReceiptReport(overdue, byAgency, agencies: true);
+
+    /// <summary>Overdue: not acknowledged by the deadline (still unacknowledged past it at @Now, or acknowledged after it);
+    /// otherwise pending: not acknowledged yet. Of one agency (@Agency) or all.</summary>
+    private static string ReceiptReport(bool overdue, bool byAgency, bool agencies)
+    {
+        var where = (overdue ? "((acknowledged_at IS NULL AND deadline < @Now) OR acknowledged_at > deadline)" : "acknowledged_at IS NULL")
+                    + (byAgency ? " AND agency_code = @Agency" : "");
+        return agencies
+            ? $"SELECT agency_code, COUNT(*) AS receipts, MIN(deadline) AS earliest_deadline FROM removal_receipts WHERE {where} GROUP BY agency_code ORDER BY MIN(deadline), agency_code"
+            : $"SELECT * FROM removal_receipts WHERE {where} ORDER BY deadline, agency_code, listing_id LIMIT @Limit";
+    }
+
+    /// <summary>Disputes of these listing source record ids (any agency), open or decided.</summary>
+    public string DisputesOfListings { get; } = dialect.ForEachKey("Ids", "SELECT * FROM disputes WHERE listing_source_record_id {key}");
+    /// <summary>Open disputes of these listing source record ids (any agency), for a batch that opens or decides one.</summary>
+    public string OpenDisputesOfListings { get; } = dialect.ForEachKey("Ids",
+        "SELECT * FROM disputes WHERE listing_source_record_id {key} AND resolved_at IS NULL");
+    /// <summary>Decides a stored dispute, once: a row already decided is not changed.</summary>
+    public string ResolveDispute { get; } = """
+        UPDATE disputes SET resolved_at = @At, outcome = @Outcome, decided_on = @DecidedOn, resolution_source_record_id = @ResolutionSourceRecordId
+        WHERE id = @DisputeId AND resolved_at IS NULL
+        """;
+    /// <summary>Disputes not decided by their review deadline (still open after it, or decided after it), the earliest deadline first.</summary>
+    public string OverdueDisputes { get; } = """
+        SELECT * FROM disputes
+        WHERE review_deadline IS NOT NULL AND ((resolved_at IS NULL AND review_deadline < @Today) OR decided_on > review_deadline)
+        ORDER BY review_deadline, id LIMIT @Limit
+        """;
+    /// <summary>Open disputes, the nearest deadline first (those without one last).</summary>
+    public string OpenDisputes { get; } = """
+        SELECT * FROM disputes WHERE resolved_at IS NULL
+        ORDER BY review_deadline IS NULL, review_deadline, opened_at, id LIMIT @Limit
+        """;
+    public string Subscriptions { get; } = "SELECT * FROM subscriptions ORDER BY agency_code";
+    public string UpsertSubscription { get; } = """
+        INSERT INTO subscriptions (agency_code, delivery, webhook_url, filter, webhook_secret, updated_at, updated_by)
+        VALUES (@AgencyCode, @Delivery, @WebhookUrl, @Filter, @WebhookSecret, @UpdatedAt, @UpdatedBy)
+        ON CONFLICT (agency_code) DO UPDATE SET delivery = excluded.delivery, webhook_url = excluded.webhook_url, filter = excluded.filter,
+            webhook_secret = excluded.webhook_secret, updated_at = excluded.updated_at, updated_by = excluded.updated_by
+        """;
+    public string DeleteSubscription { get; } = "DELETE FROM subscriptions WHERE agency_code = @AgencyCode";
+    public string SubscriberQueues { get; } = "SELECT * FROM subscriber_queues ORDER BY agency_code";
+    public string UpsertSubscriberQueue { get; } = """
+        INSERT INTO subscriber_queues (agency_code, queue, binding_keys, synced_at, recreated_at)
+        VALUES (@AgencyCode, @Queue, @BindingKeys, @SyncedAt, @RecreatedAt)
+        ON CONFLICT (agency_code) DO UPDATE SET queue = excluded.queue, binding_keys = excluded.binding_keys, synced_at = excluded.synced_at,
+            recreated_at = COALESCE(excluded.recreated_at, subscriber_queues.recreated_at)
+        """;
+    /// <summary>Subjects by one weak key (resolved through merges), with their names.</summary>
+    public string SubjectsByWeakKey { get; } = """
+        SELECT DISTINCT s.* FROM subject_identifiers i LEFT JOIN subject_merges m ON m.merged_id = i.subject_id
+            JOIN subjects s ON s.id = COALESCE(m.into_id, i.subject_id)
+        WHERE i.scheme = @Scheme AND i.value = @Value
+        LIMIT @Limit
+        """;
+    /// <summary>Persons by their normalised name (merged-away ones left out); the partial index ix_subjects_person_name.</summary>
+    public string PersonsByName { get; } = """
+        SELECT s.* FROM subjects s WHERE s.normalized_name = @Name AND s.kind = 'Person'
+          AND NOT EXISTS (SELECT 1 FROM subject_merges m WHERE m.merged_id = s.id)
+        LIMIT @Limit
+        """;
+    /// <summary>Organisations by their core name (merged-away ones left out); the partial index ix_subjects_core_name.</summary>
+    public string OrganizationsByCoreName { get; } = """
+        SELECT s.* FROM subjects s WHERE s.core_name = @Core AND s.kind = 'Organization'
+          AND NOT EXISTS (SELECT 1 FROM subject_merges m WHERE m.merged_id = s.id)
+        LIMIT @Limit
+        """;
+    /// <summary>Organisations without a core name yet (stored before it existed), a page at a time.</summary>
+    public string OrganizationsWithoutCore { get; } = """
+        SELECT s.* FROM subjects s WHERE s.kind = 'Organization' AND s.core_name IS NULL ORDER BY s.id LIMIT @Limit
+        """;
+    public string SetCoreName { get; } = "UPDATE subjects SET core_name = @CoreName WHERE id = @Id";
+    public string ReviewById { get; } = "SELECT * FROM match_reviews WHERE id = @Id";
+    public string ReviewsByStatus { get; } = "SELECT * FROM match_reviews WHERE status = @Status ORDER BY created_at, id LIMIT @Limit";
+    public string DecideReview { get; } = "UPDATE match_reviews SET status = @Status, decided_at = @At, decided_by = @By, note = @Note WHERE id = @Id AND status = @From";
+    public string MergeOf { get; } = "SELECT * FROM subject_merges WHERE merged_id = @Id";
+    public string IntoOf { get; } = "SELECT into_id FROM subject_merges WHERE merged_id = @Id";
     public string Ping { get; } = "SELECT 1";
 
     public string PruneInbox { get; } = $"""

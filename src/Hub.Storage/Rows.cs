@@ -11,6 +11,24 @@ public sealed class SubjectRow
     public string? HomeRegion { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>An organisation's core name, for name search; null for persons (and for organisations until the
+    /// backfill reaches those stored before it existed).</summary>
+    public string? CoreName { get; set; }
+}
+
+/// <summary>A subject found by a weak key (a masked ID number): who it is, its normalised name, and whether the index
+/// holds its whole number (then it can only be the person whose whole number masks to it).</summary>
+public sealed class WeakCandidateRow
+{
+    /// <summary><c>ric-masked</c> or <c>name-birth</c>.</summary>
+    public string Scheme { get; set; } = "";
+    public string Value { get; set; } = "";
+    public string SubjectId { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public string NormalizedName { get; set; } = "";
+    public string? FullNumber { get; set; }
+    /// <summary>The subject that carries the key; differs from <see cref="SubjectId"/> when an operator merged it there.</summary>
+    public string CarrierId { get; set; } = "";
 }
 
 public sealed class IdentifierRow
@@ -36,11 +54,17 @@ public sealed class RelationRow
 }
 
 /// <summary>A relation with the normalised name of the person, for reusing a legal representative known only by name.</summary>
+/// <summary>A legal-representative relation of an organisation, open or ended, with the person's name and whole ID
+/// number (for the events of a listing imputed to them).</summary>
 public sealed class RepresentativeRow
 {
     public string OrganizationId { get; set; } = "";
     public string PersonId { get; set; } = "";
     public string NormalizedName { get; set; } = "";
+    public string DisplayName { get; set; } = "";
+    public string? FullNumber { get; set; }
+    public DateOnly ValidFrom { get; set; }
+    public DateOnly? ValidTo { get; set; }
 }
 
 public sealed class LedgerRow
@@ -87,6 +111,12 @@ public static class ListingStatus
 
     /// <summary>Its term ran out and nobody ended it before: ended by the Hub's expiry sweep, reason <c>expired</c>.</summary>
     public const string Expired = "expired";
+
+    /// <summary>Annulled: the decision behind it was revoked on correction or appeal; in force on no day.</summary>
+    public const string Revoked = "revoked";
+
+    /// <summary>Ended early by credit repair.</summary>
+    public const string Repaired = "repaired";
 }
 
 public sealed class QuarantineRow
@@ -140,6 +170,68 @@ public sealed class RemovalDeadlineRow
     public DateTimeOffset? PublishedAt { get; set; }
 }
 
+/// <summary>
+/// A removal receipt: the subscriber <see cref="AgencyCode"/> received the listing <see cref="ListingId"/>, whose end
+/// (<c>SubjectDelisted</c> <see cref="EventId"/>, <see cref="Status"/> removed, revoked, repaired or expired) the outbox
+/// relay published at <see cref="PublishedAt"/>; the subscriber must acknowledge it has stopped applying the listing by
+/// <see cref="Deadline"/> (3 working days, <c>WorkingDays.ReceiptDeadline</c>). <see cref="AcknowledgedAt"/> is null until it does.
+/// </summary>
+public sealed class RemovalReceiptRow
+{
+    public string AgencyCode { get; set; } = "";
+    public string ListingId { get; set; } = "";
+    public string EventId { get; set; } = "";
+    public string SubjectId { get; set; } = "";
+    public string Status { get; set; } = "";
+    public DateTimeOffset PublishedAt { get; set; }
+    public DateTimeOffset Deadline { get; set; }
+    public DateTimeOffset? AcknowledgedAt { get; set; }
+}
+
+/// <summary>The receipts of one agency a report holds (before its limit): how many, and the earliest deadline among them.</summary>
+public sealed class RemovalReceiptAgencyRow
+{
+    public string AgencyCode { get; set; } = "";
+    public long Receipts { get; set; }
+    public DateTimeOffset EarliestDeadline { get; set; }
+}
+
+/// <summary>The answer of an acknowledgement: the receipts the agency owes among the listing ids given, as stored after
+/// it (acknowledged), and which of them this acknowledgement was the first for.</summary>
+public sealed record ReceiptAcknowledgement(IReadOnlyList<RemovalReceiptRow> Receipts, IReadOnlySet<string> NewlyAcknowledged);
+
+/// <summary>
+/// A dispute of a listing (a correction request or an appeal), from the day its issuer received it until the issuer
+/// decided it. Keyed to the listing's source record (<see cref="AgencyCode"/>, <see cref="ListingSourceRecordId"/>),
+/// so it follows the listing through corrections; at most one is open per listing.
+/// </summary>
+public sealed class DisputeRow
+{
+    public string Id { get; set; } = "";
+    public string AgencyCode { get; set; } = "";
+    public string ListingSourceRecordId { get; set; } = "";
+    /// <summary>The dispute record's own source record id and revision.</summary>
+    public string SourceRecordId { get; set; } = "";
+    public int Revision { get; set; }
+    /// <summary><c>CorrectionRequest</c> or <c>Appeal</c>.</summary>
+    public string Kind { get; set; } = "";
+    /// <summary>The subject of the issued listing, and that listing's id, when the dispute was opened.</summary>
+    public string SubjectId { get; set; } = "";
+    public string ListingId { get; set; } = "";
+    public DateOnly FiledOn { get; set; }
+    /// <summary>The last day (China Standard Time) to decide it; null where none is tracked.</summary>
+    public DateOnly? ReviewDeadline { get; set; }
+    public DateTimeOffset OpenedAt { get; set; }
+    public DateTimeOffset? ResolvedAt { get; set; }
+    /// <summary><c>Upheld</c>, <c>Corrected</c> or <c>Revoked</c>; null while open.</summary>
+    public string? Outcome { get; set; }
+    public DateOnly? DecidedOn { get; set; }
+    public string? ResolutionSourceRecordId { get; set; }
+}
+
+/// <summary>A stored open dispute decided by a batch.</summary>
+public sealed record DisputeResolution(string DisputeId, string Outcome, DateOnly DecidedOn, string ResolutionSourceRecordId, DateTimeOffset At);
+
 public sealed class OutboxRow
 {
     public long Id { get; set; }
@@ -156,7 +248,8 @@ public sealed record SubjectDetail(
     IReadOnlyList<IdentifierRow> Identifiers,
     IReadOnlyList<ListingRow> Listings,
     IReadOnlyList<RelationRow> Relations,
-    IReadOnlyList<SubjectRow> Related);
+    IReadOnlyList<SubjectRow> Related,
+    IReadOnlyList<DisputeRow> Disputes);
 
 /// <summary>Every listing a subject ever had (ended ones included) and the ledger rows behind them, for history and
 /// as-of queries: record time is the listing's <c>recorded_at</c> and <c>superseded_at</c>, valid time its term.</summary>
@@ -164,7 +257,8 @@ public sealed record SubjectHistory(
     SubjectRow Subject,
     IReadOnlyList<IdentifierRow> Identifiers,
     IReadOnlyList<ListingRow> Listings,
-    IReadOnlyList<LedgerRow> Records);
+    IReadOnlyList<LedgerRow> Records,
+    IReadOnlyList<DisputeRow> Disputes);
 
 /// <summary>A listing that ends: removed by its issuer, superseded by a newer revision, or expired at the end of its term.</summary>
 public sealed record ListingEnd(string ListingId, string Status, string Reason, DateOnly EndedOn, DateTimeOffset At);
@@ -199,9 +293,99 @@ public sealed class IndexWrite(DateTimeOffset at)
     /// <summary>Removals applied by this batch, with their deadline; the relay marks them published.</summary>
     public List<RemovalDeadlineRow> RemovalDeadlines { get; } = [];
 
+    /// <summary>Disputes opened by this batch (those also decided in it carry their outcome).</summary>
+    public List<DisputeRow> Disputes { get; } = [];
+
+    /// <summary>Stored open disputes decided by this batch. Each must still be open, or another transaction decided it
+    /// first (<see cref="ConcurrentChangeException"/>).</summary>
+    public List<DisputeResolution> DisputeResolutions { get; } = [];
+
+    /// <summary>Pairs of subjects this batch found may be one: for review.</summary>
+    public List<MatchReviewRow> Reviews { get; } = [];
+
     /// <summary>What the batch did, for the audit log: appended to the chain last, just before the commit.</summary>
     public List<Audit.AuditEntry> Audit { get; } = [];
 }
+
+/// <summary>A subscription an operator made through the API (those declared in the registry file are not stored). The
+/// filter is its JSON; the webhook secret signs the bodies POSTed to the subscriber.</summary>
+public sealed class SubscriptionRow
+{
+    public string AgencyCode { get; set; } = "";
+    public string Delivery { get; set; } = "";
+    public string? WebhookUrl { get; set; }
+    public string Filter { get; set; } = "{}";
+    public string? WebhookSecret { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public string UpdatedBy { get; set; } = "";
+}
+
+/// <summary>A subscriber's queue on the broker as the Hub last bound it: the binding keys applied (one per line), when,
+/// and when the Hub last found it missing and declared it again.</summary>
+public sealed class SubscriberQueueRow
+{
+    public string AgencyCode { get; set; } = "";
+    public string Queue { get; set; } = "";
+    public string BindingKeys { get; set; } = "";
+    public DateTimeOffset SyncedAt { get; set; }
+    public DateTimeOffset? RecreatedAt { get; set; }
+}
+
+/// <summary>A listing in force tied to a person: their own (<c>listed</c>) or their organisation's
+/// (<c>legal-representative</c>), for relocation alerts.</summary>
+public sealed class TiedListingRow
+{
+    public string PersonId { get; set; } = "";
+    public string Relation { get; set; } = "";
+    public string Id { get; set; } = "";
+    public string SubjectId { get; set; } = "";
+    public string ListType { get; set; } = "";
+    public string LegalBasis { get; set; } = "";
+    public string OriginAgency { get; set; } = "";
+    public string OriginProvince { get; set; } = "";
+    public string Status { get; set; } = "";
+    public DateOnly ValidFrom { get; set; }
+    public DateOnly? ValidUntil { get; set; }
+}
+
+/// <summary>A pair of subjects that may be one (<see cref="SubjectA"/> known before, <see cref="SubjectB"/> new), its
+/// score and evidence (JSON), and an operator's judgement: <c>pending</c>, <c>same</c> (merged) or <c>not-same</c>.</summary>
+public sealed class MatchReviewRow
+{
+    public string Id { get; set; } = "";
+    public string SubjectA { get; set; } = "";
+    public string SubjectB { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public double Score { get; set; }
+    public string Evidence { get; set; } = "[]";
+    public string Status { get; set; } = "pending";
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? DecidedAt { get; set; }
+    public string? DecidedBy { get; set; }
+    public string? Note { get; set; }
+}
+
+/// <summary>A subject merged into another: every read and every resolution of <see cref="MergedId"/> goes to
+/// <see cref="IntoId"/> until the merge is split. <see cref="Repointed"/>: subjects merged into the merged one before,
+/// which this merge sent on to <see cref="IntoId"/> (one per line), for the split to send back.</summary>
+public sealed class SubjectMergeRow
+{
+    public string MergedId { get; set; } = "";
+    public string IntoId { get; set; } = "";
+    public DateTimeOffset MergedAt { get; set; }
+    public string MergedBy { get; set; } = "";
+    public string? ReviewId { get; set; }
+    public string Repointed { get; set; } = "";
+    /// <summary>What the merge moved from the merged subject to the other (JSON <see cref="MovedRows"/>), for the split.</summary>
+    public string Moved { get; set; } = "{}";
+}
+
+/// <summary>The rows a merge moved: listings, identifiers, relations (by the side they held), disputes, by key.</summary>
+public sealed record MovedRows(IReadOnlyList<string> Listings, IReadOnlyList<string> Identifiers, IReadOnlyList<string> OrganizationRelations,
+    IReadOnlyList<string> PersonRelations, IReadOnlyList<string> Disputes);
+
+/// <summary>What a merge or a split did: the subjects, and the listings that changed hands.</summary>
+public sealed record MergeOutcome(string IntoId, string MergedId, IReadOnlyList<string> Listings);
 
 /// <summary>An API key as stored: only its SHA-256 hash, never the key.</summary>
 public sealed class ApiKeyRow

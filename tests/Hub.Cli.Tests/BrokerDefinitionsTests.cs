@@ -31,7 +31,7 @@ public sealed class BrokerDefinitionsTests
     }
 
     [Test]
-    public void Every_agency_has_its_own_user_that_configures_and_reads_nothing()
+    public void Every_agency_has_its_own_user_that_configures_nothing_and_reads_only_its_subscriber_queue()
     {
         using var doc = JsonDocument.Parse(Run("broker-definitions").Stdout);
         var permissions = doc.RootElement.GetProperty("permissions").EnumerateArray().ToDictionary(p => p.GetProperty("user").GetString()!);
@@ -44,7 +44,7 @@ public sealed class BrokerDefinitionsTests
         {
             Assert.That(users, Does.ContainKey(agency));
             Assert.That(permissions[agency].GetProperty("configure").GetString(), Is.EqualTo("^$"), agency);
-            Assert.That(permissions[agency].GetProperty("read").GetString(), Is.EqualTo("^$"), agency);
+            Assert.That(permissions[agency].GetProperty("read").GetString(), Is.EqualTo($"^hub\\.subscriber\\.{agency}$"), agency);
             Assert.That(permissions[agency].GetProperty("vhost").GetString(), Is.EqualTo("hub"), agency);
         }
         Assert.That(doc.RootElement.GetProperty("users").EnumerateArray().Select(u => u.GetProperty("password").GetString()).Distinct(),

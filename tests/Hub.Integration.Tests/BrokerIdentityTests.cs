@@ -37,7 +37,7 @@ public sealed class BrokerIdentityTests
         _vhost = await RabbitMqTestVhost.CreateAsync();
         _database = await PostgresTestDatabase.CreateAsync();
         _subscriber = await RawBroker.ConnectAsync(_vhost.AmqpUri);
-        _rejected = await _subscriber.SubscribeAsync("hub.record-rejected");
+        _rejected = await _subscriber.SubscribeEventsAsync("rejected.*");
         _hub = new HubFactory(HubFactory.ServerMode(_vhost.HubAmqpUri, _database.ConnectionString));
         _client = await _hub.ClientAsAsync(Court);
         _operator = await _hub.ClientAsAsync("operator:test");

@@ -133,7 +133,7 @@ public sealed class CheckTests
         Assert.That(check.GetProperty("outcome").GetString(), Is.EqualTo(rules.Length > 0 ? "restricted" : "allowed"));
         Assert.That(check.GetProperty("knownToHub").GetBoolean(), Is.True);
         Assert.That(check.GetProperty("measure").GetString(), Is.EqualTo(measure));
-        Assert.That(check.GetProperty("catalogueVersion").GetString(), Is.EqualTo("2026.1"));
+        Assert.That(check.GetProperty("catalogueVersion").GetString(), Is.EqualTo("2026.2"));
         Assert.That(check.GetProperty("asOf").GetString(), Is.EqualTo(Hub.Domain.Lifecycle.ListingClock.DayAt(TimeProvider.System.GetUtcNow()).ToString("yyyy-MM-dd")));
     }
 

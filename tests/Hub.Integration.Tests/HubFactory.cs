@@ -65,4 +65,16 @@ internal static class Eventually
             await Task.Delay(100);
         }
     }
+
+    /// <summary><see cref="Get{T}"/> for a value type (a JSON element).</summary>
+    public static async Task<T> Value<T>(Func<Task<T?>> probe, string waitingFor, int seconds = 30) where T : struct
+    {
+        var until = Environment.TickCount64 + seconds * 1000L;
+        while (true)
+        {
+            if (await probe() is { } value) return value;
+            if (Environment.TickCount64 > until) throw new AssertionException($"timed out after {seconds} s waiting for {waitingFor}");
+            await Task.Delay(100);
+        }
+    }
 }

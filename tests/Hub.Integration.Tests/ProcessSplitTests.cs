@@ -62,7 +62,11 @@ public sealed class ProcessSplitTests
         Assert.That(ready.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()), Is.EqualTo(new[] { "masstransit-bus" }));
 
         var paths = JsonNode.Parse(await _adapterClient.GetStringAsync("/openapi/v1.json"))!["paths"]!.AsObject().Select(p => p.Key).ToList();
-        Assert.That(paths, Is.EquivalentTo(new[] { "/api/whoami", "/api/adapters/court/{agency}/notices", "/api/adapters/court/{agency}/removals" }));
+        Assert.That(paths, Is.EquivalentTo(new[]
+        {
+            "/api/whoami", "/api/adapters/court/{agency}/notices", "/api/adapters/court/{agency}/removals", "/api/adapters/court/{agency}/disputes",
+            "/api/adapters/court/{agency}/dispute-decisions",
+        }));
         using var subjects = await _adapterClient.GetAsync($"/api/subjects?uscc={CompanyUscc}");
         Assert.That(subjects.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
     }

@@ -29,9 +29,9 @@ public sealed class ServerModeTests
         _vhost = await RabbitMqTestVhost.CreateAsync();
         _database = await PostgresTestDatabase.CreateAsync();
         _broker = await RawBroker.ConnectAsync(_vhost.AmqpUri);
-        _listed = await _broker.SubscribeAsync("hub.subject-listed");
-        _delisted = await _broker.SubscribeAsync("hub.subject-delisted");
-        _rejected = await _broker.SubscribeAsync("hub.record-rejected");
+        _listed = await _broker.SubscribeEventsAsync("listed.#");
+        _delisted = await _broker.SubscribeEventsAsync("delisted.#", "expired.#");
+        _rejected = await _broker.SubscribeEventsAsync("rejected.*");
         // the Hub as its own impersonator user (its court adapter publishes with each court's user_id), never as guest
         _hub = new HubFactory(HubFactory.ServerMode(_vhost.HubAmqpUri, _database.ConnectionString));
         _client = await _hub.ClientAsAsync(Court);

@@ -73,7 +73,7 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
             Assert.That(own.ValidFrom, Is.EqualTo(new DateOnly(2026, 6, 11)));
             Assert.That(own.ValidUntil, Is.EqualTo(new DateOnly(2028, 6, 10)));
             Assert.That(own.RecordedAt, Is.EqualTo(Now), "times come from the injected clock");
-            Assert.That(own.CatalogueVersion, Is.EqualTo("2026.1"));
+            Assert.That(own.CatalogueVersion, Is.EqualTo("2026.2"));
             Assert.That(imputed.ParentListingId, Is.EqualTo(own.Id));
             Assert.That(imputed.ImputedRole, Is.EqualTo("legal-representative"));
         });
@@ -375,7 +375,7 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
     {
         // the schema as it was before quarantine kept one waiting row per record (and before held removals, expiry and removal deadlines),
         // holding what earlier builds left
-        const string later = "DROP TABLE removal_deadlines; DROP INDEX ix_inbox_received; DROP TABLE leases; DROP INDEX ix_listings_expiry; DROP INDEX ix_listings_parent; DROP TABLE held_removals; ";
+        const string later = "DROP INDEX ix_subjects_core_name; DROP INDEX ix_subjects_person_name; ALTER TABLE subjects DROP COLUMN core_name; DROP TABLE match_reviews; DROP TABLE subject_merges; DROP TABLE quarantine_decisions; DROP TABLE hub_instances; DROP TABLE webhook_deliveries; DROP TABLE webhook_dead_letters; DROP TABLE removal_receipts; DROP TABLE subscriptions; DROP TABLE subscriber_queues; DROP TABLE disputes; DROP TABLE removal_deadlines; DROP INDEX ix_inbox_received; DROP TABLE leases; DROP INDEX ix_listings_expiry; DROP INDEX ix_listings_parent; DROP TABLE held_removals; ";
         await _target.ExecuteAsync(
             later + "DROP INDEX ux_quarantine_waiting; DROP INDEX ix_quarantine_source; DELETE FROM schema_version WHERE version >= 4;",
             later + "DROP INDEX ux_quarantine_waiting; DROP INDEX ix_quarantine_source; DELETE FROM schema_version WHERE version >= 5;");

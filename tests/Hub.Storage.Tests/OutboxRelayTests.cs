@@ -77,16 +77,16 @@ public sealed class OutboxRelayTests<TTarget> where TTarget : IIndexTarget, new(
             """
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600)
             INSERT INTO outbox (message_type, payload, created_at, ordering_key)
-            SELECT 'SubjectsMerged', '{}', '2026-11-26T08:00:00.0000000+00:00', 'merged-' || i FROM n;
+            SELECT 'SubjectsRenumbered', '{}', '2026-11-26T08:00:00.0000000+00:00', 'merged-' || i FROM n;
             INSERT INTO outbox (message_type, payload, created_at, ordering_key) VALUES
-                ('SubjectsMerged', '{}', '2026-11-26T08:00:00.0000000+00:00', 'K'),
+                ('SubjectsRenumbered', '{}', '2026-11-26T08:00:00.0000000+00:00', 'K'),
                 ('SubjectDelisted', '{}', '2026-11-26T08:00:00.0000000+00:00', 'K');
             """,
             """
             INSERT INTO outbox (message_type, payload, created_at, ordering_key)
-            SELECT 'SubjectsMerged', '{}', now(), 'merged-' || i FROM generate_series(1, 600) i;
+            SELECT 'SubjectsRenumbered', '{}', now(), 'merged-' || i FROM generate_series(1, 600) i;
             INSERT INTO outbox (message_type, payload, created_at, ordering_key) VALUES
-                ('SubjectsMerged', '{}', now(), 'K'), ('SubjectDelisted', '{}', now(), 'K');
+                ('SubjectsRenumbered', '{}', now(), 'K'), ('SubjectDelisted', '{}', now(), 'K');
             """);
         await _applier.ApplyAsync([In(Listed())], CancellationToken.None);
 
@@ -96,7 +96,7 @@ public sealed class OutboxRelayTests<TTarget> where TTarget : IIndexTarget, new(
             "the company and its representative, behind 601 events the relay cannot publish");
         var pending = await _db.PendingOutboxAsync(1_000, CancellationToken.None);
         Assert.That(pending, Has.Count.EqualTo(602));
-        Assert.That(pending.Where(p => p.OrderingKey == "K").Select(p => p.MessageType), Is.EqualTo(new[] { "SubjectsMerged", nameof(SubjectDelisted) }),
+        Assert.That(pending.Where(p => p.OrderingKey == "K").Select(p => p.MessageType), Is.EqualTo(new[] { "SubjectsRenumbered", nameof(SubjectDelisted) }),
             "the known event behind an unknown one in its lane waits, in order");
         Assert.That(await _relay.PublishPendingAsync(500, CancellationToken.None), Is.Zero, "nothing more to do, and no loop");
     }

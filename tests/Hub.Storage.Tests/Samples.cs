@@ -51,4 +51,50 @@ internal static class Samples
         Reason = RemovalReason.Performed,
         EffectiveDate = new DateOnly(2026, 9, 1),
     };
+
+    public const string FoodBureau = "FOOD-35";
+
+    /// <summary>A serious food-safety penalty of the company, imputed to its legal representative (36 months public).</summary>
+    public static AdministrativePenaltyRecorded Penalty(string sourceId = "FOOD-2025-7", int revision = 1, DateOnly? decided = null) => new()
+    {
+        Source = new SourceStamp { AgencyCode = FoodBureau, SourceRecordId = sourceId, Revision = revision },
+        LegalBasis = "FOOD-SERIOUS",
+        DecisionNumber = "闽食监罚〔2025〕7号",
+        Category = PenaltyCategory.FoodSafety,
+        Severity = PenaltySeverity.Serious,
+        Subject = new SubjectReference { Kind = SubjectKind.Organization, Name = "安徽皖东建设工程有限公司", Uscc = CompanyUscc },
+        LegalRepresentative = new SubjectReference { Kind = SubjectKind.Person, Name = "王建国", ResidentIdNumber = RepRic },
+        DecisionDate = decided ?? new DateOnly(2025, 3, 1),
+    };
+
+    public static ListingDisputed Disputed(string listingSourceId = "LA-1194", string sourceId = "LA-1194-D", DateOnly? filed = null,
+        DisputeKind kind = DisputeKind.CorrectionRequest, string agency = Court, string basis = "JD-4") => new()
+    {
+        Source = new SourceStamp { AgencyCode = agency, SourceRecordId = sourceId },
+        LegalBasis = basis,
+        ListingSourceRecordId = listingSourceId,
+        Kind = kind,
+        FiledOn = filed ?? new DateOnly(2026, 11, 20),
+    };
+
+    public static DisputeResolved Resolved(DisputeOutcome outcome, string listingSourceId = "LA-1194", string disputeId = "LA-1194-D",
+        string sourceId = "LA-1194-DR", DateOnly? decided = null, string agency = Court, string basis = "JD-4") => new()
+    {
+        Source = new SourceStamp { AgencyCode = agency, SourceRecordId = sourceId },
+        LegalBasis = basis,
+        ListingSourceRecordId = listingSourceId,
+        DisputeSourceRecordId = disputeId,
+        Outcome = outcome,
+        DecidedOn = decided ?? new DateOnly(2026, 11, 25),
+    };
+
+    public static CreditRepairGranted Repaired(string listingSourceId = "FOOD-2025-7", string sourceId = "FOOD-2025-7-CR", DateOnly? effective = null,
+        string agency = FoodBureau, string basis = "FOOD-SERIOUS") => new()
+    {
+        Source = new SourceStamp { AgencyCode = agency, SourceRecordId = sourceId },
+        LegalBasis = basis,
+        ListingSourceRecordId = listingSourceId,
+        GrantedOn = effective ?? new DateOnly(2026, 11, 20),
+        EffectiveDate = effective ?? new DateOnly(2026, 11, 20),
+    };
 }

@@ -176,13 +176,13 @@ public sealed class RabbitMqTestVhost : IAsyncDisposable
     public const string AgencyPassword = "hub-test-agency";
 
     /// <summary>The broker user of the registered agency <paramref name="agencyCode"/> with the permissions the generated
-    /// definitions give it (write its own inbound exchanges only, configure and read nothing), on this vhost; its amqp URI.</summary>
+    /// definitions give it (write its own inbound exchanges only, read its own subscriber queue only, configure nothing), on this vhost; its amqp URI.</summary>
     public Task<Uri> CreateAgencyUserAsync(string agencyCode)
     {
         var agency = Hub.Domain.Catalogue.AgencyRegistry.Embedded().Find(agencyCode)
                      ?? throw new ArgumentException($"{agencyCode} is no registered agency", nameof(agencyCode));
         var users = new BrokerUsers(Hub.Domain.Catalogue.AgencyRegistry.Embedded(), Hub.Domain.Catalogue.LegalBasisCatalogue.Embedded());
-        return CreateUserAsync(BrokerUsers.UserOf(agency), AgencyPassword, "", BrokerUsers.Nothing, users.WritePattern(agency.Kind), BrokerUsers.Nothing);
+        return CreateUserAsync(BrokerUsers.UserOf(agency), AgencyPassword, "", BrokerUsers.Nothing, users.WritePattern(agency.Kind), BrokerUsers.SubscriberQueuePattern(agency.Code));
     }
 
     /// <summary>amqp URI into this vhost as <paramref name="user"/>.</summary>

@@ -28,6 +28,12 @@ public sealed partial class CourtAdapter(CourtNoticeMapper mapper, HubPublisher 
     public Task<IReadOnlyList<NoticeResult>> SubmitRemovalsAsync(string agencyCode, IReadOnlyList<BodyItem> items, CancellationToken ct) =>
         SubmitAsync<CourtRemovalNotice, Contracts.JudgmentDefaulterRemoved>(agencyCode, items, n => mapper.Map(n, agencyCode), m => m.Source.SourceRecordId, ct);
 
+    public Task<IReadOnlyList<NoticeResult>> SubmitDisputesAsync(string agencyCode, IReadOnlyList<BodyItem> items, CancellationToken ct) =>
+        SubmitAsync<CourtDisputeNotice, Contracts.ListingDisputed>(agencyCode, items, n => mapper.Map(n, agencyCode), m => m.Source.SourceRecordId, ct);
+
+    public Task<IReadOnlyList<NoticeResult>> SubmitDisputeDecisionsAsync(string agencyCode, IReadOnlyList<BodyItem> items, CancellationToken ct) =>
+        SubmitAsync<CourtDisputeDecision, Contracts.DisputeResolved>(agencyCode, items, n => mapper.Map(n, agencyCode), m => m.Source.SourceRecordId, ct);
+
     private async Task<IReadOnlyList<NoticeResult>> SubmitAsync<TNotice, TEvent>(string agencyCode, IReadOnlyList<BodyItem> items,
         Func<TNotice, Mapped<TEvent>> map, Func<TEvent, string> sourceId, CancellationToken ct)
         where TNotice : class where TEvent : class

@@ -46,3 +46,30 @@ public sealed class CourtRemovalNotice
     [JsonPropertyName("reason")] public string? Reason { get; set; }
     [JsonPropertyName("effectiveDate")] public JsonElement? EffectiveDate { get; set; }
 }
+
+/// <summary>A correction request or appeal the court received about a listing it posted: <c>listingId</c> is the
+/// <c>id</c> the listing was posted under; <c>kind</c> <c>CorrectionRequest</c> (default) or <c>Appeal</c>.</summary>
+public sealed class CourtDisputeNotice
+{
+    [JsonPropertyName("id")] public JsonElement? Id { get; set; }
+    [JsonPropertyName("revision")] public JsonElement? Revision { get; set; }
+    [JsonPropertyName("listingId")] public JsonElement? ListingId { get; set; }
+    [JsonPropertyName("legalBasis")] public string? LegalBasis { get; set; }
+    [JsonPropertyName("disruptTypeName")] public string? DisruptTypeName { get; set; }
+    [JsonPropertyName("kind")] public string? Kind { get; set; }
+    [JsonPropertyName("filedOn")] public JsonElement? FiledOn { get; set; }
+}
+
+/// <summary>The court's decision of a dispute: <c>disputeId</c> is the <c>id</c> the dispute was posted under;
+/// <c>outcome</c> <c>Upheld</c>, <c>Corrected</c> or <c>Revoked</c>.</summary>
+public sealed class CourtDisputeDecision
+{
+    [JsonPropertyName("id")] public JsonElement? Id { get; set; }
+    [JsonPropertyName("revision")] public JsonElement? Revision { get; set; }
+    [JsonPropertyName("listingId")] public JsonElement? ListingId { get; set; }
+    [JsonPropertyName("disputeId")] public JsonElement? DisputeId { get; set; }
+    [JsonPropertyName("legalBasis")] public string? LegalBasis { get; set; }
+    [JsonPropertyName("disruptTypeName")] public string? DisruptTypeName { get; set; }
+    [JsonPropertyName("outcome")] public string? Outcome { get; set; }
+    [JsonPropertyName("decidedOn")] public JsonElement? DecidedOn { get; set; }
+}

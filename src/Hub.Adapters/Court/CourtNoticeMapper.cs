@@ -113,6 +113,47 @@ public sealed class CourtNoticeMapper(TimeProvider time)
         }, null, []);
     }
 
+    public Mapped<ListingDisputed> Map(CourtDisputeNotice n, string agencyCode)
+    {
+        var id = Text(n.Id);
+        if (id is null) return Mapped<ListingDisputed>.Fail("id (of this dispute) is missing");
+        var listing = Text(n.ListingId);
+        if (listing is null) return Mapped<ListingDisputed>.Fail("listingId is missing");
+        var basis = Basis(n.LegalBasis, n.DisruptTypeName);
+        if (basis is null) return Mapped<ListingDisputed>.Fail("legalBasis (or disruptTypeName) of the disputed listing is missing or unrecognised");
+        var kind = DisputeKind.CorrectionRequest;
+        if (!Blank(n.Kind) && (!Enum.TryParse(n.Kind, ignoreCase: true, out kind) || !Enum.IsDefined(kind)))
+            return Mapped<ListingDisputed>.Fail($"kind must be one of {string.Join(", ", Enum.GetNames<DisputeKind>())}");
+        if (!TryDate(n.FiledOn, out var filed) || filed is null) return Mapped<ListingDisputed>.Fail("filedOn is missing or not a date");
+        if (!TryRevision(n.Revision, out var revision)) return Mapped<ListingDisputed>.Fail("revision must be a whole number of 1 or more");
+        return new Mapped<ListingDisputed>(new ListingDisputed
+        {
+            Source = new SourceStamp { AgencyCode = agencyCode, SourceRecordId = id, Revision = revision, RecordedAt = time.GetUtcNow() },
+            LegalBasis = basis, ListingSourceRecordId = listing, Kind = kind, FiledOn = filed.Value,
+        }, null, []);
+    }
+
+    public Mapped<DisputeResolved> Map(CourtDisputeDecision n, string agencyCode)
+    {
+        var id = Text(n.Id);
+        if (id is null) return Mapped<DisputeResolved>.Fail("id (of this decision) is missing");
+        var listing = Text(n.ListingId);
+        if (listing is null) return Mapped<DisputeResolved>.Fail("listingId is missing");
+        var dispute = Text(n.DisputeId);
+        if (dispute is null) return Mapped<DisputeResolved>.Fail("disputeId is missing");
+        var basis = Basis(n.LegalBasis, n.DisruptTypeName);
+        if (basis is null) return Mapped<DisputeResolved>.Fail("legalBasis (or disruptTypeName) of the disputed listing is missing or unrecognised");
+        if (!Enum.TryParse<DisputeOutcome>(n.Outcome, ignoreCase: true, out var outcome) || !Enum.IsDefined(outcome))
+            return Mapped<DisputeResolved>.Fail($"outcome must be one of {string.Join(", ", Enum.GetNames<DisputeOutcome>())}");
+        if (!TryDate(n.DecidedOn, out var decided) || decided is null) return Mapped<DisputeResolved>.Fail("decidedOn is missing or not a date");
+        if (!TryRevision(n.Revision, out var revision)) return Mapped<DisputeResolved>.Fail("revision must be a whole number of 1 or more");
+        return new Mapped<DisputeResolved>(new DisputeResolved
+        {
+            Source = new SourceStamp { AgencyCode = agencyCode, SourceRecordId = id, Revision = revision, RecordedAt = time.GetUtcNow() },
+            LegalBasis = basis, ListingSourceRecordId = listing, DisputeSourceRecordId = dispute, Outcome = outcome, DecidedOn = decided.Value,
+        }, null, []);
+    }
+
     /// <summary>An explicit catalogue code wins; otherwise the ground named in the court's own words.</summary>
     public static string? Basis(string? legalBasis, string? disruptTypeName)
     {

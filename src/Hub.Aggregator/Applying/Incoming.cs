@@ -23,6 +23,9 @@ public sealed record Incoming(string? MessageId, object Message, string? Publish
         JudgmentDefaulterRemoved m => m.Source,
         AdministrativePenaltyRecorded m => m.Source,
         OrganizationRegistered m => m.Source,
+        ListingDisputed m => m.Source,
+        DisputeResolved m => m.Source,
+        CreditRepairGranted m => m.Source,
         _ => null,
     };
 
@@ -32,6 +35,9 @@ public sealed record Incoming(string? MessageId, object Message, string? Publish
         JudgmentDefaulterRemoved m => m.LegalBasis,
         AdministrativePenaltyRecorded m => m.LegalBasis,
         OrganizationRegistered m => m.LegalBasis,
+        ListingDisputed m => m.LegalBasis,
+        DisputeResolved m => m.LegalBasis,
+        CreditRepairGranted m => m.LegalBasis,
         _ => "",
     } ?? "";
 
@@ -39,6 +45,17 @@ public sealed record Incoming(string? MessageId, object Message, string? Publish
     /// when it was held).</summary>
     public static Incoming OfHeld(Storage.HeldRemovalRow row) =>
         new(row.MessageId, JsonSerializer.Deserialize<JudgmentDefaulterRemoved>(row.Payload, Json)!, row.AgencyCode);
+
+    /// <summary>The source record id of the listing a record acts on (a removal, dispute, decision or repair); null for
+    /// a record that lists or registers.</summary>
+    public string? ListingSourceRecordId => Message switch
+    {
+        JudgmentDefaulterRemoved m => m.ListingSourceRecordId,
+        ListingDisputed m => m.ListingSourceRecordId,
+        DisputeResolved m => m.ListingSourceRecordId,
+        CreditRepairGranted m => m.ListingSourceRecordId,
+        _ => null,
+    };
 
     public string Payload() => JsonSerializer.Serialize(Message, Message.GetType(), Json);
 

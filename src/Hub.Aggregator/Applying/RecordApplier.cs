@@ -161,7 +161,7 @@ public sealed partial class RecordApplier(
 
         // the ledger says which (agency, source id, revision, kind) were applied before, and the newest revision of each;
         // for a removal, also whether the listing it ends was ever applied; for a held removal, whether it was since
-        var removalTargets = fresh.Select(b => (b.Message as JudgmentDefaulterRemoved)?.ListingSourceRecordId).OfType<string>();
+        var removalTargets = fresh.Select(b => (b.Message as JudgmentDefaulterRemoved)?.ListingSourceRecordId?.Trim()).OfType<string>();
         var sourceIds = fresh.Select(b => b.Source?.SourceRecordId).OfType<string>()
             .Concat(removalTargets).Concat(heldRows.Select(h => h.SourceRecordId)).ToHashSet();
         var ledger = await session.RecordsBySourceAsync(sourceIds, ct);
@@ -197,7 +197,10 @@ public sealed partial class RecordApplier(
                 AdministrativePenaltyRecorded m => Step.Of(item, rules.Check(m)),
                 JudgmentDefaulterRemoved m => Step.Of(item, rules.Check(m)),
                 OrganizationRegistered m => Step.Of(item, rules.Check(m)),
-                _ => new Step(item, null, null, null, new Rejection(Rejection.WrongRecordKind, $"the Hub does not apply {item.Kind} records")),
+                ListingDisputed m => Step.Of(item, rules.Check(m)),
+                DisputeResolved m => Step.Of(item, rules.Check(m)),
+                CreditRepairGranted m => Step.Of(item, rules.Check(m)),
+                _ => new Step(item, null, new Rejection(Rejection.WrongRecordKind, $"the Hub does not apply {item.Kind} records")),
             };
             if (step.Rejection is { } r)
             {
@@ -216,7 +219,14 @@ public sealed partial class RecordApplier(
                 ? SubjectResolver.StrongValues(l.Subject).Concat(SubjectResolver.StrongValues(l.LegalRepresentative))
                 : st.Registration is { } g ? SubjectResolver.StrongValues(g.Organization).Concat(SubjectResolver.StrongValues(g.LegalRepresentative)) : [])
             .ToHashSet();
-        var resolver = new SubjectResolver(await session.StrongIdentifiersAsync(values, ct), w, () => NewId(now));
+        var strong = await session.StrongIdentifiersAsync(values, ct);
+        // persons the strong keys did not find may be known by their masked ID number: one more read, only for them
+        var knownValues = strong.Select(r => r.Value).ToHashSet();
+        var masked = steps.SelectMany(st => st.Listing is { } l
+                ? SubjectResolver.WeakValues(l.Subject, knownValues).Concat(SubjectResolver.WeakValues(l.LegalRepresentative, knownValues))
+                : st.Registration is { } g ? SubjectResolver.WeakValues(g.LegalRepresentative, knownValues) : [])
+            .ToHashSet();
+        var resolver = new SubjectResolver(strong, await session.WeakCandidatesAsync(masked, ct), w, () => NewId(now));
         foreach (var st in steps)
             st.SubjectId = st.Listing is { } l ? resolver.Resolve(l.Subject) : st.Registration is { } g ? resolver.Resolve(g.Organization) : null;
         var representatives = new RepresentativeBook(
@@ -225,14 +235,22 @@ public sealed partial class RecordApplier(
         // a new revision of a listing, or a removal, ends the active listings that share its source: those stored, and
         // those written earlier in this batch
         var active = (await session.ActiveListingsBySourceAsync(
-                steps.Select(st => st.Listing?.Source.SourceRecordId ?? st.Removal?.ListingSourceRecordId).OfType<string>().ToHashSet(), ct))
+                steps.Select(st => st.Listing?.Source.SourceRecordId ?? st.TargetListing).OfType<string>().ToHashSet(), ct))
             .ToList();
+
+        // open disputes of the listings this batch disputes, decides, or corrects (a correction stays disputed); a first
+        // revision cannot have one, so the common batch of new listings does not read them
+        var disputeKeys = steps.Select(st => st.Dispute?.ListingSourceRecordId ?? st.Resolution?.ListingSourceRecordId
+                                             ?? (st.Listing is { Source.Revision: > 1 } l ? l.Source.SourceRecordId : null))
+            .OfType<string>().ToHashSet();
+        var openDisputes = (await session.OpenDisputesAsync(disputeKeys, ct)).ToDictionary(d => (d.AgencyCode, d.ListingSourceRecordId));
 
         // removals waiting for a listing, by (agency, listing source id): those stored, then those of this batch
         var held = new Dictionary<(string Agency, string ListingSourceId), List<Held>>();
         foreach (var row in heldRows)
             Waiting(row.AgencyCode, row.ListingSourceRecordId).Add(new Held(Incoming.OfHeld(row), null, row));
         var released = new HashSet<(string, string, int, string)>();
+        var registered = new List<(RegistrationIntent Registration, string OrganizationId, string PersonId)>();
 
         foreach (var st in steps)
         {
@@ -244,13 +262,21 @@ public sealed partial class RecordApplier(
                     p.End(old, ListingStatus.Superseded, $"revision {intent.Source.Revision}", intent.ValidFrom);
                 var subjectId = st.SubjectId!;
                 var listing = p.AddListing(intent, subjectId, intent.Subject, parent: null);
+                var listed = new List<ListingRow> { listing };
                 if (intent.LegalRepresentative is { } rep && intent.Subject.Kind == SubjectKind.Organization)
                 {
                     var personId = resolver.Resolve(rep, representatives.Find(subjectId, rep.NormalizedName));
-                    representatives.Link(w, subjectId, personId, rep.NormalizedName, intent.Agency.Code, intent.Source.SourceRecordId, intent.ValidFrom);
+                    representatives.Link(w, subjectId, personId, rep, intent.Agency.Code, intent.Source.SourceRecordId, intent.ValidFrom);
                     if (intent.Basis.ImputeLegalRepresentative)
-                        p.AddListing(intent, personId, rep, listing);
+                        listed.Add(p.AddListing(intent, personId, rep, listing));
                 }
+                // the record names none: the representative the index knows for the decision date
+                else if (intent.Subject.Kind == SubjectKind.Organization && intent.Basis.ImputeLegalRepresentative
+                         && representatives.On(subjectId, intent.ValidFrom) is { } known)
+                    listed.Add(p.AddListing(intent, known.PersonId, known.Keys, listing));
+                // a correction of a disputed listing is disputed as well, until the dispute is decided
+                if (openDisputes.TryGetValue(key, out var disputed))
+                    p.MarkDisputed(disputed, listed);
                 p.AddLedger(item, subjectId);
 
                 // a removal that came first is applied right after the listing it ends
@@ -270,13 +296,90 @@ public sealed partial class RecordApplier(
                 else
                     Waiting(key.Code, key.ListingSourceRecordId).Add(new Held(item, removal, null));
             }
+            else if (st.Dispute is { } dispute)
+            {
+                var key = (dispute.Agency.Code, dispute.ListingSourceRecordId);
+                var current = ActiveOf(active, key).Concat(p.ActiveWritten(key)).ToList();
+                if ((NotFound(current, key) ?? Mismatch(current, dispute.Basis.Code)) is { } refused)
+                    p.Reject(item, refused);
+                else if (openDisputes.TryGetValue(key, out var open))
+                    p.Reject(item, new Rejection(Rejection.DisputeOpen,
+                        $"the listing of agency {key.Code} with source record id '{key.ListingSourceRecordId}' has an undecided dispute already: " +
+                        $"'{open.SourceRecordId}', filed on {open.FiledOn:yyyy-MM-dd}; decide it (DisputeResolved) before sending another"));
+                else
+                {
+                    var deadline = dispute.DisputeKind == DisputeKind.CorrectionRequest && dispute.Basis.DisputeReviewDays is { } days
+                        ? Calendar.PeriodEnd(dispute.FiledOn, days) : (DateOnly?)null;
+                    openDisputes[key] = p.OpenDispute(item, dispute, current, deadline);
+                }
+            }
+            else if (st.Resolution is { } resolution)
+            {
+                var key = (resolution.Agency.Code, resolution.ListingSourceRecordId);
+                if (!openDisputes.TryGetValue(key, out var open) || open.SourceRecordId != resolution.DisputeSourceRecordId)
+                    p.Reject(item, new Rejection(Rejection.NoSuchDispute,
+                        $"agency {key.Code} has no undecided dispute '{resolution.DisputeSourceRecordId}' of the listing with source record id '{key.ListingSourceRecordId}'" +
+                        (open is null ? "" : $"; the undecided one is '{open.SourceRecordId}'")));
+                else if (Mismatch(ActiveOf(active, key).Concat(p.ActiveWritten(key)).ToList(), resolution.Basis.Code) is { } mismatch)
+                    p.Reject(item, mismatch);
+                else
+                {
+                    openDisputes.Remove(key);
+                    // revoked: the listing is annulled — it and the listings imputed from it end, in force on no day
+                    var current = resolution.Outcome == DisputeOutcome.Revoked
+                        ? TakeActive(active, key.Code, key.ListingSourceRecordId).Concat(p.ActiveWritten(key)).ToList()
+                        : ActiveOf(active, key).Concat(p.ActiveWritten(key)).ToList();
+                    p.ResolveDispute(item, resolution, open, current);
+                }
+            }
+            else if (st.Repair is { } repair)
+            {
+                var key = (repair.Agency.Code, repair.ListingSourceRecordId);
+                var current = ActiveOf(active, key).Concat(p.ActiveWritten(key)).ToList();
+                if ((NotFound(current, key) ?? Mismatch(current, repair.Basis.Code) ?? TooEarly(current, repair)) is { } refused)
+                    p.Reject(item, refused);
+                else
+                    p.Repair(item, repair, TakeActive(active, key.Code, key.ListingSourceRecordId).Concat(p.ActiveWritten(key)).ToList());
+            }
             else if (st.Registration is { } reg)
             {
                 var orgId = st.SubjectId!;
                 var personId = resolver.Resolve(reg.LegalRepresentative, representatives.Find(orgId, reg.LegalRepresentative.NormalizedName));
-                representatives.Link(w, orgId, personId, reg.LegalRepresentative.NormalizedName, reg.Agency.Code, reg.Source.SourceRecordId, reg.RegisteredOn);
+                representatives.Link(w, orgId, personId, reg.LegalRepresentative, reg.Agency.Code, reg.Source.SourceRecordId, reg.RegisteredOn);
                 p.AddLedger(item, orgId);
+                registered.Add((reg, orgId, personId));
             }
+        }
+
+        // a registration whose representative is listed, or represents a listed organisation: the offender may be
+        // setting up again — the subscribers of that list in the new organisation's province are told
+        if (registered.Count > 0)
+        {
+            var tied = (await session.TiedListingsAsync(registered.Select(r => r.PersonId).Where(id => !resolver.IsNew(id)).ToHashSet(), ct)).ToList();
+            tied.AddRange(w.Listings.Where(l => l.ParentListingId is null && l.Status == ListingStatus.Active).Select(l => new TiedListingRow
+            {
+                PersonId = l.SubjectId, Relation = "listed", Id = l.Id, SubjectId = l.SubjectId, ListType = l.ListType, LegalBasis = l.LegalBasis,
+                OriginAgency = l.OriginAgency, OriginProvince = l.OriginProvince, Status = l.Status, ValidFrom = l.ValidFrom, ValidUntil = l.ValidUntil,
+            }));
+            var today = ListingClock.DayAt(now);
+            foreach (var (reg, orgId, personId) in registered)
+                foreach (var l in tied.Where(t => t.PersonId == personId && t.SubjectId != orgId).DistinctBy(t => t.Id))
+                    if (ListingClock.StateOn(l.Status, l.ValidFrom, l.ValidUntil, today).InForce)
+                        p.Relocation(reg, orgId, personId, l);
+        }
+
+        // new persons who may be known ones (name and birth date, nothing stronger): for an operator to judge, once per pair
+        if (resolver.ReviewPairs.Count > 0)
+        {
+            var judged = (await session.ReviewsOfAsync(resolver.ReviewPairs.Select(r => r.Known).ToHashSet(), ct))
+                .Select(r => (r.SubjectA, r.SubjectB)).ToHashSet();
+            foreach (var (knownId, newSubject, score) in resolver.ReviewPairs.DistinctBy(r => (r.Known, r.New)))
+                if (judged.Add((knownId, newSubject)))
+                    w.Reviews.Add(new MatchReviewRow
+                    {
+                        Id = NewId(now), SubjectA = knownId, SubjectB = newSubject, Kind = nameof(SubjectKind.Person), Score = Math.Round(score.Score, 4),
+                        Evidence = JsonSerializer.Serialize(score.Evidence, Incoming.Json), CreatedAt = now,
+                    });
         }
 
         // removals of this batch whose listing has not come: they wait, with a deadline
@@ -306,6 +409,10 @@ public sealed partial class RecordApplier(
         metrics.BatchApplied(batch.Count, outcome, elapsedMs);
         LogBatch(batch.Count, elapsedMs, outcome.Applied, outcome.Duplicates, outcome.Rejected, outcome.Held);
         return outcome;
+
+        static Rejection? NotFound(List<ListingRow> current, (string Code, string ListingSourceRecordId) key) => current.Count > 0 ? null
+            : new Rejection(Rejection.NoSuchListing,
+                $"agency {key.Code} has no listing in force with source record id '{key.ListingSourceRecordId}': it never arrived, or it has ended");
 
         List<Held> Waiting(string agency, string listingSourceId)
         {
@@ -338,6 +445,26 @@ public sealed partial class RecordApplier(
             // a held removal was received when it was held: its deadline runs from then
             p.Remove(h.Item, decision.Value!, p.ActiveWritten(listingKey).ToList(), receivedAt: h.Row?.ReceivedAt ?? now);
         }
+    }
+
+    /// <summary>A record acting on a listing must name the listing's own basis: the catalogue rules it was checked
+    /// against (may this agency dispute or repair, is repair allowed) are that basis's.</summary>
+    private static Rejection? Mismatch(List<ListingRow> current, string basis) =>
+        current.Find(l => l.ParentListingId is null) is { } issued && !string.Equals(issued.LegalBasis, basis, StringComparison.OrdinalIgnoreCase)
+            ? new Rejection(Rejection.BasisMismatch,
+                $"the listing with source record id '{issued.SourceRecordId}' was issued under {issued.LegalBasis}, the record names {basis}")
+            : null;
+
+    /// <summary>Repair may end a listing only once it has been public for the basis's minimum period.</summary>
+    private static Rejection? TooEarly(List<ListingRow> current, RepairIntent repair)
+    {
+        var issued = current.Find(l => l.ParentListingId is null) ?? current[0];
+        var months = repair.Basis.CreditRepair?.MinPublicityMonths ?? 0;
+        var earliest = issued.ValidFrom.AddMonths(months);
+        return repair.EffectiveDate >= earliest ? null
+            : new Rejection(Rejection.RepairTooEarly,
+                $"a listing under {repair.Basis.Code} stays public at least {months} months from its decision on {issued.ValidFrom:yyyy-MM-dd}, " +
+                $"until {earliest.AddDays(-1):yyyy-MM-dd}; repair effective {repair.EffectiveDate:yyyy-MM-dd} is too early");
     }
 
     /// <summary>
@@ -433,20 +560,25 @@ public sealed partial class RecordApplier(
     private TimeSpan HeldRemovalDeadline => options?.Value.HeldRemovalDeadline ?? new AggregatorOptions().HeldRemovalDeadline;
 
     /// <summary>One record that passed the checks, with what it means to do; in the order it arrived.</summary>
-    private sealed class Step(Incoming item, ListingIntent? listing, RemovalIntent? removal, RegistrationIntent? registration, Rejection? rejection)
+    private sealed class Step(Incoming item, object? intent, Rejection? rejection)
     {
         public Incoming Item { get; } = item;
-        public ListingIntent? Listing { get; } = listing;
-        public RemovalIntent? Removal { get; } = removal;
-        public RegistrationIntent? Registration { get; } = registration;
         public Rejection? Rejection { get; } = rejection;
+        public ListingIntent? Listing => intent as ListingIntent;
+        public RemovalIntent? Removal => intent as RemovalIntent;
+        public RegistrationIntent? Registration => intent as RegistrationIntent;
+        public DisputeIntent? Dispute => intent as DisputeIntent;
+        public ResolutionIntent? Resolution => intent as ResolutionIntent;
+        public RepairIntent? Repair => intent as RepairIntent;
+
+        /// <summary>The source record id of the listing a removal, dispute, decision or repair acts on.</summary>
+        public string? TargetListing => Removal?.ListingSourceRecordId ?? Dispute?.ListingSourceRecordId
+            ?? Resolution?.ListingSourceRecordId ?? Repair?.ListingSourceRecordId;
 
         /// <summary>The subject a listing is about, the organisation a registration names.</summary>
         public string? SubjectId { get; set; }
 
-        public static Step Of(Incoming item, Decision<ListingIntent> d) => new(item, d.Value, null, null, d.Rejection);
-        public static Step Of(Incoming item, Decision<RemovalIntent> d) => new(item, null, d.Value, null, d.Rejection);
-        public static Step Of(Incoming item, Decision<RegistrationIntent> d) => new(item, null, null, d.Value, d.Rejection);
+        public static Step Of<T>(Incoming item, Decision<T> d) where T : class => new(item, d.Value, d.Rejection);
     }
 
     /// <summary>A removal waiting for its listing: stored (<paramref name="Row"/>) or from this batch (<paramref name="Intent"/>).</summary>
@@ -540,6 +672,83 @@ public sealed partial class RecordApplier(
             return eventId;
         }
 
+        /// <summary>Opens a dispute of the listing <paramref name="current"/> (issued and imputed) and marks each disputed.</summary>
+        public DisputeRow OpenDispute(Incoming item, DisputeIntent dispute, List<ListingRow> current, DateOnly? reviewDeadline)
+        {
+            var issued = current.Find(l => l.ParentListingId is null) ?? current[0];
+            var row = new DisputeRow
+            {
+                Id = NewId(now), AgencyCode = dispute.Agency.Code, ListingSourceRecordId = dispute.ListingSourceRecordId,
+                SourceRecordId = dispute.Source.SourceRecordId, Revision = dispute.Source.Revision, Kind = dispute.DisputeKind.ToString(),
+                SubjectId = issued.SubjectId, ListingId = issued.Id, FiledOn = dispute.FiledOn, ReviewDeadline = reviewDeadline, OpenedAt = now,
+            };
+            Write.Disputes.Add(row);
+            MarkDisputed(row, current);
+            AddLedger(item, issued.SubjectId);
+            return row;
+        }
+
+        /// <summary>Tells subscribers that these listings are disputed by <paramref name="dispute"/>.</summary>
+        public void MarkDisputed(DisputeRow dispute, List<ListingRow> listings)
+        {
+            foreach (var l in listings)
+                Emit(new SubjectDisputed
+                {
+                    EventId = NewId(now), HubSubjectId = l.SubjectId, ListingId = l.Id, ListType = l.ListType, OriginAgency = l.OriginAgency,
+                    DisputeId = dispute.Id, DisputeKind = dispute.Kind, FiledOn = dispute.FiledOn, ReviewDeadline = dispute.ReviewDeadline, RecordedAt = now,
+                }, l.SubjectId);
+        }
+
+        /// <summary>Decides a dispute: each listing it marked hears the outcome, and a revoked listing ends, with the
+        /// listings imputed from it, as annulled (in force on no day: it ends on the day it began).</summary>
+        public void ResolveDispute(Incoming item, ResolutionIntent resolution, DisputeRow dispute, List<ListingRow> current)
+        {
+            var outcome = resolution.Outcome.ToString();
+            if (Write.Disputes.Contains(dispute))
+            {
+                dispute.ResolvedAt = now;
+                dispute.Outcome = outcome;
+                dispute.DecidedOn = resolution.DecidedOn;
+                dispute.ResolutionSourceRecordId = resolution.Source.SourceRecordId;
+            }
+            else Write.DisputeResolutions.Add(new DisputeResolution(dispute.Id, outcome, resolution.DecidedOn, resolution.Source.SourceRecordId, now));
+            foreach (var l in current)
+                Emit(new SubjectDisputeResolved
+                {
+                    EventId = NewId(now), HubSubjectId = l.SubjectId, ListingId = l.Id, ListType = l.ListType, OriginAgency = l.OriginAgency,
+                    DisputeId = dispute.Id, Outcome = outcome, DecidedOn = resolution.DecidedOn, RecordedAt = now,
+                }, l.SubjectId);
+            if (resolution.Outcome == DisputeOutcome.Revoked)
+                foreach (var l in current)
+                    End(l, ListingStatus.Revoked, dispute.Kind, l.ValidFrom);
+            AddLedger(item, (current.Find(l => l.ParentListingId is null) ?? current.FirstOrDefault())?.SubjectId ?? dispute.SubjectId);
+        }
+
+        /// <summary>Raises a relocation alert for one listing in force tied to a newly registered representative.</summary>
+        public void Relocation(RegistrationIntent reg, string orgId, string personId, TiedListingRow listing)
+        {
+            var rep = reg.LegalRepresentative;
+            Emit(new RelocationSuspected
+            {
+                EventId = NewId(now), HubSubjectId = orgId, OrganizationName = reg.Organization.Name, Province = reg.Agency.ProvinceCode,
+                RegisteredBy = reg.Agency.Code, RegisteredOn = reg.RegisteredOn, PersonHubSubjectId = personId, Relation = listing.Relation,
+                ListedHubSubjectId = listing.SubjectId, ListingId = listing.Id, ListType = listing.ListType, LegalBasis = listing.LegalBasis,
+                OriginAgency = listing.OriginAgency, OriginProvince = listing.OriginProvince, CrossProvince = listing.OriginProvince != reg.Agency.ProvinceCode,
+                // how the representative was found: a whole number decides; a masked one with the name scores 0.95
+                MatchScore = rep.HasFullNumber ? 1.0 : rep.MaskedNumber is not null ? 0.95 : 0.9,
+                RecordedAt = now,
+            }, orgId);
+            applier.LogRelocation(orgId, reg.Agency.Code, listing.Id, listing.OriginProvince);
+        }
+
+        /// <summary>Credit repair ends the listing and the listings imputed from it on the repair's effective date.</summary>
+        public void Repair(Incoming item, RepairIntent repair, List<ListingRow> ended)
+        {
+            foreach (var l in ended)
+                End(l, ListingStatus.Repaired, "credit-repair", repair.EffectiveDate);
+            AddLedger(item, (ended.Find(l => l.ParentListingId is null) ?? ended[0]).SubjectId);
+        }
+
         public void AddLedger(Incoming item, string subjectId)
         {
             Write.Records.Add(new LedgerRow
@@ -620,6 +829,9 @@ public sealed partial class RecordApplier(
         MessageType = typeof(T).Name, Payload = JsonSerializer.Serialize(message, Incoming.Json), CreatedAt = now, OrderingKey = orderingKey,
     });
 
+    private static List<ListingRow> ActiveOf(List<ListingRow> active, (string Agency, string SourceRecordId) key) =>
+        active.Where(l => l.OriginAgency == key.Agency && l.SourceRecordId == key.SourceRecordId).ToList();
+
     private static List<ListingRow> TakeActive(List<ListingRow> active, string agency, string sourceRecordId)
     {
         var taken = active.Where(l => l.OriginAgency == agency && l.SourceRecordId == sourceRecordId).ToList();
@@ -632,6 +844,9 @@ public sealed partial class RecordApplier(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied batch of {Count} in {ElapsedMs:0.0} ms: {Applied} applied, {Duplicates} duplicates, {Rejected} rejected, {Held} held")]
     private partial void LogBatch(int count, double elapsedMs, int applied, int duplicates, int rejected, int held);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Relocation suspected: organisation {OrganizationId} registered by {Agency}; its representative is tied to listing {ListingId} of province {OriginProvince}")]
+    private partial void LogRelocation(string organizationId, string agency, string listingId, string originProvince);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Holding removal {AgencyCode}/{SourceRecordId} (message {MessageId}) until its listing {ListingSourceRecordId} arrives, at the latest {Deadline:O}")]
     private partial void LogHeld(string? agencyCode, string? sourceRecordId, string listingSourceRecordId, string? messageId, DateTimeOffset deadline);

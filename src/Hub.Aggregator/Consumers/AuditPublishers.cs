@@ -5,7 +5,8 @@ namespace Hub.Aggregator.Consumers;
 /// process's own connection user and the Hub's adapter user (<c>Hub:Bus:AuditPublishers</c>, default <c>hub-adapter</c>).
 /// Exchange permissions cannot keep an agency away: MassTransit picks the consumer by the envelope's message type, so
 /// an agency could send an <c>AuditRecorded</c> through its own exchange — the validated <c>user_id</c> is what counts,
-/// and a message without one is refused.
+/// and a message without one is refused. The same users are the Hub's own for <see cref="VouchedPublisher"/>: on their
+/// messages alone the publisher the Hub vouches for in a header is believed.
 /// </summary>
 public sealed class AuditPublishers(string? ownUser, IEnumerable<string> users)
 {

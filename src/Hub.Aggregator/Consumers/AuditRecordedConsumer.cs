@@ -9,7 +9,8 @@ namespace Hub.Aggregator.Consumers;
 /// <summary>
 /// Appends the audit entries of Hub processes without an index database (the court adapter alone) to the chain, once
 /// per message (the inbox drops a redelivery). On RabbitMQ only a message whose validated <c>user_id</c> is one of the
-/// Hub's own (<see cref="AuditPublishers"/>) is taken; anything else — an agency, or no <c>user_id</c> at all — is
+/// Hub's own (<see cref="AuditPublishers"/>) — and, for one the Hub published again in another's place, whose vouched
+/// first publisher is too (<see cref="VouchedPublisher"/>) — is taken; anything else — an agency, or no <c>user_id</c> at all — is
 /// refused to the error queue, never retried. On the in-memory transport only this process can publish.
 /// </summary>
 public sealed partial class AuditRecordedConsumer(IndexDatabase db, AuditPublishers publishers, TimeProvider time, ILogger<AuditRecordedConsumer> log)
@@ -17,9 +18,12 @@ public sealed partial class AuditRecordedConsumer(IndexDatabase db, AuditPublish
 {
     public async Task Consume(ConsumeContext<AuditRecorded> context)
     {
-        if (context.TryGetPayload<RabbitMqBasicConsumeContext>(out var rabbit) && !publishers.Allows(rabbit.Properties.UserId))
+        // a replay carries the Hub's user_id: the publisher it vouches for must be the Hub's too, or an agency's refused
+        // audit message would pass on the second try
+        if (context.TryGetPayload<RabbitMqBasicConsumeContext>(out var rabbit) && VouchedPublisher.Of(rabbit.Properties, publishers) is var publisher &&
+            !publishers.Allows(publisher))
         {
-            var user = string.IsNullOrEmpty(rabbit.Properties.UserId) ? "(no user_id)" : rabbit.Properties.UserId;
+            var user = publisher ?? "(no user_id)";
             LogRefused(user);
             throw new RefusedAuditException($"audit entries from broker user {user} are refused: only the Hub's own services write the audit log");
         }

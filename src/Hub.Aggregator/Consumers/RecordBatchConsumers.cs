@@ -8,11 +8,11 @@ namespace Hub.Aggregator.Consumers;
 /// <summary>Thin consumers, one per inbound contract: each hands its message, with the publisher its transport vouches
 /// for, to the one <see cref="RecordSequencer"/>, and completes when the batch holding it has committed. The four kinds
 /// share one sequence, so a removal never overtakes the listing it ends on a consumer of its own.</summary>
-public abstract class RecordConsumer<T>(RecordSequencer sequencer, BrokerUsers users) : IConsumer<T> where T : class
+public abstract class RecordConsumer<T>(RecordSequencer sequencer, BrokerUsers users, AuditPublishers hub) : IConsumer<T> where T : class
 {
     public Task Consume(ConsumeContext<T> context)
     {
-        var (agency, user) = Publisher.Of(context, users);
+        var (agency, user) = Publisher.Of(context, users, hub);
         return sequencer.SubmitAsync(new Incoming(context.MessageId?.ToString("N"), context.Message, agency, user), context.CancellationToken);
     }
 }
@@ -22,16 +22,19 @@ public static class Publisher
 {
     /// <summary>
     /// On RabbitMQ the AMQP <c>user_id</c>, which the broker validates against the connection's user (only an
-    /// <c>impersonator</c> — the Hub's own adapter — may set another), mapped to its agency; headers are ignored there,
-    /// since anyone allowed to publish can write any header. On the in-memory transport, where only this process
-    /// publishes, the Hub adapter's <see cref="BrokerUsers.PublisherAgencyHeader"/>. Anything else: unknown.
+    /// <c>impersonator</c> — the Hub's own adapter — may set another), mapped to its agency; on a message one of the Hub's
+    /// own users (<paramref name="hub"/>) published in another's place — an operator's replay of a failed message — the
+    /// user the Hub vouches for in <see cref="BrokerUsers.VerifiedPublisherHeader"/> (<see cref="VouchedPublisher.Of"/>).
+    /// Headers count on nobody else's message, since anyone allowed to publish can write any header. On the in-memory
+    /// transport, where only this process publishes, the Hub adapter's <see cref="BrokerUsers.PublisherAgencyHeader"/>.
+    /// Anything else: unknown.
     /// </summary>
-    public static (string? Agency, string? User) Of(ConsumeContext message, BrokerUsers users)
+    public static (string? Agency, string? User) Of(ConsumeContext message, BrokerUsers users, AuditPublishers hub)
     {
         if (message.TryGetPayload<RabbitMqBasicConsumeContext>(out var rabbit))
         {
-            var user = rabbit.Properties.UserId;
-            return (users.AgencyOf(user)?.Code, string.IsNullOrEmpty(user) ? null : user);
+            var user = VouchedPublisher.Of(rabbit.Properties, hub);
+            return (users.AgencyOf(user)?.Code, user);
         }
         if (message.ReceiveContext.InputAddress?.Scheme != "loopback") return (null, null);
         var named = message.Headers.Get<string>(BrokerUsers.PublisherAgencyHeader);
@@ -39,7 +42,10 @@ public static class Publisher
     }
 }
 
-public sealed class JudgmentDefaulterListedConsumer(RecordSequencer sequencer, BrokerUsers users) : RecordConsumer<JudgmentDefaulterListed>(sequencer, users);
-public sealed class JudgmentDefaulterRemovedConsumer(RecordSequencer sequencer, BrokerUsers users) : RecordConsumer<JudgmentDefaulterRemoved>(sequencer, users);
-public sealed class AdministrativePenaltyRecordedConsumer(RecordSequencer sequencer, BrokerUsers users) : RecordConsumer<AdministrativePenaltyRecorded>(sequencer, users);
-public sealed class OrganizationRegisteredConsumer(RecordSequencer sequencer, BrokerUsers users) : RecordConsumer<OrganizationRegistered>(sequencer, users);
+public sealed class JudgmentDefaulterListedConsumer(RecordSequencer sequencer, BrokerUsers users, AuditPublishers hub) : RecordConsumer<JudgmentDefaulterListed>(sequencer, users, hub);
+public sealed class JudgmentDefaulterRemovedConsumer(RecordSequencer sequencer, BrokerUsers users, AuditPublishers hub) : RecordConsumer<JudgmentDefaulterRemoved>(sequencer, users, hub);
+public sealed class AdministrativePenaltyRecordedConsumer(RecordSequencer sequencer, BrokerUsers users, AuditPublishers hub) : RecordConsumer<AdministrativePenaltyRecorded>(sequencer, users, hub);
+public sealed class OrganizationRegisteredConsumer(RecordSequencer sequencer, BrokerUsers users, AuditPublishers hub) : RecordConsumer<OrganizationRegistered>(sequencer, users, hub);
+public sealed class ListingDisputedConsumer(RecordSequencer sequencer, BrokerUsers users, AuditPublishers hub) : RecordConsumer<ListingDisputed>(sequencer, users, hub);
+public sealed class DisputeResolvedConsumer(RecordSequencer sequencer, BrokerUsers users, AuditPublishers hub) : RecordConsumer<DisputeResolved>(sequencer, users, hub);
+public sealed class CreditRepairGrantedConsumer(RecordSequencer sequencer, BrokerUsers users, AuditPublishers hub) : RecordConsumer<CreditRepairGranted>(sequencer, users, hub);

@@ -12,14 +12,17 @@ namespace Hub.Aggregator.Outbox;
 /// <summary>
 /// Publishes the events the aggregator committed to the outbox — those about one subject in commit order — then marks
 /// them published. At least once: a crash between publish and mark sends an event again; subscribers drop repeats by
-/// <c>EventId</c>.
+/// <c>EventId</c>. With <paramref name="receipts"/> (where subscriptions exist), the mark also records the removal
+/// receipts the published ends of listings owe.
 /// </summary>
 public sealed partial class OutboxRelay(
-    IndexDatabase db, IEventPublisher publisher, OutboxSignal signal, IOptions<AggregatorOptions> options, AggregatorMetrics metrics, ILogger<OutboxRelay> log) : BackgroundService
+    IndexDatabase db, IEventPublisher publisher, OutboxSignal signal, IOptions<AggregatorOptions> options, AggregatorMetrics metrics, ILogger<OutboxRelay> log,
+    RemovalReceipts? receipts = null) : BackgroundService
 {
     private static readonly Dictionary<string, Type> Outbound = new[]
     {
-        typeof(SubjectListed), typeof(SubjectDelisted), typeof(RecordRejected),
+        typeof(SubjectListed), typeof(SubjectDelisted), typeof(SubjectDisputed), typeof(SubjectDisputeResolved), typeof(RecordRejected),
+        typeof(SubjectsMerged), typeof(SubjectSplit), typeof(RelocationSuspected),
     }.ToDictionary(t => t.Name);
 
     // Events of a type this build does not know (written by a newer build before a roll-back) stay pending for a build
@@ -78,6 +81,8 @@ public sealed partial class OutboxRelay(
         var lanes = pending.GroupBy(r => r.OrderingKey ?? "#" + r.Id.ToString(CultureInfo.InvariantCulture)).ToList();
         var done = new List<long>(pending.Count);
         var delisted = new List<string>();   // a removal's SubjectDelisted out: its removal_deadlines row is marked published
+        // who owes a receipt for an end is read before publishing: a read that fails publishes nothing
+        var ledger = receipts is null ? null : await receipts.BeginAsync(pending, ct);
         Exception? firstFailure = null;
         var failedLanes = 0;
         try
@@ -114,13 +119,14 @@ public sealed partial class OutboxRelay(
                         {
                             done.Add(row.Id);
                             if (message is SubjectDelisted { Status: ListingStatus.Removed } d) delisted.Add(d.EventId);
+                            if (message is SubjectDelisted end) ledger?.Published(end);
                         }
                     }
                 });
         }
         finally
         {
-            await db.MarkPublishedAsync(done, CancellationToken.None, delisted);
+            await db.MarkPublishedAsync(done, CancellationToken.None, delisted, ledger?.Receipts());
             metrics.Relayed(done.Count);
         }
         if (firstFailure is not null)

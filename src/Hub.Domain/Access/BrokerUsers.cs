@@ -52,6 +52,15 @@ public sealed class BrokerUsers(AgencyRegistry agencies, LegalBasisCatalogue cat
     /// </summary>
     public const string PublisherAgencyHeader = "Hub-Publisher-Agency";
 
+    /// <summary>
+    /// Set by the Hub on a message it publishes again in another's place — MassTransit's move to
+    /// <c>hub.aggregator_error</c> or <c>_skipped</c>, an operator's replay — as that publish carries the Hub's own user as
+    /// <c>user_id</c> (the broker lets no user but an <c>impersonator</c> set another's): the broker user the broker
+    /// validated as the message's first publisher, empty when there was none. Believed only on a message whose validated
+    /// <c>user_id</c> is one of the Hub's own users; on anyone else's it counts for nothing, whatever it says.
+    /// </summary>
+    public const string VerifiedPublisherHeader = "hub-verified-publisher";
+
     /// <summary>The broker user of <paramref name="agency"/>.</summary>
     public static string UserOf(Agency agency) => UserOf(agency.Code);
 
@@ -88,11 +97,15 @@ public sealed class BrokerUsers(AgencyRegistry agencies, LegalBasisCatalogue cat
         typeof(SourceStamp).Assembly.GetType($"{typeof(SourceStamp).Namespace}.{recordKind}")?.GetCustomAttribute<EntityNameAttribute>()?.EntityName
         ?? throw new InvalidDataException($"the catalogue names record kind '{recordKind}', which is no contract with an exchange in Hub.Contracts");
 
+    /// <summary>The one queue an agency may read (consume): <c>hub.subscriber.{its user}</c>.</summary>
+    public static string SubscriberQueuePattern(string agencyCode) => $"^{Regex.Escape("hub.subscriber." + UserOf(agencyCode))}$";
+
     /// <summary>
     /// The broker's definitions for server mode (<c>rabbitmqctl import_definitions</c>): the vhost, the Hub's users and
     /// one per agency, and their permissions. Agencies may configure nothing — configure includes deleting, and an
-    /// agency must not be able to delete an exchange — and read nothing; they learn the fate of their records from
-    /// <c>RecordRejected</c> through a subscription the operator sets up.
+    /// agency must not be able to delete an exchange — and read only their own subscriber queue
+    /// (<see cref="SubscriberQueuePattern"/>), which the Hub declares and binds from their subscription; they learn the
+    /// fate of their records from <c>RecordRejected</c> there too.
     /// </summary>
     public string Definitions()
     {
@@ -110,7 +123,7 @@ public sealed class BrokerUsers(AgencyRegistry agencies, LegalBasisCatalogue cat
             Permission(AdapterUser, HubEntities, HubEntities, HubEntities),
             Permission(OperatorUser, Nothing, Nothing, Nothing),
         };
-        permissions.AddRange(byCode.Select(a => Permission(UserOf(a), Nothing, WritePattern(a.Kind), Nothing)));
+        permissions.AddRange(byCode.Select(a => Permission(UserOf(a), Nothing, WritePattern(a.Kind), SubscriberQueuePattern(a.Code))));
 
         var json = new StringBuilder();
         json.Append("{\n");

@@ -11,6 +11,10 @@ public sealed record SanctionMeasure
     public required string Title { get; init; }
     public IReadOnlyList<string> EnforcedBy { get; init; } = [];
     public string? Note { get; init; }
+
+    /// <summary>Enforced at the moment of a grant by checking the subjects then (every bureau procures and funds): a
+    /// basis to check, not to receive the list as it changes. A subscription may not cover a list for such a measure.</summary>
+    public bool CheckOnly { get; init; }
 }
 
 /// <summary>

@@ -20,7 +20,19 @@ public sealed record LegalBasis
     public bool ImputeLegalRepresentative { get; init; }
     public bool MinorsExcluded { get; init; }
     public IReadOnlyList<string> Measures { get; init; } = [];
+
+    /// <summary>Days the issuer has to decide a correction request (<c>ListingDisputed</c> of kind
+    /// <c>CorrectionRequest</c>), counted in calendar days from the day it was filed; null: no deadline is tracked.</summary>
+    public int? DisputeReviewDays { get; init; }
+
+    /// <summary>Whether, and when, credit repair may end a listing of this basis early; null: never (a
+    /// judgment-defaulter listing ends by its court's removal or its term, not by repair).</summary>
+    public CreditRepairRule? CreditRepair { get; init; }
 }
+
+/// <param name="MinPublicityMonths">A listing stays public at least this long from its decision date before repair
+/// may end it.</param>
+public sealed record CreditRepairRule(int MinPublicityMonths);
 
 /// <summary>The versioned legal-basis catalogue (rules as data). Every decision cites <see cref="Version"/>.</summary>
 public sealed class LegalBasisCatalogue
@@ -45,6 +57,17 @@ public sealed class LegalBasisCatalogue
         if (string.IsNullOrWhiteSpace(file.Version)) throw new InvalidDataException("legal-basis catalogue has no version");
         var dup = file.Bases.GroupBy(b => b.Code, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new InvalidDataException($"legal-basis catalogue lists {dup.Key} twice");
+        foreach (var b in file.Bases)
+        {
+            // repair is a record kind a basis accepts and a rule it carries: the two must agree
+            var repairs = b.RecordKinds.Contains("CreditRepairGranted", StringComparer.Ordinal);
+            if (repairs != b.CreditRepair is not null)
+                throw new InvalidDataException(repairs
+                    ? $"legal-basis catalogue: {b.Code} accepts CreditRepairGranted but has no creditRepair rule (minPublicityMonths)"
+                    : $"legal-basis catalogue: {b.Code} has a creditRepair rule but does not list CreditRepairGranted in recordKinds");
+            if (b.CreditRepair is { MinPublicityMonths: < 0 } || b.DisputeReviewDays is < 1)
+                throw new InvalidDataException($"legal-basis catalogue: {b.Code} has a negative minPublicityMonths or a disputeReviewDays below 1");
+        }
         return new LegalBasisCatalogue(file.Version, file.Bases);
     }
 

@@ -34,3 +34,35 @@ public sealed record RegistrationIntent(
     SubjectKeys Organization,
     SubjectKeys LegalRepresentative,
     DateOnly RegisteredOn);
+
+/// <summary>A validated dispute of the listing the same agency sent as <see cref="ListingSourceRecordId"/>.</summary>
+public sealed record DisputeIntent(
+    string Kind,
+    SourceStamp Source,
+    Agency Agency,
+    LegalBasis Basis,
+    string ListingSourceRecordId,
+    DisputeKind DisputeKind,
+    DateOnly FiledOn);
+
+/// <summary>A validated decision of the dispute the same agency sent as <see cref="DisputeSourceRecordId"/>.</summary>
+public sealed record ResolutionIntent(
+    string Kind,
+    SourceStamp Source,
+    Agency Agency,
+    LegalBasis Basis,
+    string ListingSourceRecordId,
+    string DisputeSourceRecordId,
+    DisputeOutcome Outcome,
+    DateOnly DecidedOn);
+
+/// <summary>A validated grant of credit repair for the listing the same agency sent as <see cref="ListingSourceRecordId"/>;
+/// whether the listing has been public long enough is for the applier, which sees the listing.</summary>
+public sealed record RepairIntent(
+    string Kind,
+    SourceStamp Source,
+    Agency Agency,
+    LegalBasis Basis,
+    string ListingSourceRecordId,
+    DateOnly GrantedOn,
+    DateOnly EffectiveDate);

@@ -54,6 +54,51 @@ public sealed class RecordRules(LegalBasisCatalogue catalogue, AgencyRegistry ag
         return new RemovalIntent(kind, m.Source, agency, basis, m.ListingSourceRecordId.Trim(), m.Reason.ToString(), m.EffectiveDate);
     }
 
+    public Decision<DisputeIntent> Check(ListingDisputed m)
+    {
+        var kind = nameof(ListingDisputed);
+        var origin = Origin(kind, m.Source, m.LegalBasis);
+        if (origin.Rejection is not null) return origin.Rejection;
+        var (agency, basis) = origin.Value!;
+        if (string.IsNullOrWhiteSpace(m.ListingSourceRecordId)) return Missing("listingSourceRecordId");
+        if (!Enum.IsDefined(m.Kind)) return new Rejection(Rejection.MissingField, $"kind {(int)m.Kind} is not a dispute kind");
+        if (DateProblem("filedOn", m.FiledOn) is { } badDate) return badDate;
+        return new DisputeIntent(kind, m.Source, agency, basis, m.ListingSourceRecordId.Trim(), m.Kind, m.FiledOn);
+    }
+
+    public Decision<ResolutionIntent> Check(DisputeResolved m)
+    {
+        var kind = nameof(DisputeResolved);
+        var origin = Origin(kind, m.Source, m.LegalBasis);
+        if (origin.Rejection is not null) return origin.Rejection;
+        var (agency, basis) = origin.Value!;
+        if (string.IsNullOrWhiteSpace(m.ListingSourceRecordId)) return Missing("listingSourceRecordId");
+        if (string.IsNullOrWhiteSpace(m.DisputeSourceRecordId)) return Missing("disputeSourceRecordId");
+        if (!Enum.IsDefined(m.Outcome)) return new Rejection(Rejection.MissingField, $"outcome {(int)m.Outcome} is not a dispute outcome");
+        if (DateProblem("decidedOn", m.DecidedOn) is { } badDate) return badDate;
+        return new ResolutionIntent(kind, m.Source, agency, basis, m.ListingSourceRecordId.Trim(), m.DisputeSourceRecordId.Trim(), m.Outcome, m.DecidedOn);
+    }
+
+    /// <summary>Credit repair only where the catalogue allows it for the basis: a judgment-defaulter listing is never
+    /// shortened by repair, whoever asks.</summary>
+    public Decision<RepairIntent> Check(CreditRepairGranted m)
+    {
+        var kind = nameof(CreditRepairGranted);
+        if (catalogue.Find(m.LegalBasis) is { CreditRepair: null } noRepair)
+            return new Rejection(Rejection.RepairNotAllowed, noRepair.ListType == "judgment-defaulter"
+                ? $"legal basis {noRepair.Code} allows no credit repair: a judgment-defaulter listing ends by its court's removal or at the end of its term"
+                : $"legal basis {noRepair.Code} allows no credit repair (catalogue {catalogue.Version})");
+        var origin = Origin(kind, m.Source, m.LegalBasis);
+        if (origin.Rejection is not null) return origin.Rejection;
+        var (agency, basis) = origin.Value!;
+        if (string.IsNullOrWhiteSpace(m.ListingSourceRecordId)) return Missing("listingSourceRecordId");
+        if (DateProblem("grantedOn", m.GrantedOn) is { } badGranted) return badGranted;
+        if (DateProblem("effectiveDate", m.EffectiveDate) is { } badEffective) return badEffective;
+        if (m.EffectiveDate < m.GrantedOn)
+            return new Rejection(Rejection.InvalidDate, $"effectiveDate {m.EffectiveDate:yyyy-MM-dd} is before grantedOn {m.GrantedOn:yyyy-MM-dd}");
+        return new RepairIntent(kind, m.Source, agency, basis, m.ListingSourceRecordId.Trim(), m.GrantedOn, m.EffectiveDate);
+    }
+
     public Decision<RegistrationIntent> Check(OrganizationRegistered m)
     {
         var kind = nameof(OrganizationRegistered);

@@ -18,6 +18,21 @@ public sealed record Rejection(string Code, string Reason)
     public const string InvalidText = "invalid-text";
     public const string InvalidDate = "invalid-date";
 
+    /// <summary>Credit repair for a basis the catalogue allows none for (every judgment-defaulter basis).</summary>
+    public const string RepairNotAllowed = "repair-not-allowed";
+
+    /// <summary>Credit repair effective before the listing's minimum publicity period has run.</summary>
+    public const string RepairTooEarly = "repair-too-early";
+
+    /// <summary>A dispute of a listing that has one open already.</summary>
+    public const string DisputeOpen = "dispute-open";
+
+    /// <summary>A decision of a dispute the Hub does not hold open for that listing.</summary>
+    public const string NoSuchDispute = "no-such-dispute";
+
+    /// <summary>A record about a listing names another legal basis than the listing's own.</summary>
+    public const string BasisMismatch = "basis-mismatch";
+
     /// <summary>The record names another agency than the one that published it (the broker-validated user), or nobody
     /// vouches for its publisher at all.</summary>
     public const string SpoofedSource = "spoofed-source";

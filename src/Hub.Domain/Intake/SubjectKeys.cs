@@ -16,10 +16,32 @@ public sealed record SubjectKeys(
     string? RegionCode,
     DateOnly? BirthDate)
 {
+    /// <summary>The masked form of a resident ID number (digits 11-14 hidden), as public lists carry it: a weak key.</summary>
+    public const string MaskedScheme = "ric-masked";
+
+
+    /// <summary>A person's normalised name and birth date, a weak key that only finds candidates for a review.</summary>
+    public const string NameBirthScheme = "name-birth";
+
+    public static string NameBirthKey(string normalizedName, DateOnly born) => $"{normalizedName}|{born:yyyy-MM-dd}";
+
     public bool HasStrongKey => Keys.Count > 0 && Keys[0].Strong;
 
+    /// <summary>An organisation's core name (<see cref="Resolution.OrganizationNames"/>), kept with the subject for name
+    /// search; null for a person.</summary>
+    public string? CoreName => Kind == SubjectKind.Organization ? Resolution.OrganizationNames.Core(Name) : null;
+
+    /// <summary>The name-and-birth-date key of a person, if the birth date is known.</summary>
+    public string? NameBirth => Keys.FirstOrDefault(k => k.Scheme == NameBirthScheme).Value;
+
+    /// <summary>The masked ID number this reference carries or implies (a person's), for linking by weak evidence.</summary>
+    public string? MaskedNumber => Keys.FirstOrDefault(k => k.Scheme == MaskedScheme).Value;
+
+    /// <summary>Whether the reference carries a whole resident ID number.</summary>
+    public bool HasFullNumber => Keys.Any(k => k.Scheme == "ric" && k.Strong);
+
     /// <summary>What may be shown to anyone: the USCC, or a person's masked number.</summary>
-    public string? PublicIdentifier => Keys.Count == 0 ? null
+    public string? PublicIdentifier => Keys.Count == 0 || Keys[0].Scheme is NameBirthScheme ? null
         : Keys[0].Scheme == "ric" ? ResidentIdNumber.MaskNumber(Keys[0].Value)
         : Keys[0].Value;
 
@@ -54,11 +76,16 @@ public sealed record SubjectKeys(
             if (ric.Scheme == IdentifierScheme.ResidentId)
             {
                 keys.Add(new("ric", ric.Normalized!, true));
+                // the public lists' form of the same number: a notice that only has that finds this person by it
+                keys.Add(new(MaskedScheme, ResidentIdNumber.MaskNumber(ric.Normalized!), false));
                 birthDate ??= ResidentIdNumber.BirthDate(ric.Normalized!);
             }
-            else keys.Add(new("ric-masked", ric.Normalized!, false));
+            else keys.Add(new(MaskedScheme, ric.Normalized!, false));
         }
-        if (identifierRequired && keys.Count == 0)
+        // the grey-zone block: same name and birth date (never a link on its own; candidates for a review)
+        if (reference.Kind == SubjectKind.Person && birthDate is { } born)
+            keys.Add(new(NameBirthScheme, NameBirthKey(NameNormalizer.Normalize(reference.Name), born), false));
+        if (identifierRequired && !keys.Any(k => k.Scheme != NameBirthScheme))
             return new Rejection(Rejection.MissingIdentifier, reference.Kind == SubjectKind.Organization
                 ? $"{path} has neither a USCC nor an organisation code"
                 : $"{path} has no resident ID number");

@@ -15,7 +15,7 @@ public static class TextGuard
     /// <summary>Longest value the index accepts in its key fields (characters); longer keys are export errors.</summary>
     public const int MaxKeyLength = 200;
 
-    private static readonly HashSet<string> KeyFields = ["source.agencyCode", "source.sourceRecordId", "legalBasis", "listingSourceRecordId"];
+    private static readonly HashSet<string> KeyFields = ["source.agencyCode", "source.sourceRecordId", "legalBasis", "listingSourceRecordId", "disputeSourceRecordId"];
     private static readonly ConcurrentDictionary<Type, (PropertyInfo Property, string Name)[]> Properties = new();
 
     /// <summary>The first string in the record (nested contract types included) with such a character, as a rejection

@@ -47,21 +47,26 @@ public sealed class ListingClock(TimeProvider time)
     /// (valid time, a China Standard Time date); null when the Hub had not recorded it yet. Until the listing ended
     /// (<paramref name="endedAt"/>, when the Hub recorded its end) it reads as it would have then: active, or expired
     /// once <paramref name="validAt"/> is past its term. From <paramref name="endedAt"/> on it reads as it ended: a
-    /// listing removed, or expired, was still in force on the days of its term before <paramref name="endedOn"/> (the
-    /// first day it no longer listed); a listing superseded by a correction was in force on no day — the higher revision
-    /// replaces it over its whole term, so after the correction was recorded only the correction counts.
+    /// listing removed, expired or repaired was still in force on the days of its term before <paramref name="endedOn"/>
+    /// (the first day it no longer listed); a listing superseded by a correction was in force on no day — the higher
+    /// revision replaces it over its whole term, so after the correction was recorded only the correction counts — nor
+    /// was a listing revoked on correction or appeal.
     /// </summary>
     public static ListingState? AsKnownAt(string storedStatus, DateTimeOffset recordedAt, DateTimeOffset? endedAt, DateOnly validFrom,
         DateOnly? validUntil, DateOnly? endedOn, DateTimeOffset knownAt, DateOnly validAt)
     {
         if (recordedAt > knownAt) return null;
         if (storedStatus == Active || endedAt is null || endedAt > knownAt) return StateOn(Active, validFrom, validUntil, validAt);
-        var inForce = storedStatus != Superseded && IsInForce(validFrom, validUntil, validAt) && (endedOn is null || validAt < endedOn);
+        var inForce = storedStatus != Superseded && storedStatus != Revoked && IsInForce(validFrom, validUntil, validAt) && (endedOn is null || validAt < endedOn);
         return new ListingState(storedStatus, inForce);
     }
 
     /// <summary>The stored status of a listing a higher revision of its record replaced.</summary>
     public const string Superseded = "superseded";
+
+    /// <summary>The stored status of a listing annulled on correction or appeal: like a superseded one, in force on no day
+    /// once the Hub recorded the revocation.</summary>
+    public const string Revoked = "revoked";
 
     /// <summary><see cref="StateOn"/> today.</summary>
     public ListingState StateToday(string storedStatus, DateOnly validFrom, DateOnly? validUntil) => StateOn(storedStatus, validFrom, validUntil, Today);
@@ -82,6 +87,6 @@ public sealed class ListingClock(TimeProvider time)
     }
 }
 
-/// <param name="Status"><c>active</c>, <c>expired</c>, <c>removed</c> or <c>superseded</c>.</param>
+/// <param name="Status"><c>active</c>, <c>expired</c>, <c>removed</c>, <c>superseded</c>, <c>revoked</c> or <c>repaired</c>.</param>
 /// <param name="InForce">Whether the listing restricts its subject on that day (active, and its term has begun).</param>
 public readonly record struct ListingState(string Status, bool InForce);

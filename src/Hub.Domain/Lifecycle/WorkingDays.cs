@@ -13,6 +13,9 @@ public sealed class WorkingDays
     /// <summary>A court's removal must take effect and be published within this many working days.</summary>
     public const int RemovalWorkingDays = 3;
 
+    /// <summary>A subscriber must acknowledge the end of a listing it received within this many working days of its publication.</summary>
+    public const int ReceiptWorkingDays = 3;
+
     private readonly HashSet<DayOfWeek> _weekend;
     private readonly HashSet<DateOnly> _holidays;
     private readonly HashSet<DateOnly> _workingWeekends;
@@ -48,12 +51,33 @@ public sealed class WorkingDays
     }
 
     /// <summary>
+    /// The last day of a period of <paramref name="days"/> calendar days that begins the day after
+    /// <paramref name="from"/> (the day of filing never counts); a period whose last day is a rest day ends on the next
+    /// working day (the rule of the Civil Procedure Law on periods, art. 85). A correction request filed on 1 March
+    /// with 15 days to decide is due on 16 March, or on the first working day after it when 16 March is a rest day.
+    /// </summary>
+    public DateOnly PeriodEnd(DateOnly from, int days)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(days);
+        var d = from.AddDays(days);
+        while (!IsWorkingDay(d)) d = d.AddDays(1);
+        return d;
+    }
+
+    /// <summary>
     /// When a removal received at <paramref name="receivedAt"/> must have taken effect and been published: the end
     /// (midnight in Beijing) of the <see cref="RemovalWorkingDays"/>-th working day after the day it was received in
     /// China Standard Time. The day of receipt never counts, whether or not it is a working day: received on a Friday,
     /// the deadline is the end of the next Wednesday (Monday, Tuesday, Wednesday).
     /// </summary>
     public DateTimeOffset RemovalDeadline(DateTimeOffset receivedAt) => EndOfDay(AddWorkingDays(ListingClock.DayAt(receivedAt), RemovalWorkingDays));
+
+    /// <summary>
+    /// When a subscriber must have acknowledged the end of a listing published at <paramref name="publishedAt"/> (a
+    /// removal receipt): the end (midnight in Beijing) of the <see cref="ReceiptWorkingDays"/>-th working day after the
+    /// day of publication in China Standard Time — the rule of <see cref="RemovalDeadline"/>, counted from the publication.
+    /// </summary>
+    public DateTimeOffset ReceiptDeadline(DateTimeOffset publishedAt) => EndOfDay(AddWorkingDays(ListingClock.DayAt(publishedAt), ReceiptWorkingDays));
 
     /// <summary>Midnight in China Standard Time at the end of <paramref name="day"/>, in UTC.</summary>
     public static DateTimeOffset EndOfDay(DateOnly day)

@@ -31,6 +31,18 @@ public static class CourtAdapterApi
                 SubmitAsync(agency, "court-removals.submit", http, adapter.SubmitRemovalsAsync, audit, time, o.Value, ct)),
             "Post removal notices", "(`id`, `listingId` — the `id` the listing was posted under —, `legalBasis`, `reason`, `effectiveDate`)",
             OpenApiDescription.RemovalExample());
+        Describe(api.MapPost("/disputes", (string agency, HttpContext http, CourtAdapter adapter, IAuditTrail audit, TimeProvider time, IOptions<CourtAdapterOptions> o, CancellationToken ct) =>
+                SubmitAsync(agency, "court-disputes.submit", http, adapter.SubmitDisputesAsync, audit, time, o.Value, ct)),
+            "Post disputes of listings (correction requests, appeals)",
+            "(`id`, `listingId` — the `id` the listing was posted under —, `legalBasis`, `kind` `CorrectionRequest` (default) or `Appeal`, `filedOn`); " +
+            "the listing is marked disputed to every subscriber until the decision",
+            OpenApiDescription.DisputeExample());
+        Describe(api.MapPost("/dispute-decisions", (string agency, HttpContext http, CourtAdapter adapter, IAuditTrail audit, TimeProvider time, IOptions<CourtAdapterOptions> o, CancellationToken ct) =>
+                SubmitAsync(agency, "court-dispute-decisions.submit", http, adapter.SubmitDisputeDecisionsAsync, audit, time, o.Value, ct)),
+            "Post decisions of disputes",
+            "(`id`, `listingId`, `disputeId` — the `id` the dispute was posted under —, `legalBasis`, `outcome` `Upheld`, `Corrected` or `Revoked`, `decidedOn`); " +
+            "`Revoked` annuls the listing",
+            OpenApiDescription.DisputeDecisionExample());
         return app;
     }
 

@@ -1,4 +1,5 @@
 using Hub.Domain.Access;
+using Hub.Domain.Lifecycle;
 using Hub.Host.Security;
 using Hub.Storage;
 using Hub.Storage.Audit;
@@ -15,6 +16,10 @@ public static class OperatorApi
         string Reason, string? MessageId, DateTimeOffset ReceivedAt);
     public sealed record HeldRemovalView(string Id, string AgencyCode, string SourceRecordId, int Revision, string ListingSourceRecordId,
         string? MessageId, DateTimeOffset ReceivedAt, DateTimeOffset Deadline);
+    /// <summary>A dispute of a listing: <c>overdue</c> when it was not decided by its review deadline.</summary>
+    public sealed record DisputeDeadlineView(string DisputeId, string AgencyCode, string ListingSourceRecordId, string SourceRecordId, string Kind,
+        string SubjectId, string ListingId, DateOnly FiledOn, DateOnly? ReviewDeadline, DateTimeOffset OpenedAt, DateTimeOffset? ResolvedAt,
+        string? Outcome, DateOnly? DecidedOn, bool Overdue);
     public sealed record RemovalDeadlineView(string AgencyCode, string SourceRecordId, int Revision, string ListingId,
         DateTimeOffset ReceivedAt, DateTimeOffset Deadline, DateTimeOffset? PublishedAt, bool Overdue);
     public sealed record WhoAmI(string Principal, string? AgencyCode, string? Role, IReadOnlyList<string> Scopes, string? Method);
@@ -56,6 +61,22 @@ public static class OperatorApi
                              "earliest deadline first; otherwise the newest received first. The deadline is the end (midnight in Beijing) of the " +
                              "3rd working day after the day of receipt, by the working-day calendar (`Hub:Catalogue:CalendarFile`).")
             .Produces<List<RemovalDeadlineView>>();
+
+        app.MapGet("/api/operator/disputes", async (bool? overdue, int? limit, IndexDatabase db, TimeProvider time, CancellationToken ct) =>
+        {
+            var today = new ListingClock(time).Today;
+            var rows = await db.DisputesAsync(overdue ?? false, today, Math.Clamp(limit ?? 100, 1, 1000), ct);
+            return Results.Ok(rows.Select(d => new DisputeDeadlineView(d.Id, d.AgencyCode, d.ListingSourceRecordId, d.SourceRecordId, d.Kind, d.SubjectId,
+                d.ListingId, d.FiledOn, d.ReviewDeadline, d.OpenedAt, d.ResolvedAt, d.Outcome, d.DecidedOn,
+                d.ReviewDeadline is { } due && (d.DecidedOn is { } decided ? decided > due : today > due))).ToList());
+        }).RequireScope(Scopes.Operate).WithTags("Operators")
+            .WithSummary("Disputes of listings (correction requests, appeals) and their review deadlines")
+            .WithDescription("`overdue=true`: disputes not decided by their review deadline — still undecided after it, or decided after it — " +
+                             "the earliest deadline first; otherwise the undecided ones, the nearest deadline first. A correction request's " +
+                             "deadline is the catalogue's `disputeReviewDays` (15 days for the judgment-defaulter bases) after the day it was filed, " +
+                             "moved to the next working day when it falls on a rest day (working-day calendar, `Hub:Catalogue:CalendarFile`); " +
+                             "an appeal has none. Days are China Standard Time dates.")
+            .Produces<List<DisputeDeadlineView>>();
 
         var keys = app.MapGroup("/api/operator/api-keys").WithTags("Operators");
         keys.MapGet("/", async (IndexDatabase db, CancellationToken ct) =>

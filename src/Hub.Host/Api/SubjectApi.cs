@@ -1,3 +1,4 @@
+using Hub.Domain.Intake;
 using Hub.Domain.Catalogue;
 using Hub.Domain.Identifiers;
 using Hub.Domain.Access;
@@ -25,7 +26,19 @@ public sealed record IdentifierView(string Scheme, string Value);
 
 public sealed record SubjectRef(string HubId, string Name, string Kind);
 
-public sealed record RelationView(string Role, SubjectRef Organization, SubjectRef Person, DateOnly ValidFrom, DateOnly? ValidTo, string SourceAgency);
+/// <summary>A relation with the subject on its other side and that subject's own issued listings (one hop out: the
+/// organisations a person represents, with their listings).</summary>
+public sealed record RelationView(string Role, SubjectRef Organization, SubjectRef Person, DateOnly ValidFrom, DateOnly? ValidTo, string SourceAgency,
+    IReadOnlyList<RelatedListingView> OtherSideListings);
+
+public sealed record RelatedListingView(string ListingId, string ListType, string LegalBasis, string OriginAgency, string Status, bool ActiveNow);
+
+/// <summary>A name search: the name, the kind, and what else is known to narrow and score the candidates.</summary>
+public sealed record NameSearch(string? Name, string? Kind, DateOnly? BirthDate, string? Region, string? MaskedIdNumber);
+
+/// <summary>A candidate for a name search, with its score and the evidence behind it.</summary>
+public sealed record CandidateView(string HubId, string Kind, string DisplayName, IReadOnlyList<IdentifierView> Identifiers, double Score, string Decision,
+    IReadOnlyList<Hub.Domain.Resolution.Evidence> Evidence, int ListingsInForce);
 
 public sealed record ListingView(
     string ListingId,
@@ -47,7 +60,13 @@ public sealed record ListingView(
     DateTimeOffset RecordedAt,
     string? ImputedFromListingId,
     string? ImputedRole,
-    IReadOnlyList<string> Measures);
+    IReadOnlyList<string> Measures,
+    DisputeView? Dispute);
+
+/// <summary>An undecided dispute of a listing (a correction request or an appeal): the listing is in force meanwhile.
+/// <c>reviewDeadline</c>: the last day its issuer has to decide it (none for an appeal); <c>overdue</c> once that day
+/// has passed (China Standard Time).</summary>
+public sealed record DisputeView(string DisputeId, string Kind, DateOnly FiledOn, DateOnly? ReviewDeadline, bool Overdue);
 
 /// <summary>A person lookup: the identifier travels in the body, never in a URL (URLs end up in access logs and proxies).</summary>
 public sealed record SubjectSearch(string? Ric, string? Uscc, string? OrgCode);
@@ -68,6 +87,15 @@ public static class SubjectApi
                              "`uscc` or `orgCode`. ID numbers in the answer are masked unless the caller holds `ids:read-full`.")
             .Accepts<SubjectSearch>("application/json")
             .Produces<SubjectView>().ProducesProblem(400).ProducesProblem(404);
+        api.MapPost("/candidates", CandidatesAsync).RequireScope(Scopes.ReadSubjects)
+            .WithSummary("Look subjects up by name: candidates with scores and the evidence behind each")
+            .WithDescription("Body: `name` and `kind` (`Person` or `Organization`), optionally `birthDate`, `region` (GB/T 2260) and `maskedIdNumber`. " +
+                             "Persons are found by the same normalised name (and birth date when given), organisations by their core name — " +
+                             "without company form, place prefix, brackets, spaces and punctuation. Each candidate is scored by the rules the " +
+                             "aggregator links by; a name alone is never enough to say it is the same. At most 20, best first; names travel in the " +
+                             "body, not the URL. Audited.")
+            .Accepts<NameSearch>("application/json")
+            .Produces<List<CandidateView>>().ProducesProblem(400);
         api.MapGet("/{hubId}", GetAsync).RequireScope(Scopes.ReadSubjects)
             .WithSummary("A subject by its hub id")
             .Produces<SubjectView>().ProducesProblem(404);
@@ -121,7 +149,7 @@ public static class SubjectApi
         var caller = http.Caller();
         var detail = await db.SubjectDetailAsync(id, ct);
         if (detail is null) return await NotFoundAsync(audit, caller, time, how, id, ct);
-        var (subject, identifiers, listings, relations, related) = detail;
+        var (subject, identifiers, listings, relations, related, disputes) = detail;
         // terms are calendar dates in China Standard Time: the day, and what each listing means on it, come from one place
         var clock = new ListingClock(time);
         var today = clock.Today;
@@ -132,15 +160,29 @@ public static class SubjectApi
             var basis = catalogue.Find(l.LegalBasis);
             // the stored status says whether the issuer ended it; a term that ran out shows as expired
             var (status, activeNow) = ListingClock.StateOn(l.Status, l.ValidFrom, l.ValidUntil, today);
+            // a dispute belongs to the listing's source record: it marks whichever revision is in force
+            var open = l.Status == ListingStatus.Active
+                ? disputes.FirstOrDefault(d => d.ResolvedAt is null && d.AgencyCode == l.OriginAgency && d.ListingSourceRecordId == l.SourceRecordId)
+                : null;
             return new ListingView(l.Id, l.ListType, l.LegalBasis, basis?.Title, basis?.Citation, l.CatalogueVersion, l.OriginAgency,
                 l.OriginProvince, Regions.ProvinceOf(l.OriginProvince)?.Name, l.Reference, l.ValidFrom, l.ValidUntil, status, activeNow,
-                l.StatusReason, l.EndedOn, l.RecordedAt, l.ParentListingId, l.ImputedRole, basis?.Measures ?? []);
+                l.StatusReason, l.EndedOn, l.RecordedAt, l.ParentListingId, l.ImputedRole, basis?.Measures ?? [],
+                open is null ? null : new DisputeView(open.Id, open.Kind, open.FiledOn, open.ReviewDeadline, open.ReviewDeadline < today));
         }).ToList();
 
+        // one hop out: the issued listings of the subjects on the other side of each relation
+        var otherSide = new Dictionary<string, IReadOnlyList<RelatedListingView>>();
+        foreach (var otherId in relations.Select(r => r.OrganizationId == subject.Id ? r.PersonId : r.OrganizationId).Distinct())
+            otherSide[otherId] = (await db.ListingsOfAsync(otherId, ct)).Where(l => l.ParentListingId is null).Select(l =>
+            {
+                var (status, activeNow) = ListingClock.StateOn(l.Status, l.ValidFrom, l.ValidUntil, today);
+                return new RelatedListingView(l.Id, l.ListType, l.LegalBasis, l.OriginAgency, status, activeNow);
+            }).ToList();
         var view = new SubjectView(
             subject.Id, subject.Kind, subject.DisplayName, subject.HomeRegion,
             IdentifierViews(identifiers, caller),
-            relations.Select(r => new RelationView(r.Role, Ref(others, r.OrganizationId), Ref(others, r.PersonId), r.ValidFrom, r.ValidTo, r.AgencyCode)).ToList(),
+            relations.Select(r => new RelationView(r.Role, Ref(others, r.OrganizationId), Ref(others, r.PersonId), r.ValidFrom, r.ValidTo, r.AgencyCode,
+                otherSide.GetValueOrDefault(r.OrganizationId == subject.Id ? r.PersonId : r.OrganizationId) ?? [])).ToList(),
             listingViews,
             listingViews.Any(l => l.ActiveNow),
             catalogue.Version,
@@ -153,9 +195,52 @@ public static class SubjectApi
         return Results.Ok(view);
     }
 
+    private static async Task<IResult> CandidatesAsync(NameSearch search, HttpContext http, IndexDatabase db, IAuditTrail audit, TimeProvider time,
+        CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(search.Name) || search.Name.Length > 200)
+            return Refused(audit, http, time, "candidates: no name") ?? Problems.BadRequest("name is missing (or longer than 200 characters)", "name");
+        if (search.Kind is not ("Person" or "Organization"))
+            return Refused(audit, http, time, "candidates: kind") ?? Problems.BadRequest("kind must be Person or Organization", "kind");
+        if (search.MaskedIdNumber is { } m && ResidentIdNumber.Check(m) is not { IsValid: true, Scheme: IdentifierScheme.ResidentIdMasked })
+            return Refused(audit, http, time, "candidates: masked ID number unreadable")
+                   ?? Problems.BadRequest("maskedIdNumber must be a masked resident ID number such as 3401041975****2837", "maskedIdNumber");
+        var caller = http.Caller();
+        var today = new ListingClock(time).Today;
+        var normalized = NameNormalizer.Normalize(search.Name);
+        IReadOnlyList<SubjectRow> found = search.Kind == "Person"
+            ? search.BirthDate is { } born
+                ? await db.SubjectsByWeakKeyAsync(SubjectKeys.NameBirthScheme, SubjectKeys.NameBirthKey(normalized, born), 50, ct)
+                : await db.PersonsByNameAsync(normalized, 50, ct)
+            : await db.OrganizationsByCoreNameAsync(Hub.Domain.Resolution.OrganizationNames.Core(search.Name), 50, ct);
+        var candidates = new List<CandidateView>();
+        foreach (var s in found.DistinctBy(s => s.Id))
+        {
+            if (await db.SubjectDetailAsync(s.Id, ct) is not { } d) continue;
+            var full = d.Identifiers.FirstOrDefault(i => i.Scheme == "ric" && i.Strong)?.Value;
+            var masked = d.Identifiers.FirstOrDefault(i => i.Scheme == SubjectKeys.MaskedScheme)?.Value;
+            var score = search.Kind == "Person"
+                ? Hub.Domain.Resolution.MatchScorer.Score(new Hub.Domain.Resolution.PersonFacts(normalized, null, search.MaskedIdNumber, search.BirthDate, search.Region),
+                    new Hub.Domain.Resolution.PersonFacts(d.Subject.NormalizedName, full, masked, null, d.Subject.HomeRegion))
+                : Hub.Domain.Resolution.MatchScorer.Score(new Hub.Domain.Resolution.OrganizationFacts(search.Name, Region: search.Region),
+                    new Hub.Domain.Resolution.OrganizationFacts(d.Subject.DisplayName, Region: d.Subject.HomeRegion ?? d.Identifiers.FirstOrDefault(i => i.Scheme == "uscc")?.Value[2..8]));
+            candidates.Add(new CandidateView(d.Subject.Id, d.Subject.Kind, d.Subject.DisplayName, IdentifierViews(d.Identifiers, caller), Math.Round(score.Score, 4),
+                score.Decision.ToString(), score.Evidence,
+                d.Listings.Count(l => ListingClock.StateOn(l.Status, l.ValidFrom, l.ValidUntil, today).InForce)));
+        }
+        var best = candidates.OrderByDescending(c => c.Score).ThenBy(c => c.HubId, StringComparer.Ordinal).Take(20).ToList();
+        await Disclosed(audit, caller, time, null, "disclosed", $"candidates by name ({search.Kind}): {best.Count} shown", ct,
+            best.Select(c => c.HubId).ToList());
+        return Results.Ok(best);
+    }
+
     /// <summary>A subject's identifiers as this caller may see them: resident ID numbers masked without <c>ids:read-full</c>.</summary>
-    internal static IReadOnlyList<IdentifierView> IdentifierViews(IEnumerable<IdentifierRow> identifiers, Caller caller) =>
-        identifiers.Select(i => new IdentifierView(i.Scheme,
+    internal static IReadOnlyList<IdentifierView> IdentifierViews(IReadOnlyList<IdentifierRow> identifiers, Caller caller) =>
+        // the whole number's own masked form repeats it; the name-and-birth-date key is for matching only (it would
+        // show the birth date the masked number hides)
+        identifiers.Where(i => i.Scheme != SubjectKeys.NameBirthScheme
+                               && !(i.Scheme == SubjectKeys.MaskedScheme && identifiers.Any(f => f.Scheme == "ric")))
+            .Select(i => new IdentifierView(i.Scheme,
             i.Scheme == "ric" && !caller.Has(Scopes.ReadFullIds) ? ResidentIdNumber.MaskNumber(i.Value) : i.Value)).ToList();
 
     /// <summary>For the audit detail: whether whole ID numbers went out.</summary>

@@ -14,9 +14,11 @@ public sealed record SourceRecordView(string Agency, string SourceRecordId, int 
 
 /// <summary>
 /// One change of a listing, in record time. <c>change</c>: <c>listed</c> (a listing written, revision 1 or a
-/// correction), <c>superseded</c> (a higher revision replaced it), <c>removed</c> (its issuer ended it) or
-/// <c>expired</c> (its term ran out; no record: the Hub's clock). <c>source</c> is the record that made the change
-/// (null for an expiry, or where the ledger no longer holds it).
+/// correction), <c>superseded</c> (a higher revision replaced it), <c>removed</c> (its issuer ended it),
+/// <c>expired</c> (its term ran out; no record: the Hub's clock), <c>revoked</c> (annulled on correction or appeal),
+/// <c>repaired</c> (credit repair ended it), <c>disputed</c> (its issuer received a correction request or appeal;
+/// <c>reason</c> says which) or <c>dispute-resolved</c> (<c>reason</c>: the outcome). <c>source</c> is the record that
+/// made the change (null for an expiry, or where the ledger no longer holds it).
 /// </summary>
 public sealed record HistoryEntryView(
     DateTimeOffset RecordedAt,
@@ -143,20 +145,36 @@ public static class SubjectHistoryApi
             var own = records.FirstOrDefault(r => r.AgencyCode == l.OriginAgency && r.SourceRecordId == l.SourceRecordId
                                                   && r.Revision == l.SourceRevision && r.ReceivedAt == l.RecordedAt);
             entries.Add((Entry(l, l.RecordedAt, "listed", null, null, own), l.ParentListingId is null ? 1 : 2));
+            // a dispute opened, or decided, while this listing was the one in force
+            foreach (var d in history.Disputes.Where(d => d.AgencyCode == l.OriginAgency && d.ListingSourceRecordId == l.SourceRecordId))
+            {
+                if (InForceAt(l, d.OpenedAt))
+                    entries.Add((Entry(l, d.OpenedAt, "disputed", d.Kind, null, Own(d.AgencyCode, d.SourceRecordId, d.Revision, d.OpenedAt)), 3));
+                if (d.ResolvedAt is { } decided && InForceAt(l, decided, endingNow: d.Outcome == "Revoked"))
+                    entries.Add((Entry(l, decided, "dispute-resolved", d.Outcome, null, Own(d.AgencyCode, d.ResolutionSourceRecordId, null, decided)), -1));
+            }
             if (l.Status == ListingStatus.Active || l.SupersededAt is not { } at) continue;
             var source = l.Status switch
             {
                 ListingStatus.Superseded => records.Where(r => r.AgencyCode == l.OriginAgency && r.SourceRecordId == l.SourceRecordId
                                                                && r.Revision > l.SourceRevision && r.ReceivedAt == at)
                     .OrderBy(r => r.Revision).FirstOrDefault(),
-                ListingStatus.Removed => records.FirstOrDefault(r => r.AgencyCode == l.OriginAgency && r.ReceivedAt == at
-                                                                     && EndsListing(r.Payload, l.SourceRecordId)),
+                ListingStatus.Removed or ListingStatus.Revoked or ListingStatus.Repaired =>
+                    records.FirstOrDefault(r => r.AgencyCode == l.OriginAgency && r.ReceivedAt == at && EndsListing(r.Payload, l.SourceRecordId)),
                 _ => null,
             };
             entries.Add((Entry(l, at, l.Status, l.StatusReason, l.EndedOn, source), 0));
         }
         return entries.OrderBy(e => e.Entry.RecordedAt).ThenBy(e => e.Order).ThenBy(e => e.Entry.ListingId, StringComparer.Ordinal)
             .Select(e => e.Entry).ToList();
+
+        // the ledger row of a dispute or its decision, recorded at that instant
+        LedgerRow? Own(string agency, string? sourceRecordId, int? revision, DateTimeOffset at) => records.FirstOrDefault(r =>
+            r.AgencyCode == agency && r.SourceRecordId == sourceRecordId && (revision is null || r.Revision == revision) && r.ReceivedAt == at);
+
+        // recorded by then and not ended before (a revocation ends the listing at the instant of its decision)
+        static bool InForceAt(ListingRow l, DateTimeOffset at, bool endingNow = false) =>
+            l.RecordedAt <= at && (l.SupersededAt is not { } end || end > at || (endingNow && end == at));
     }
 
     private static HistoryEntryView Entry(ListingRow l, DateTimeOffset at, string change, string? reason, DateOnly? endedOn, LedgerRow? source) =>

@@ -80,6 +80,29 @@ public sealed class BrokerAddress
         });
     }
 
+    /// <summary>A RabbitMQ.Client connection factory for the same broker, user and TLS rules as <see cref="Configure"/>:
+    /// for the Hub's own plain-AMQP work beside MassTransit (subscriber queues and the events published to them).</summary>
+    public RabbitMQ.Client.ConnectionFactory CreateFactory(string? caFile, string clientName)
+    {
+        if (caFile is not null && !Tls)
+            throw new OptionsValidationException(BusTlsOptions.Section, typeof(BusTlsOptions),
+                [$"Hub:Bus:Tls:CaFile is set but {Setting} is not amqps://: the CA would trust nothing"]);
+        var root = caFile is null ? null : LoadCa(caFile);
+        var factory = new RabbitMQ.Client.ConnectionFactory
+        {
+            HostName = Host, Port = Port, VirtualHost = VirtualHost, UserName = User, Password = Password, ClientProvidedName = clientName,
+            AutomaticRecoveryEnabled = false,
+        };
+        if (Tls)
+            factory.Ssl = new RabbitMQ.Client.SslOption
+            {
+                Enabled = true, ServerName = Host, Version = SslProtocols.Tls12 | SslProtocols.Tls13,
+                AcceptablePolicyErrors = SslPolicyErrors.None,
+                CertificateValidationCallback = root is null ? null : TrustOnly(root),
+            };
+        return factory;
+    }
+
     /// <summary>Never the password: this may end up in a log or an exception.</summary>
     public override string ToString() => $"{(Tls ? "amqps" : "amqp")}://{User}@{Host}:{Port}/{Uri.EscapeDataString(VirtualHost)}";
 

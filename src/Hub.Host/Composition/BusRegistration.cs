@@ -52,14 +52,20 @@ public static class BusRegistration
             {
                 // parsed here, before anything starts: a server without credentials does not start at all
                 var broker = BrokerAddress.Parse(config.GetConnectionString(BrokerAddress.ConnectionStringName));
-                builder.Services.AddSingleton(new AuditPublishers(broker.User, bus.AuditPublishers));
+                var hubUsers = new AuditPublishers(broker.User, bus.AuditPublishers);
+                builder.Services.AddSingleton(hubUsers);
                 var caFile = string.IsNullOrWhiteSpace(bus.Tls.CaFile) ? null : bus.Tls.CaFile;
                 x.UsingRabbitMq((context, cfg) =>
                 {
                     cfg.ConfigureJsonSerializerOptions(Compact);
                     broker.Configure(cfg, caFile);
                     if (aggregator.Enabled)
-                        cfg.ReceiveEndpoint(aggregator.QueueName, e => e.ConfigureAggregatorEndpoint(context, aggregator));
+                        cfg.ReceiveEndpoint(aggregator.QueueName, e =>
+                        {
+                            e.ConfigureAggregatorEndpoint(context, aggregator);
+                            // hub-aggregator is no impersonator: failed and skipped messages move with its own user_id
+                            e.MoveAsTheHub(cfg.SendTopology, hubUsers);
+                        });
                 });
             }
             else

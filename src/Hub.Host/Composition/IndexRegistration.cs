@@ -14,6 +14,9 @@ public sealed class CatalogueOptions
     public string? LegalBasisFile { get; set; }
     public string? AgenciesFile { get; set; }
 
+    /// <summary>The subscriptions declared as data; the shipped <c>subscriptions.json</c> (none) when not set.</summary>
+    public string? SubscriptionsFile { get; set; }
+
     /// <summary>Who may do what (scopes by agency kind, grants, roles); the shipped <c>access.json</c> when not set.</summary>
     public string? AccessFile { get; set; }
 

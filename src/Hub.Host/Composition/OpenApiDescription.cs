@@ -95,4 +95,15 @@ internal static class OpenApiDescription
     {
         ["id"] = "LA-2026-1194-R", ["listingId"] = "LA-2026-1194-1", ["legalBasis"] = "JD-4", ["reason"] = "Performed", ["effectiveDate"] = "2026-09-01",
     });
+
+    public static JsonNode DisputeExample() => new JsonArray(new JsonObject
+    {
+        ["id"] = "LA-2026-1194-D", ["listingId"] = "LA-2026-1194-1", ["legalBasis"] = "JD-4", ["kind"] = "CorrectionRequest", ["filedOn"] = "2026-11-20",
+    });
+
+    public static JsonNode DisputeDecisionExample() => new JsonArray(new JsonObject
+    {
+        ["id"] = "LA-2026-1194-DR", ["listingId"] = "LA-2026-1194-1", ["disputeId"] = "LA-2026-1194-D", ["legalBasis"] = "JD-4", ["outcome"] = "Upheld",
+        ["decidedOn"] = "2026-12-01",
+    });
 }

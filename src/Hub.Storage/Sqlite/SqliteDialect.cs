@@ -133,5 +133,88 @@ internal static class SqliteSchema
         CREATE INDEX ix_removal_deadlines_pending ON removal_deadlines (deadline, id) WHERE published_at IS NULL;
         CREATE INDEX ix_removal_deadlines_received ON removal_deadlines (received_at);
         """,
+        // 9: disputes of listings (correction requests and appeals), open until their issuer decides them; at most one
+        // open per listing source record; the overdue report reads the open ones by review deadline
+        """
+        CREATE TABLE disputes (
+            id TEXT PRIMARY KEY, agency_code TEXT NOT NULL, listing_source_record_id TEXT NOT NULL, source_record_id TEXT NOT NULL,
+            revision INTEGER NOT NULL, kind TEXT NOT NULL, subject_id TEXT NOT NULL, listing_id TEXT NOT NULL, filed_on TEXT NOT NULL,
+            review_deadline TEXT NULL, opened_at TEXT NOT NULL, resolved_at TEXT NULL, outcome TEXT NULL, decided_on TEXT NULL,
+            resolution_source_record_id TEXT NULL);
+        CREATE UNIQUE INDEX ux_disputes_open ON disputes (agency_code, listing_source_record_id) WHERE resolved_at IS NULL;
+        CREATE INDEX ix_disputes_listing ON disputes (listing_source_record_id);
+        CREATE INDEX ix_disputes_review ON disputes (review_deadline, id) WHERE review_deadline IS NOT NULL;
+        """,
+        // 10: subscriptions made through the operator API, each subscriber queue as the Hub last bound it, webhook
+        // deliveries that failed for good (for operators to send again), the webhook deliveries waiting on a Hub without a
+        // broker (the embedded default: one row per event and webhook subscriber, delivered in id order per agency), and
+        // the receipts subscribers owe for ended listings
+        """
+        CREATE TABLE subscriptions (
+            agency_code TEXT PRIMARY KEY, delivery TEXT NOT NULL, webhook_url TEXT NULL, filter TEXT NOT NULL, webhook_secret TEXT NULL,
+            updated_at TEXT NOT NULL, updated_by TEXT NOT NULL);
+        CREATE TABLE subscriber_queues (
+            agency_code TEXT PRIMARY KEY, queue TEXT NOT NULL, binding_keys TEXT NOT NULL, synced_at TEXT NOT NULL, recreated_at TEXT NULL);
+        CREATE TABLE webhook_dead_letters (
+            id TEXT PRIMARY KEY, agency_code TEXT NOT NULL, event_id TEXT NOT NULL, event_type TEXT NOT NULL, event_kind TEXT NOT NULL,
+            routing_key TEXT NOT NULL, body TEXT NOT NULL, attempts INTEGER NOT NULL, last_status INTEGER NULL, last_error TEXT NOT NULL,
+            failed_at TEXT NOT NULL, resent_at TEXT NULL, resent_by TEXT NULL);
+        CREATE INDEX ix_webhook_dead_letters_agency ON webhook_dead_letters (agency_code, failed_at);
+        CREATE TABLE webhook_deliveries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, agency_code TEXT NOT NULL, event_id TEXT NOT NULL, event_type TEXT NOT NULL,
+            event_kind TEXT NOT NULL, routing_key TEXT NOT NULL, body TEXT NOT NULL, enqueued_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0, first_attempt_at TEXT NULL);
+        CREATE UNIQUE INDEX ux_webhook_deliveries_event ON webhook_deliveries (agency_code, event_id);
+        CREATE INDEX ix_webhook_deliveries_agency ON webhook_deliveries (agency_code, id);
+        CREATE TABLE removal_receipts (
+            agency_code TEXT NOT NULL, listing_id TEXT NOT NULL, event_id TEXT NOT NULL, subject_id TEXT NOT NULL, status TEXT NOT NULL,
+            published_at TEXT NOT NULL, deadline TEXT NOT NULL, acknowledged_at TEXT NULL, PRIMARY KEY (agency_code, listing_id));
+        CREATE INDEX ix_removal_receipts_pending ON removal_receipts (deadline) WHERE acknowledged_at IS NULL;
+        CREATE INDEX ix_removal_receipts_late ON removal_receipts (deadline) WHERE acknowledged_at > deadline;
+        """,
+        // 11: every whole resident ID number also under its masked form (digits 11-14 hidden), the weak key public lists
+        // carry: a notice with only the masked number finds the person the index knows with the whole one
+        """
+        INSERT INTO subject_identifiers (scheme, value, subject_id, strong, created_at)
+        SELECT 'ric-masked', substr(value, 1, 10) || '****' || substr(value, 15, 4), subject_id, 0, created_at
+        FROM subject_identifiers WHERE subject_identifiers.scheme = 'ric' AND subject_identifiers.strong = 1
+          AND NOT EXISTS (SELECT 1 FROM subject_identifiers m WHERE m.subject_id = subject_identifiers.subject_id AND m.scheme = 'ric-masked'
+                          AND m.value = substr(subject_identifiers.value, 1, 10) || '****' || substr(subject_identifiers.value, 15, 4));
+        -- persons known by their whole number are also found by name and birth date: candidates for a review only
+        INSERT INTO subject_identifiers (scheme, value, subject_id, strong, created_at)
+        SELECT 'name-birth', s.normalized_name || '|' || substr(i.value, 7, 4) || '-' || substr(i.value, 11, 2) || '-' || substr(i.value, 13, 2),
+               i.subject_id, 0, i.created_at
+        FROM subject_identifiers i JOIN subjects s ON s.id = i.subject_id
+        WHERE i.scheme = 'ric' AND i.strong = 1
+          AND NOT EXISTS (SELECT 1 FROM subject_identifiers m WHERE m.subject_id = i.subject_id AND m.scheme = 'name-birth');
+        -- pairs of subjects that may be one, for an operator to judge; the judgement is kept and reused
+        CREATE TABLE IF NOT EXISTS match_reviews (
+            id text PRIMARY KEY, subject_a text NOT NULL, subject_b text NOT NULL, kind text NOT NULL, score double precision NOT NULL,
+            evidence text NOT NULL, status text NOT NULL, created_at TEXT NOT NULL, decided_at TEXT NULL, decided_by text NULL, note text NULL);
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_match_reviews_pair ON match_reviews (subject_a, subject_b);
+        CREATE INDEX IF NOT EXISTS ix_match_reviews_b ON match_reviews (subject_b);
+        CREATE INDEX IF NOT EXISTS ix_match_reviews_status ON match_reviews (status, created_at);
+        -- a merged-away subject resolves to the one it was merged into; deleting the row splits them again
+        CREATE TABLE IF NOT EXISTS subject_merges (
+            merged_id text PRIMARY KEY, into_id text NOT NULL, merged_at TEXT NOT NULL, merged_by text NOT NULL, review_id text NULL,
+            repointed text NOT NULL, moved text NOT NULL);
+        CREATE INDEX IF NOT EXISTS ix_subject_merges_into ON subject_merges (into_id);
+        -- name search: persons by their normalised name, organisations by their core name (computed by the Hub: those
+        -- stored before get it from a backfill); partial, so that each subject written updates one of them only
+        ALTER TABLE subjects ADD COLUMN core_name text NULL;
+        CREATE INDEX IF NOT EXISTS ix_subjects_person_name ON subjects (normalized_name) WHERE kind = 'Person';
+        CREATE INDEX IF NOT EXISTS ix_subjects_core_name ON subjects (core_name) WHERE kind = 'Organization';
+        """,
+        // 12: the operator console — what an operator decided about a quarantined record (released: applied again through
+        // the aggregator, released_at set on the quarantine row; rejected for good, with the reason), and the heartbeat
+        // of every Hub process (one row per instance, its last sign of life)
+        """
+        CREATE TABLE IF NOT EXISTS quarantine_decisions (
+            quarantine_id TEXT PRIMARY KEY, decision TEXT NOT NULL, decided_at TEXT NOT NULL, decided_by TEXT NOT NULL,
+            note TEXT NULL, outcome TEXT NULL);
+        CREATE TABLE IF NOT EXISTS hub_instances (
+            instance_id TEXT PRIMARY KEY, services TEXT NOT NULL, host TEXT NOT NULL, version TEXT NOT NULL, process_id INTEGER NOT NULL,
+            started_at TEXT NOT NULL, last_seen_at TEXT NOT NULL);
+        """,
     ];
 }

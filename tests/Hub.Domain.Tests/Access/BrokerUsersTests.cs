@@ -27,21 +27,27 @@ public sealed class BrokerUsersTests
         Assert.That(Users.AgencyOf(brokerUser), Is.Null);
 
     [Test]
-    public void Courts_may_write_the_judgment_defaulter_exchanges_only()
+    public void Courts_may_write_the_judgment_defaulter_exchanges_and_disputes_only()
     {
-        Assert.That(Users.ExchangesFor("court"), Is.EqualTo(new[] { "hub.judgment-defaulter-listed", "hub.judgment-defaulter-removed" }));
-        Assert.That(Users.WritePattern("court"), Is.EqualTo(@"^(hub\.judgment-defaulter-listed|hub\.judgment-defaulter-removed)$"));
+        Assert.That(Users.ExchangesFor("court"),
+            Is.EqualTo(new[] { "hub.dispute-resolved", "hub.judgment-defaulter-listed", "hub.judgment-defaulter-removed", "hub.listing-disputed" }));
+        Assert.That(Users.WritePattern("court"),
+            Is.EqualTo(@"^(hub\.dispute-resolved|hub\.judgment-defaulter-listed|hub\.judgment-defaulter-removed|hub\.listing-disputed)$"));
     }
 
     [TestCase("food-safety")]
     [TestCase("labour")]
     [TestCase("environment")]
-    public void Bureaus_that_issue_penalties_may_write_the_penalty_exchange_only(string kind) =>
-        Assert.That(Users.WritePattern(kind), Is.EqualTo(@"^hub\.administrative-penalty-recorded$"));
+    public void Bureaus_that_issue_penalties_may_write_the_penalty_disputes_and_repair_exchanges_only(string kind) =>
+        Assert.That(Users.WritePattern(kind),
+            Is.EqualTo(@"^(hub\.administrative-penalty-recorded|hub\.credit-repair-granted|hub\.dispute-resolved|hub\.listing-disputed)$"));
 
     [Test]
     public void Market_regulators_register_organisations_and_record_food_safety_penalties_as_the_catalogue_says() =>
-        Assert.That(Users.ExchangesFor("market"), Is.EqualTo(new[] { "hub.administrative-penalty-recorded", "hub.organization-registered" }));
+        Assert.That(Users.ExchangesFor("market"), Is.EqualTo(new[]
+        {
+            "hub.administrative-penalty-recorded", "hub.credit-repair-granted", "hub.dispute-resolved", "hub.listing-disputed", "hub.organization-registered",
+        }));
 
     [Test]
     public void A_kind_that_issues_nothing_may_write_nothing() =>

@@ -36,13 +36,88 @@ public sealed class RecordRulesTests
     }
 
     [Test]
+    public void Catalogue_that_accepts_credit_repair_without_its_rule_does_not_load()
+    {
+        const string json = """{ "version": "x", "bases": [ { "code": "A", "recordKinds": ["CreditRepairGranted"], "title": "t", "citation": "c", "issuerKinds": [] } ] }""";
+        Assert.That(() => LegalBasisCatalogue.Load(json), Throws.TypeOf<InvalidDataException>().With.Message.Contains("no creditRepair rule"));
+    }
+
+    [Test]
+    public void Catalogue_allows_repair_of_the_serious_penalty_lists_and_of_no_judgment_defaulter_ground()
+    {
+        var bases = LegalBasisCatalogue.Embedded().Bases.ToList();
+        Assert.That(bases.Where(b => b.ListType == "judgment-defaulter").Select(b => b.CreditRepair), Is.All.Null);
+        Assert.That(bases.Where(b => b.Code is "FOOD-SERIOUS" or "WAGE-ARREARS" or "ENV-SERIOUS").Select(b => b.CreditRepair?.MinPublicityMonths), Is.All.EqualTo(12));
+        Assert.That(bases.Where(b => b.ListType == "judgment-defaulter").Select(b => b.DisputeReviewDays), Is.All.EqualTo(15));
+    }
+
+    private static CreditRepairGranted Repair(string basis, string agency, DateOnly granted, DateOnly effective) => new()
+    {
+        Source = new SourceStamp { AgencyCode = agency, SourceRecordId = "CR-1" },
+        LegalBasis = basis, ListingSourceRecordId = "L-1", GrantedOn = granted, EffectiveDate = effective,
+    };
+
+    [Test]
+    public void Credit_repair_of_a_judgment_defaulter_ground_is_refused_whoever_sends_it()
+    {
+        foreach (var agency in new[] { "COURT-34-1122", "FOOD-35" })
+        {
+            var r = Rules.Check(Repair("JD-1", agency, new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 1))).Rejection;
+            Assert.That(r?.Code, Is.EqualTo("repair-not-allowed"), agency);
+        }
+    }
+
+    [Test]
+    public void Credit_repair_effective_before_it_was_granted_is_refused()
+    {
+        var r = Rules.Check(Repair("FOOD-SERIOUS", "FOOD-35", new DateOnly(2026, 11, 2), new DateOnly(2026, 11, 1))).Rejection;
+        Assert.That((r?.Code, r?.Reason), Is.EqualTo(("invalid-date", "effectiveDate 2026-11-01 is before grantedOn 2026-11-02")));
+    }
+
+    [Test]
+    public void Credit_repair_by_a_bureau_of_another_kind_is_refused_as_not_competent()
+    {
+        var r = Rules.Check(Repair("FOOD-SERIOUS", "LABOUR-32", new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 1))).Rejection;
+        Assert.That(r?.Code, Is.EqualTo("not-competent"));
+    }
+
+    [Test]
+    public void A_dispute_needs_the_listing_it_disputes_and_the_day_it_was_filed()
+    {
+        var dispute = new ListingDisputed
+        {
+            Source = new SourceStamp { AgencyCode = "COURT-34-1122", SourceRecordId = "D-1" }, LegalBasis = "JD-4",
+            ListingSourceRecordId = " ", Kind = DisputeKind.CorrectionRequest, FiledOn = new DateOnly(2026, 11, 1),
+        };
+        Assert.That(Rules.Check(dispute).Rejection?.Reason, Is.EqualTo("listingSourceRecordId is missing"));
+        Assert.That(Rules.Check(dispute with { ListingSourceRecordId = "L-1", FiledOn = default }).Rejection?.Reason, Is.EqualTo("filedOn is missing"));
+        Assert.That(Rules.Check(dispute with { ListingSourceRecordId = "L-1" }).Value?.ListingSourceRecordId, Is.EqualTo("L-1"));
+    }
+
+    [Test]
+    public void A_decision_needs_the_dispute_it_decides()
+    {
+        var decision = new DisputeResolved
+        {
+            Source = new SourceStamp { AgencyCode = "COURT-34-1122", SourceRecordId = "D-1-R" }, LegalBasis = "JD-4",
+            ListingSourceRecordId = "L-1", DisputeSourceRecordId = "", Outcome = DisputeOutcome.Upheld, DecidedOn = new DateOnly(2026, 11, 1),
+        };
+        Assert.That(Rules.Check(decision).Rejection?.Reason, Is.EqualTo("disputeSourceRecordId is missing"));
+        Assert.That(Rules.Check(decision with { DisputeSourceRecordId = "D-1", Outcome = (DisputeOutcome)9 }).Rejection?.Reason,
+            Is.EqualTo("outcome 9 is not a dispute outcome"));
+    }
+
+    [Test]
     public void A_valid_court_notice_gets_the_default_two_year_term()
     {
         var d = Rules.Check(Notice());
         Assert.That(d.Rejection, Is.Null);
         Assert.That(d.Value!.ValidUntil, Is.EqualTo(new DateOnly(2028, 6, 10)));
         Assert.That(d.Value.Subject.Keys.Select(k => k.Scheme), Is.EqualTo(new[] { "uscc", "org-code" }));
-        Assert.That(d.Value.LegalRepresentative!.Keys.Single().Scheme, Is.EqualTo("ric"));
+        Assert.That(d.Value.Subject.CoreName, Is.EqualTo("皖东建设工程"));
+        Assert.That(d.Value.LegalRepresentative!.Keys.Select(k => (k.Scheme, k.Strong)),
+            Is.EqualTo(new[] { ("ric", true), ("ric-masked", false), ("name-birth", false) }), "the whole number, its public masked form, name and birth date");
+        Assert.That(d.Value.LegalRepresentative.Keys[2].Value, Is.EqualTo("王建国|1978-05-12"));
     }
 
     [Test]
@@ -65,7 +140,7 @@ public sealed class RecordRulesTests
     {
         var r = Rules.Check(Notice(basis: "ONLINE-COMMENTS")).Rejection;
         Assert.That(r?.Code, Is.EqualTo(Rejection.UnknownBasis));
-        Assert.That(r?.Reason, Does.Contain("not in catalogue 2026.1"));
+        Assert.That(r?.Reason, Does.Contain("not in catalogue 2026.2"));
     }
 
     [Test]

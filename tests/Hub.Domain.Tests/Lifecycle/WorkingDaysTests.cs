@@ -28,6 +28,13 @@ public sealed class WorkingDaysTests
     public void AddWorkingDays_counts_working_days_after_the_day(string from, int n, string expected) =>
         Assert.That(Calendar.AddWorkingDays(DateOnly.Parse(from), n), Is.EqualTo(DateOnly.Parse(expected)));
 
+    [TestCase("2026-11-02", 15, "2026-11-17", TestName = "PeriodEnd_on_a_working_day_is_that_day")]
+    [TestCase("2026-11-20", 15, "2026-12-07", TestName = "PeriodEnd_on_a_Saturday_moves_to_Monday")]
+    [TestCase("2026-09-20", 15, "2026-10-08", TestName = "PeriodEnd_in_the_National_Day_holiday_moves_past_it")]
+    [TestCase("2026-09-25", 15, "2026-10-10", TestName = "PeriodEnd_on_an_adjusted_working_Saturday_stays")]
+    public void PeriodEnd_counts_calendar_days_and_ends_on_a_working_day(string from, int days, string expected) =>
+        Assert.That(Calendar.PeriodEnd(DateOnly.Parse(from), days), Is.EqualTo(DateOnly.Parse(expected)));
+
     [Test]
     public void RemovalDeadline_of_a_removal_received_on_a_Friday_is_the_end_of_Wednesday_in_Beijing()
     {

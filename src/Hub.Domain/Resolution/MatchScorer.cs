@@ -1,0 +1,106 @@
+using Hub.Domain.Identifiers;
+
+namespace Hub.Domain.Resolution;
+
+/// <summary>One piece of evidence in a match, with the weight it added (negative: against) — what the API shows.</summary>
+public sealed record Evidence(string Feature, double Weight, string Detail);
+
+/// <summary>What two references come to: a score in [0, 1], the evidence behind it, and the decision it means.</summary>
+public sealed record MatchScore(double Score, IReadOnlyList<Evidence> Evidence)
+{
+    public MatchDecision Decision => Score >= MatchScorer.LinkThreshold ? MatchDecision.Link
+        : Score >= MatchScorer.ReviewThreshold ? MatchDecision.Review : MatchDecision.Distinct;
+}
+
+public enum MatchDecision
+{
+    /// <summary>The same subject: linked automatically.</summary>
+    Link,
+    /// <summary>Perhaps the same: kept apart, and the pair goes to an operator's review queue.</summary>
+    Review,
+    /// <summary>Not the same, as far as the evidence goes.</summary>
+    Distinct,
+}
+
+/// <summary>What the matcher knows of a person: the normalised name, whole or masked ID number, birth date, region.</summary>
+public sealed record PersonFacts(string NormalizedName, string? FullNumber = null, string? MaskedNumber = null, DateOnly? BirthDate = null,
+    string? Region = null)
+{
+    /// <summary>The masked form, given or from the whole number.</summary>
+    public string? Masked => MaskedNumber ?? (FullNumber is { Length: 18 } f ? ResidentIdNumber.MaskNumber(f) : null);
+
+    public DateOnly? Born => BirthDate ?? (FullNumber is { Length: 18 } f ? ResidentIdNumber.BirthDate(f) : null);
+
+    /// <summary>The six-digit region of issue, given or from the number.</summary>
+    public string? RegionCode => Region ?? ((FullNumber ?? MaskedNumber) is { Length: 18 } n ? n[..6] : null);
+}
+
+/// <summary>What the matcher knows of an organisation.</summary>
+public sealed record OrganizationFacts(string Name, string? Uscc = null, string? OrganizationCode = null, string? Region = null,
+    string? RepresentativeId = null, string? Address = null, string? Phone = null)
+{
+    public string CoreName { get; } = OrganizationNames.Core(Name);
+}
+
+/// <summary>
+/// Explainable scoring of two references to subjects (rules, not a trained model). Strong identifiers decide alone:
+/// equal, the same; different, never. Below them, evidence adds up: for persons a masked ID number with the same name
+/// is enough to link, while name, birth date and region together only reach the review zone — two different people with
+/// a common name and the same birthday are never linked on name evidence alone. For organisations the core name (see
+/// <see cref="OrganizationNames"/>) with the same legal representative links; with the same province it is reviewed.
+/// </summary>
+public static class MatchScorer
+{
+    public const double LinkThreshold = 0.9;
+    public const double ReviewThreshold = 0.6;
+
+    public static MatchScore Score(PersonFacts a, PersonFacts b)
+    {
+        var e = new List<Evidence>();
+        if (a.FullNumber is { } fa && b.FullNumber is { } fb)
+            return fa == fb ? Final(1.0, "whole ID number", "the same whole ID number") : Final(0, "whole ID number", "different whole ID numbers");
+        if (a.Masked is { } ma && b.Masked is { } mb && ma != mb)
+            return Final(0, "masked ID number", "the masked ID numbers differ (region, birth year or last four characters)");
+        if (a.Born is { } ba && b.Born is { } bb && ba != bb)
+            return Final(0, "birth date", "different birth dates");
+        if (a.NormalizedName != b.NormalizedName)
+            return Final(0, "name", "different names");
+
+        e.Add(new Evidence("name", 0.45, "the same name"));
+        if (a.Masked is not null && b.Masked is not null) e.Add(new Evidence("masked ID number", 0.5, "the same masked ID number"));
+        if (a.Born is not null && b.Born is not null) e.Add(new Evidence("birth date", 0.2, "the same birth date"));
+        if (a.RegionCode is { } ra && b.RegionCode is { } rb)
+        {
+            if (ra == rb) e.Add(new Evidence("region", 0.1, $"the same region {ra}"));
+            else if (ra[..2] == rb[..2]) e.Add(new Evidence("province", 0.05, $"the same province {ra[..2]}"));
+            else e.Add(new Evidence("province", -0.1, "different provinces"));
+        }
+        return new MatchScore(Math.Clamp(e.Sum(x => x.Weight), 0, 0.99), e);
+    }
+
+    public static MatchScore Score(OrganizationFacts a, OrganizationFacts b)
+    {
+        if (a.Uscc is { } ua && b.Uscc is { } ub)
+            return ua == ub ? Final(1.0, "USCC", "the same USCC") : Final(0, "USCC", "different USCCs: different legal entities");
+        var oa = a.OrganizationCode ?? (a.Uscc is { Length: 18 } x ? x[8..17] : null);
+        var ob = b.OrganizationCode ?? (b.Uscc is { Length: 18 } y ? y[8..17] : null);
+        if (oa is not null && ob is not null)
+            return oa == ob ? Final(1.0, "organisation code", "the same organisation code") : Final(0, "organisation code", "different organisation codes");
+        if (a.CoreName != b.CoreName) return Final(0, "name", $"different names ({a.CoreName} / {b.CoreName})");
+
+        var e = new List<Evidence> { new("name", 0.55, $"the same name, {a.CoreName}") };
+        if (a.RepresentativeId is { } pa && b.RepresentativeId is { } pb)
+            e.Add(pa == pb ? new Evidence("legal representative", 0.35, "the same legal representative")
+                : new Evidence("legal representative", -0.2, "different legal representatives"));
+        if (a.Region is { Length: >= 2 } ra && b.Region is { Length: >= 2 } rb)
+            e.Add(ra[..2] == rb[..2] ? new Evidence("province", 0.1, $"the same province {ra[..2]}") : new Evidence("province", -0.05, "different provinces"));
+        if (Same(a.Address, b.Address)) e.Add(new Evidence("address", 0.15, "the same address"));
+        if (Same(a.Phone, b.Phone)) e.Add(new Evidence("phone", 0.15, "the same phone number"));
+        return new MatchScore(Math.Clamp(e.Sum(x => x.Weight), 0, 0.99), e);
+
+        static bool Same(string? x, string? y) => !string.IsNullOrWhiteSpace(x) && !string.IsNullOrWhiteSpace(y)
+                                                  && NameNormalizer.Normalize(x) == NameNormalizer.Normalize(y);
+    }
+
+    private static MatchScore Final(double score, string feature, string detail) => new(score, [new Evidence(feature, score, detail)]);
+}

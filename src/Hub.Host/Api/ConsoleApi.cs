@@ -1,0 +1,225 @@
+using Hub.Aggregator;
+using Hub.Domain.Access;
+using Hub.Host.OperatorConsole;
+using Hub.Host.Security;
+using Hub.Storage;
+using Hub.Storage.Audit;
+using Microsoft.Extensions.Options;
+
+namespace Hub.Host.Api;
+
+/// <summary>
+/// What the operator console (<c>/console</c>) reads and does, scope <c>operate</c>: queue figures beside the outbox
+/// backlog, failed messages grouped by cause with replay and discard, quarantine grouped by reason and agency with
+/// release and final rejection, and the heartbeats of the Hub's processes. Figures (counts, groups) are not audited;
+/// lists that name records are (<c>failed.read</c>, <c>quarantine.read</c>), and so is every action.
+/// </summary>
+public static class ConsoleApi
+{
+    public sealed record OutboxView(long Pending, DateTimeOffset? OldestPendingAt, double? OldestPendingAgeSeconds);
+    public sealed record QueuesView(QueueReport Queues, OutboxView Outbox, long QuarantineWaiting);
+
+    public sealed record FailedGroupView(string Id, string Queue, string ExceptionType, string Cause, int Count, int Repeats,
+        DateTimeOffset? FirstFailedAt, DateTimeOffset? LastFailedAt, IReadOnlyList<string> Agencies);
+    /// <summary><see cref="Read"/> of <see cref="InQueue"/> messages were grouped; when fewer, the groups count those read.</summary>
+    public sealed record FailedView(bool Available, string? Problem, string Queue, long InQueue, int Read, IReadOnlyList<FailedGroupView> Groups);
+    public sealed record FailedMessageView(string Id, string GroupId, string? MessageType, string ExceptionType, string Reason, string? AgencyCode,
+        string? PublisherUser, string? SourceRecordId, int? Revision, DateTimeOffset? FailedAt, int Replays, bool Repeat);
+    public sealed record FailedActionView(string Action, int Count, IReadOnlyList<string> MessageIds);
+    public sealed record DiscardRequest(string? Reason);
+
+    public sealed record QuarantineGroupView(string ReasonCode, string? AgencyCode, long Count, DateTimeOffset OldestAt, DateTimeOffset NewestAt);
+    public sealed record QuarantineEntryView(string Id, string? AgencyCode, string? SourceRecordId, int? Revision, string Kind, string ReasonCode,
+        string Reason, DateTimeOffset ReceivedAt, string? Decision, DateTimeOffset? DecidedAt, string? DecidedBy, string? Note, string? Outcome);
+    public sealed record QuarantineView(long Waiting, IReadOnlyList<QuarantineGroupView> Groups);
+    public sealed record DecisionView(string Id, string Outcome, string Detail);
+    public sealed record RejectRequest(string? Reason);
+
+    public sealed record InstanceView(string InstanceId, string Services, string Host, string Version, int ProcessId, DateTimeOffset StartedAt,
+        DateTimeOffset LastSeenAt, double SilentForSeconds, bool Silent);
+
+    public static WebApplication MapConsoleApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api/operator/console").WithTags("Operator console");
+
+        api.MapGet("/queues", async (IQueueMonitor monitor, IndexDatabase db, TimeProvider time, CancellationToken ct) =>
+        {
+            var queues = await monitor.ReadAsync(ct);
+            var outbox = await db.OutboxBacklogAsync(ct);
+            var waiting = (await db.QuarantineGroupsAsync(ct)).Sum(g => g.Count);
+            return Results.Ok(new QueuesView(queues,
+                new OutboxView(outbox.Pending, outbox.OldestPendingAt, outbox.OldestPendingAt is { } at ? Math.Max(0, (time.GetUtcNow() - at).TotalSeconds) : null),
+                waiting));
+        }).RequireScope(Scopes.Operate).WithSummary("Every Hub queue with its depth, rates, consumers and oldest message; the outbox backlog beside them")
+            .WithDescription("Server mode: the queues named `hub.*` from the RabbitMQ management API (`Hub:Console:ManagementUrl`, a user with the " +
+                             "`monitoring` tag); `queues.brokerReachable` false and `queues.problem` say when it cannot be read, and the aggregator's " +
+                             "queue is then shown as this process counts it (`queues.source` `counters`). Embedded default: the in-memory queue " +
+                             "from the Hub's own counters. Error queues have `isError`.")
+            .Produces<QueuesView>();
+
+        api.MapGet("/failed", async (FailedStore store, CancellationToken ct) =>
+        {
+            if (!store.Available) return Results.Ok(new FailedView(false, FailedStore.EmbeddedProblem, store.Queue, 0, 0, []));
+            ErrorQueueScan scan;
+            try { scan = await store.ScanAsync(ct); }
+            catch (BrokerUnavailableException ex) { return Problems.Unavailable(ex.Message); }
+            var groups = scan.Messages.GroupBy(m => m.GroupId).Select(g =>
+            {
+                var first = g.First();
+                return new FailedGroupView(g.Key, first.Queue, first.ExceptionType, first.Cause, g.Count(), g.Count(m => m.Repeat),
+                    g.Min(m => m.FailedAt), g.Max(m => m.FailedAt), g.Select(m => m.AgencyCode ?? "?").Distinct().Order(StringComparer.Ordinal).ToList());
+            }).OrderByDescending(g => g.Count).ThenBy(g => g.Id, StringComparer.Ordinal).ToList();
+            return Results.Ok(new FailedView(true, null, scan.Queue, scan.InQueue, scan.Messages.Count, groups));
+        }).RequireScope(Scopes.Operate).WithSummary("The messages in the aggregator's error queue, grouped by cause (exception type, normalised message, queue)")
+            .WithDescription("Counts only: no record is named. Read over AMQP without acknowledging (the messages go back in their places), up to " +
+                             "`Hub:Console:FailedScanLimit` (10,000); `read` < `inQueue` says the groups count the first ones. Server mode only: on " +
+                             "the embedded default `available` is false.")
+            .Produces<FailedView>().ProducesProblem(503);
+
+        api.MapGet("/failed/groups/{groupId}", async (string groupId, int? limit, FailedStore store, HttpContext http, IAuditTrail audit, TimeProvider time,
+            CancellationToken ct) =>
+        {
+            if (!store.Available) return Problems.Conflict(FailedStore.EmbeddedProblem);
+            ErrorQueueScan scan;
+            try { scan = await store.ScanAsync(ct); }
+            catch (BrokerUnavailableException ex) { return Problems.Unavailable(ex.Message); }
+            var messages = scan.Messages.Where(m => m.GroupId == groupId).Take(Math.Clamp(limit ?? 200, 1, 1000)).ToList();
+            if (messages.Count == 0) return Problems.NotFound($"no failed messages of group {groupId} (replayed or discarded meanwhile?)");
+            await audit.WriteAsync(Entry(http, time, "failed.read", "disclosed", $"{messages.Count} failed messages of group {groupId}"), ct);
+            return Results.Ok(messages.Select(View).ToList());
+        }).RequireScope(Scopes.Operate).WithSummary("The failed messages of one group: reason, source agency, source record id, time, repeat")
+            .Produces<List<FailedMessageView>>().ProducesProblem(404).ProducesProblem(503);
+
+        api.MapPost("/failed/messages/{messageId}/replay", (string messageId, FailedStore store, HttpContext http, IAuditTrail audit, TimeProvider time,
+                CancellationToken ct) =>
+            Replay(store, http, audit, time, m => m.Id == messageId, $"message {messageId}", ct))
+            .RequireScope(Scopes.Operate).WithSummary("Send one failed message back to the queue it failed on")
+            .WithDescription("Published again with the header `hub-replays` counting the replays (a message that fails again shows as a repeat), " +
+                             "then taken out of the error queue once the broker confirmed the copy. 404 when it is not there (any more); audited.")
+            .Produces<FailedActionView>().ProducesProblem(404).ProducesProblem(409).ProducesProblem(503);
+        api.MapPost("/failed/groups/{groupId}/replay", (string groupId, FailedStore store, HttpContext http, IAuditTrail audit, TimeProvider time,
+                CancellationToken ct) =>
+            Replay(store, http, audit, time, m => m.GroupId == groupId, $"group {groupId}", ct))
+            .RequireScope(Scopes.Operate).WithSummary("Send every failed message of a group back to the queue it failed on")
+            .Produces<FailedActionView>().ProducesProblem(404).ProducesProblem(409).ProducesProblem(503);
+        api.MapPost("/failed/replay-all", (FailedStore store, HttpContext http, IAuditTrail audit, TimeProvider time, CancellationToken ct) =>
+            Replay(store, http, audit, time, _ => true, "all", ct))
+            .RequireScope(Scopes.Operate).WithSummary("Send every failed message read (up to the scan limit) back to the queue it failed on")
+            .Produces<FailedActionView>().ProducesProblem(404).ProducesProblem(409).ProducesProblem(503);
+        api.MapPost("/failed/messages/{messageId}/discard", (string messageId, DiscardRequest request, FailedStore store, HttpContext http, IAuditTrail audit,
+                TimeProvider time, CancellationToken ct) =>
+            Discard(store, http, audit, time, m => m.Id == messageId, $"message {messageId}", request.Reason, ct))
+            .RequireScope(Scopes.Operate).WithSummary("Take one failed message out of the error queue for good, with a written reason (audited)")
+            .Produces<FailedActionView>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(503);
+        api.MapPost("/failed/groups/{groupId}/discard", (string groupId, DiscardRequest request, FailedStore store, HttpContext http, IAuditTrail audit,
+                TimeProvider time, CancellationToken ct) =>
+            Discard(store, http, audit, time, m => m.GroupId == groupId, $"group {groupId}", request.Reason, ct))
+            .RequireScope(Scopes.Operate).WithSummary("Take every failed message of a group out of the error queue for good, with a written reason (audited)")
+            .Produces<FailedActionView>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(503);
+
+        api.MapGet("/quarantine", async (IndexDatabase db, CancellationToken ct) =>
+        {
+            var groups = await db.QuarantineGroupsAsync(ct);
+            return Results.Ok(new QuarantineView(groups.Sum(g => g.Count),
+                groups.Select(g => new QuarantineGroupView(g.ReasonCode, g.AgencyCode, g.Count, g.OldestAt, g.NewestAt)).ToList()));
+        }).RequireScope(Scopes.Operate).WithSummary("Records waiting in quarantine, counted by reason code and agency (no record named)")
+            .Produces<QuarantineView>();
+
+        api.MapGet("/quarantine/entries", async (string? reasonCode, string? agency, bool? decided, int? limit, IndexDatabase db, HttpContext http,
+            IAuditTrail audit, TimeProvider time, CancellationToken ct) =>
+        {
+            var n = Math.Clamp(limit ?? 100, 1, 1000);
+            var rows = decided == true ? await db.DecidedQuarantineAsync(n, ct) : await db.WaitingQuarantineAsync(reasonCode, agency, n, ct);
+            await audit.WriteAsync(Entry(http, time, "quarantine.read", "disclosed",
+                $"{rows.Count} {(decided == true ? "decided" : "waiting")} entries{(reasonCode is null ? "" : $" {reasonCode}")}{(agency is null ? "" : $" of {agency}")}"), ct);
+            return Results.Ok(rows.Select(r => new QuarantineEntryView(r.Id, r.AgencyCode, r.SourceRecordId, r.Revision, r.Kind, r.ReasonCode, r.Reason,
+                r.ReceivedAt, r.Decision, r.DecidedAt, r.DecidedBy, r.Note, r.Outcome)).ToList());
+        }).RequireScope(Scopes.Operate).WithSummary("Quarantined records waiting (of one reason code and/or agency; `agency=` empty: no verified publisher), or the latest decided")
+            .WithDescription("Reasons and source record ids, never payloads; audited as a disclosure.")
+            .Produces<List<QuarantineEntryView>>();
+
+        api.MapPost("/quarantine/{id}/release", async (string id, QuarantineDesk desk, HttpContext http, CancellationToken ct) =>
+            Answer(id, await desk.ReleaseAsync(id, http.Caller(), ct)))
+            .RequireScope(Scopes.Operate).WithSummary("Apply a quarantined record again, through the aggregator, once what was wrong is corrected")
+            .WithDescription("The record goes through the same rules, ledger and outbox as one from the bus, as published by the agency the " +
+                             "broker vouched for when it arrived. 200 `applied` (or `held`: a removal waiting for its listing) — the entry is " +
+                             "released and subscribers get the record's events; 409 `refused-again` with the reason code — the entry keeps waiting; " +
+                             "409 when it was released or rejected already, or has no verified publisher (`spoofed-source`); 404 when there is no " +
+                             "such entry. Audited.")
+            .Produces<DecisionView>().ProducesProblem(404).ProducesProblem(409);
+
+        api.MapPost("/quarantine/{id}/reject", async (string id, RejectRequest request, QuarantineDesk desk, HttpContext http, CancellationToken ct) =>
+            Answer(id, await desk.RejectAsync(id, request.Reason, http.Caller(), ct)))
+            .RequireScope(Scopes.Operate).WithSummary("Refuse a quarantined record for good, with a written reason")
+            .WithDescription("The entry no longer waits; the agency gets a `RecordRejected` with reason code `rejected-by-operator` and the reason. " +
+                             "400 without a reason; 409 when it was decided already; 404 when there is no such entry. Audited.")
+            .Produces<DecisionView>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+
+        api.MapGet("/services", async (IndexDatabase db, IOptions<ConsoleOptions> options, TimeProvider time, CancellationToken ct) =>
+        {
+            var now = time.GetUtcNow();
+            var rows = await db.InstancesAsync(now - TimeSpan.FromDays(1), ct);
+            return Results.Ok(rows.Select(r =>
+            {
+                var silent = Math.Max(0, (now - r.LastSeenAt).TotalSeconds);
+                return new InstanceView(r.InstanceId, r.Services, r.Host, r.Version, r.ProcessId, r.StartedAt, r.LastSeenAt, silent,
+                    silent > options.Value.SilentAfter.TotalSeconds);
+            }).ToList());
+        }).RequireScope(Scopes.Operate).WithSummary("The Hub processes seen in the last day with what they run, host, version and last heartbeat")
+            .WithDescription("`silent`: no heartbeat for longer than `Hub:Console:SilentAfter` (1 minute).")
+            .Produces<List<InstanceView>>();
+
+        return app;
+    }
+
+    private static async Task<IResult> Replay(FailedStore store, HttpContext http, IAuditTrail audit, TimeProvider time, Func<FailedMessage, bool> chosen,
+        string what, CancellationToken ct)
+    {
+        if (!store.Available) return Problems.Conflict(FailedStore.EmbeddedProblem);
+        var by = http.Caller().Principal;
+        FailedAction done;
+        try { done = await store.ReplayAsync(chosen, by, ct); }
+        catch (BrokerUnavailableException ex) { return Problems.Unavailable(ex.Message); }
+        if (done.Done.Count == 0) return Problems.NotFound($"no failed message matches {what} (replayed or discarded meanwhile?); nothing changed");
+        await audit.WriteAsync(Entry(http, time, "failed.replay", "replayed", $"{done.Done.Count} message(s) of {what} to {FailedMessages.SourceQueueOf(store.Queue)}: " +
+                                                                            Ids(done.Done)), ct);
+        return Results.Ok(new FailedActionView("replayed", done.Done.Count, done.Done.Select(m => m.Id).ToList()));
+    }
+
+    private static async Task<IResult> Discard(FailedStore store, HttpContext http, IAuditTrail audit, TimeProvider time, Func<FailedMessage, bool> chosen,
+        string what, string? reason, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(reason)) return Problems.BadRequest("a discard needs a written reason", "reason");
+        reason = Hub.Domain.Identifiers.ResidentIdNumber.MaskAllIn(reason.Trim());
+        if (reason.Length > 500) return Problems.BadRequest("the reason is longer than 500 characters", "reason");
+        if (!store.Available) return Problems.Conflict(FailedStore.EmbeddedProblem);
+        FailedAction done;
+        try { done = await store.DiscardAsync(chosen, http.Caller().Principal, ct); }
+        catch (BrokerUnavailableException ex) { return Problems.Unavailable(ex.Message); }
+        if (done.Done.Count == 0) return Problems.NotFound($"no failed message matches {what} (replayed or discarded meanwhile?); nothing changed");
+        await audit.WriteAsync(Entry(http, time, "failed.discard", "discarded",
+            $"{done.Done.Count} message(s) of {what}, because: {reason}; " + string.Join("; ", done.Done.Take(50).Select(m =>
+                $"{m.Id} {m.MessageType} {m.AgencyCode}/{m.SourceRecordId} ({m.ExceptionType})"))), ct);
+        return Results.Ok(new FailedActionView("discarded", done.Done.Count, done.Done.Select(m => m.Id).ToList()));
+    }
+
+    private static string Ids(IReadOnlyList<FailedMessage> messages) =>
+        string.Join(", ", messages.Take(50).Select(m => m.Id)) + (messages.Count > 50 ? $" and {messages.Count - 50} more" : "");
+
+    private static IResult Answer(string id, QuarantineDecision d) => d.Status switch
+    {
+        200 => Results.Ok(new DecisionView(id, d.Outcome, d.Detail)),
+        400 => Problems.BadRequest(d.Detail, "reason"),
+        404 => Problems.NotFound(d.Detail),
+        _ => Problems.Make(409, d.Outcome, "Not done", d.Detail, d.ReasonCode is null ? null : new Dictionary<string, object?> { ["reasonCode"] = d.ReasonCode }),
+    };
+
+    private static FailedMessageView View(FailedMessage m) => new(m.Id, m.GroupId, m.MessageType, m.ExceptionType, m.Reason, m.AgencyCode, m.PublisherUser,
+        m.SourceRecordId, m.Revision, m.FailedAt, m.Replays, m.Repeat);
+
+    private static AuditEntry Entry(HttpContext http, TimeProvider time, string action, string outcome, string detail)
+    {
+        var c = http.Caller();
+        return new AuditEntry(time.GetUtcNow(), c.Principal, c.AgencyCode, action, Scopes.Operate, null, outcome, detail, "http");
+    }
+}

@@ -1,0 +1,217 @@
+using Hub.Contracts;
+using Hub.Domain.Identifiers;
+using Hub.Domain.Resolution;
+
+namespace Hub.Domain.Tests.Resolution;
+
+public sealed class DeduplicatorTests
+{
+    private static string Ric(string birth, string sequence = "361", string region = "341122")
+    {
+        var first17 = region + birth + sequence;
+        return first17 + ResidentIdNumber.CheckCharacter(first17);
+    }
+
+    private static string UsccOf(string region, string body8)
+    {
+        var code = body8 + OrganizationCode.CheckCharacter(body8);
+        var first17 = "91" + region + code;
+        return first17 + Uscc.CheckCharacter(first17);
+    }
+
+    /// <summary>A second person with the same name, region, birth year, sequence and check character — the same
+    /// masked number — born on another day.</summary>
+    private static string SameMaskedNumber(string whole)
+    {
+        for (var d = new DateOnly(int.Parse(whole[6..10]), 1, 1); d.Year == int.Parse(whole[6..10]); d = d.AddDays(1))
+        {
+            var other = Ric(d.ToString("yyyyMMdd"), whole[14..17], whole[..6]);
+            if (other != whole && ResidentIdNumber.MaskNumber(other) == ResidentIdNumber.MaskNumber(whole)) return other;
+        }
+        throw new InvalidOperationException("no other number with this mask");
+    }
+
+    private static (DedupeResult Result, List<DedupeProblem> Problems) Run(SubjectKind kind, params DedupeRow[] rows)
+    {
+        var d = new Deduplicator(kind);
+        var problems = new List<DedupeProblem>();
+        foreach (var r in rows) problems.AddRange(d.Add(r));
+        return (d.Cluster(), problems);
+    }
+
+    private static HashSet<string> Partition(IReadOnlyList<int> clusterOf, Func<int, string> label) =>
+        clusterOf.Select((c, i) => (c, i)).GroupBy(x => x.c).Select(g => string.Join("+", g.Select(x => label(x.i)).Order(StringComparer.Ordinal))).ToHashSet();
+
+    [Test]
+    public void A_masked_number_and_the_same_name_join_the_whole_number_and_a_name_alone_does_not()
+    {
+        var whole = Ric("19780512");
+        var (result, problems) = Run(SubjectKind.Person,
+            new DedupeRow("王建国", whole),
+            new DedupeRow("王 建国", ResidentIdNumber.MaskNumber(whole), "1978-05-12"),
+            new DedupeRow("王建国"),
+            new DedupeRow("王建国", ResidentIdNumber.MaskNumber(whole)),
+            new DedupeRow("王建华", ResidentIdNumber.MaskNumber(whole)));
+
+        Assert.That(problems, Is.Empty);
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 0, 2, 0, 4 }));
+        Assert.That(result.Clusters, Is.EqualTo(3));
+    }
+
+    [Test]
+    public void Two_people_with_the_same_name_and_birth_date_stay_apart_and_are_reviewed()
+    {
+        var (result, _) = Run(SubjectKind.Person,
+            new DedupeRow("张伟", BirthDate: "1980-01-01", Region: "340104"),
+            new DedupeRow("张伟", BirthDate: "19800101", Region: "340104"),
+            new DedupeRow("张伟", Ric("19800101", "475"), Region: "340104"),
+            new DedupeRow("张伟", Ric("19800101", "613"), Region: "340104"));
+
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 1, 2, 3 }));
+        var pairs = result.Reviews.Select(r => (r.RowA, r.RowB, r.Score.Score)).ToList();
+        // identical rows are reported against the first of them
+        Assert.That(pairs, Is.EquivalentTo(new[] { (0, 1, 0.75), (0, 2, 0.75), (0, 3, 0.75) }).Using<(int, int, double)>(
+            (x, y) => x.Item1 == y.Item1 && x.Item2 == y.Item2 && Math.Abs(x.Item3 - y.Item3) < 1e-9),
+            "name, birth date and region are worth a review; two whole numbers are two people (no review)");
+    }
+
+    [Test]
+    public void A_masked_number_that_two_people_fit_links_to_neither()
+    {
+        var a = Ric("19800101", "475");
+        var b = SameMaskedNumber(a);
+        var (result, _) = Run(SubjectKind.Person,
+            new DedupeRow("张伟", a),
+            new DedupeRow("张伟", b),
+            new DedupeRow("张伟", ResidentIdNumber.MaskNumber(a)),
+            new DedupeRow("张伟", ResidentIdNumber.MaskNumber(a), a[6..14]));
+
+        // row 3 has the birth date of a: only a fits it; row 2 fits both and stays apart
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 1, 2, 0 }));
+        var ambiguous = result.Reviews.Where(r => r.Score.Evidence.Any(e => e.Feature == "ambiguous")).Select(r => (r.RowA, r.RowB));
+        Assert.That(ambiguous, Is.SupersetOf(new[] { (0, 2), (1, 2) }));
+    }
+
+    [Test]
+    public void A_birth_date_that_is_not_the_id_numbers_is_dropped_and_the_number_decides()
+    {
+        var whole = Ric("19780512");
+        var (result, problems) = Run(SubjectKind.Person,
+            new DedupeRow("王建国", whole, "1978-05-13"),
+            new DedupeRow("王建国", whole));
+
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 0 }));
+        Assert.That(problems.Single().Field, Is.EqualTo(DedupeField.BirthDate));
+    }
+
+    [Test]
+    public void Identical_rows_without_a_number_stay_apart_and_identical_masked_rows_join()
+    {
+        var masked = ResidentIdNumber.MaskNumber(Ric("19650302"));
+        var (result, _) = Run(SubjectKind.Person,
+            new DedupeRow("李娜", BirthDate: "1965-03-02"), new DedupeRow("李娜", BirthDate: "1965-03-02"), new DedupeRow("李娜", BirthDate: "1965-03-02"),
+            new DedupeRow("李娜", masked), new DedupeRow("李娜", masked));
+
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 1, 2, 3, 3 }));
+        Assert.That(result.Reviews.Select(r => (r.RowA, r.RowB)), Is.SupersetOf(new[] { (0, 1), (0, 2) }));
+    }
+
+    [Test]
+    public void An_invalid_number_is_reported_masked_and_treated_as_absent()
+    {
+        var whole = Ric("19780512");
+        var wrong = whole[..17] + (whole[17] == '0' ? '1' : '0');
+        var (result, problems) = Run(SubjectKind.Person, new DedupeRow("王建国", whole), new DedupeRow("王建国", wrong), new DedupeRow("", whole));
+
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 1, 2 }), "without its number the row has only the name; without a name, nothing");
+        Assert.That(problems.Select(p => (p.Row, p.Field)), Is.EqualTo(new[] { (1, DedupeField.IdNumber), (2, DedupeField.Name) }));
+        Assert.That(problems[0].Message, Does.Contain("341122********" + wrong[^4..]).And.Not.Contain(wrong).And.Not.Contain(whole[..14]));
+    }
+
+    [Test]
+    public void An_organisation_written_three_ways_joins_by_its_codes_and_a_name_alone_is_only_reviewed()
+    {
+        var uscc = UsccOf("341122", "15678901");
+        var code = Uscc.EmbeddedOrganizationCode(uscc);
+        var fullWidth = string.Concat(uscc.Select(c => (char)(c + 0xFEE0)));
+        var (result, problems) = Run(SubjectKind.Organization,
+            new DedupeRow("安徽皖东建设工程有限公司", uscc, Region: "341122"),
+            new DedupeRow("滁州市皖东建设工程有限责任公司", code[..8] + "-" + code[8], Region: "3411"),
+            new DedupeRow("皖东建设工程（滁州）有限公司", fullWidth),
+            new DedupeRow("皖东 建设工程有限公司", Region: "安徽省", Address: "安徽省滁州市琅琊区丰乐大道1号"),
+            new DedupeRow("合肥市皖东建设工程有限公司", UsccOf("340100", "MA2N0K1X"), Region: "340100"),
+            new DedupeRow("皖东建设工程有限公司", Region: "34", Address: "安徽省滁州市琅琊区丰乐大道 1 号"));
+
+        Assert.That(problems, Is.Empty);
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 0, 0, 3, 4, 5 }));
+        var byPair = result.Reviews.ToDictionary(r => (r.RowA, r.RowB), r => r.Score.Score);
+        Assert.That(byPair[(0, 3)], Is.EqualTo(0.65).Within(1e-9), "the core name and the province");
+        Assert.That(byPair[(3, 5)], Is.EqualTo(0.8).Within(1e-9), "the core name, the province and the address");
+    }
+
+    [Test]
+    public void An_organisation_code_that_two_uscc_embed_links_to_neither()
+    {
+        var a = UsccOf("341122", "15678901");
+        var b = "92" + a[2..17];
+        b += Uscc.CheckCharacter(b);
+        var (result, _) = Run(SubjectKind.Organization,
+            new DedupeRow("皖东建设工程有限公司", a), new DedupeRow("皖东建设工程有限公司", b),
+            new DedupeRow("皖东建设工程有限公司", Uscc.EmbeddedOrganizationCode(a)));
+
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 1, 2 }));
+        Assert.That(result.Reviews.Where(r => r.Score.Evidence.Any(e => e.Feature == "ambiguous")).Select(r => (r.RowA, r.RowB)),
+            Is.EquivalentTo(new[] { (0, 2), (1, 2) }));
+    }
+
+    [Test]
+    public void The_clusters_do_not_depend_on_the_order_of_the_rows()
+    {
+        var rng = new Random(7);
+        var rows = new List<(string Label, DedupeRow Row)>();
+        for (var p = 0; p < 300; p++)
+        {
+            var whole = Ric($"19{rng.Next(50, 99)}0{rng.Next(1, 9)}1{rng.Next(0, 9)}", rng.Next(100, 999).ToString(), p % 2 == 0 ? "341122" : "340104");
+            var name = new[] { "张伟", "王芳", "李娜", "刘洋" }[rng.Next(4)];
+            for (var k = rng.Next(1, 4); k > 0; k--)
+                rows.Add(($"{p}.{k}", new DedupeRow(name, rng.Next(3) switch { 0 => whole, 1 => ResidentIdNumber.MaskNumber(whole), _ => null },
+                    rng.Next(2) == 0 ? whole[6..14] : null)));
+        }
+        var forward = Run(SubjectKind.Person, [.. rows.Select(r => r.Row)]).Result;
+        var shuffled = rows.OrderBy(_ => rng.Next()).ToList();
+        var again = Run(SubjectKind.Person, [.. shuffled.Select(r => r.Row)]).Result;
+
+        Assert.That(Partition(again.ClusterOf, i => shuffled[i].Label), Is.EquivalentTo(Partition(forward.ClusterOf, i => rows[i].Label)));
+        Assert.That(forward.Clusters, Is.LessThan(rows.Count), "some rows were joined");
+    }
+
+    [Test]
+    public void A_block_larger_than_the_window_is_compared_with_its_neighbours_and_says_so()
+    {
+        var rows = Enumerable.Range(0, Deduplicator.Window + 50)
+            .Select(i => new DedupeRow("华信科技有限公司", Address: $"地址{i}"))
+            .Append(new DedupeRow("华信科技有限公司", Address: $"地址{Deduplicator.Window + 49}")).ToArray();
+        var (result, _) = Run(SubjectKind.Organization, rows);
+
+        Assert.That(result.Notes, Has.One.Contains("compared with the 200 before it only"));
+        Assert.That(result.Reviews.Select(r => (r.RowA, r.RowB)), Does.Contain((Deduplicator.Window + 49, Deduplicator.Window + 50)));
+        Assert.That(result.Clusters, Is.EqualTo(rows.Length));
+    }
+
+    [TestCase("1978-05-12")]
+    [TestCase("19780512")]
+    [TestCase("1978/5/12")]
+    [TestCase("1978年5月12日")]
+    [TestCase("１９７８－０５－１２")]
+    public void Birth_dates_are_read_as_lists_write_them(string text) =>
+        Assert.That(Deduplicator.ParseBirthDate(text), Is.EqualTo(new DateOnly(1978, 5, 12)));
+
+    [TestCase("341122", "341122")]
+    [TestCase("34", "34")]
+    [TestCase("安徽省滁州市", "34")]
+    [TestCase("内蒙古自治区", "15")]
+    [TestCase("990000", null)]
+    [TestCase("滁州市", null)]
+    public void Regions_are_codes_or_province_names(string text, string? code) =>
+        Assert.That(Deduplicator.ParseRegion(text), Is.EqualTo(code));
+}
