@@ -491,7 +491,7 @@ internal sealed class MachineCpu
     }
 
     /// <summary>CPU seconds of this process, PostgreSQL and RabbitMQ so far.</summary>
-    private static double Ours() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds + Seconds("postgres") + Seconds("beam.smp");
+    private static double Ours() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds + CpuUse.Seconds("postgres") + CpuUse.Seconds("beam.smp");
 
     private static (double Busy, double Total) Read()
     {
@@ -500,26 +500,5 @@ internal sealed class MachineCpu
         var idle = f[3] + f[4];
         var total = f.Take(8).Sum();
         return (total - idle, total);
-    }
-
-    private static double Seconds(string command)
-    {
-        if (!OperatingSystem.IsLinux()) return 0;
-        double ticks = 0;
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            try
-            {
-                if (!int.TryParse(Path.GetFileName(dir), out _)) continue;
-                if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() != command) continue;
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                ticks += double.Parse(f[11], CultureInfo.InvariantCulture) + double.Parse(f[12], CultureInfo.InvariantCulture)
-                       + double.Parse(f[13], CultureInfo.InvariantCulture) + double.Parse(f[14], CultureInfo.InvariantCulture);
-            }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
-        }
-        return ticks / 100.0;
     }
 }

@@ -423,7 +423,8 @@ internal sealed class CpuUse
             $"bench process {self:0} µs, RabbitMQ {broker:0} µs, PostgreSQL {database:0} µs (bench process JIT: {jitted:N0} methods, {jitMs * 1000 / n:0} µs)");
     }
 
-    private static double Seconds(string command)
+    /// <summary>CPU seconds all processes named <paramref name="command"/> have used (and their reaped children).</summary>
+    internal static double Seconds(string command)
     {
         if (!OperatingSystem.IsLinux()) return 0;
         double ticks = 0;

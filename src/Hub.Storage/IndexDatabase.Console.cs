@@ -20,28 +20,6 @@ public sealed class QuarantineGroupRow
     public DateTimeOffset NewestAt { get; set; }
 }
 
-/// <summary>A quarantine row with what an operator decided about it, if anything.</summary>
-public sealed class QuarantineEntryRow
-{
-    public string Id { get; set; } = "";
-    public string? AgencyCode { get; set; }
-    public string? SourceRecordId { get; set; }
-    public int? Revision { get; set; }
-    public string Kind { get; set; } = "";
-    public string ReasonCode { get; set; } = "";
-    public string Reason { get; set; } = "";
-    public string Payload { get; set; } = "";
-    public string? MessageId { get; set; }
-    public DateTimeOffset ReceivedAt { get; set; }
-    public DateTimeOffset? ReleasedAt { get; set; }
-    /// <summary><c>released</c> or <c>rejected</c>; null while the record waits.</summary>
-    public string? Decision { get; set; }
-    public DateTimeOffset? DecidedAt { get; set; }
-    public string? DecidedBy { get; set; }
-    public string? Note { get; set; }
-    public string? Outcome { get; set; }
-}
-
 /// <summary>One Hub process's heartbeat: what it runs, where, which build, and its last sign of life.</summary>
 public sealed class HubInstanceRow
 {
@@ -85,8 +63,8 @@ public sealed partial class IndexDatabase
 
     /// <summary>Waiting quarantine rows, newest first, of one reason code and/or agency when given (an agency of
     /// <c>""</c> is the rows no agency vouched for).</summary>
-    public Task<IReadOnlyList<QuarantineEntryRow>> WaitingQuarantineAsync(string? reasonCode, string? agency, int limit, CancellationToken ct) =>
-        QueryAsync<QuarantineEntryRow>($"""
+    public Task<IReadOnlyList<QuarantineRow>> WaitingQuarantineAsync(string? reasonCode, string? agency, int limit, CancellationToken ct) =>
+        QueryAsync<QuarantineRow>($"""
             {EntrySelect}
             WHERE {WaitingQuarantine}
               AND (@ReasonCode IS NULL OR q.reason_code = @ReasonCode)
@@ -95,13 +73,13 @@ public sealed partial class IndexDatabase
             """, new { ReasonCode = reasonCode, Agency = agency, Limit = limit }, ct);
 
     /// <summary>Released and rejected quarantine rows, the latest decision first.</summary>
-    public Task<IReadOnlyList<QuarantineEntryRow>> DecidedQuarantineAsync(int limit, CancellationToken ct) =>
-        QueryAsync<QuarantineEntryRow>($"{EntrySelect} WHERE d.quarantine_id IS NOT NULL ORDER BY d.decided_at DESC, q.id LIMIT @Limit", new { Limit = limit }, ct);
+    public Task<IReadOnlyList<QuarantineRow>> DecidedQuarantineAsync(int limit, CancellationToken ct) =>
+        QueryAsync<QuarantineRow>($"{EntrySelect} WHERE d.quarantine_id IS NOT NULL ORDER BY d.decided_at DESC, q.id LIMIT @Limit", new { Limit = limit }, ct);
 
-    public async Task<QuarantineEntryRow?> QuarantineEntryAsync(string id, CancellationToken ct)
+    public async Task<QuarantineRow?> QuarantineEntryAsync(string id, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);
-        return await c.QueryFirstOrDefaultAsync<QuarantineEntryRow>(new CommandDefinition($"{EntrySelect} WHERE q.id = @Id", new { Id = id }, cancellationToken: ct));
+        return await c.QueryFirstOrDefaultAsync<QuarantineRow>(new CommandDefinition($"{EntrySelect} WHERE q.id = @Id", new { Id = id }, cancellationToken: ct));
     }
 
     /// <summary>

@@ -109,7 +109,8 @@ public sealed partial class IndexDatabase
         var relations = await QueryAsync<RelationRow>(c, _sql.RelationsOf, args, ct);
         var otherIds = relations.SelectMany(r => new[] { r.OrganizationId, r.PersonId }).Where(x => x != subject.Id).Distinct().ToArray();
         var related = otherIds.Length == 0 ? [] : await QueryAsync<SubjectRow>(c, _sql.SubjectsById, new { Ids = otherIds }, ct);
-        return new SubjectDetail(subject, identifiers, listings, relations, related, await DisputesOfAsync(c, listings, ct));
+        var relatedListings = otherIds.Length == 0 ? [] : await QueryAsync<ListingRow>(c, _sql.IssuedListingsOf, new { Ids = otherIds }, ct);
+        return new SubjectDetail(subject, identifiers, listings, relations, related, await DisputesOfAsync(c, listings, ct), relatedListings);
     }
 
     /// <summary>

@@ -121,6 +121,8 @@ internal sealed class IndexSql(ISqlDialect dialect)
     public string SubjectIdByIdentifier { get; } =
         "SELECT subject_id FROM subject_identifiers WHERE scheme = @Scheme AND value = @Value ORDER BY strong DESC LIMIT 1";
     public string IdentifiersOf { get; } = "SELECT scheme, value, subject_id, strong FROM subject_identifiers WHERE subject_id = @Id ORDER BY strong DESC, scheme";
+    /// <summary>The issued listings (not imputed ones) of these subjects: one hop out from a subject's relations.</summary>
+    public string IssuedListingsOf { get; } = $"SELECT * FROM listings WHERE subject_id {dialect.InList("Ids")} AND parent_listing_id IS NULL ORDER BY recorded_at, id";
     public string ListingsOf { get; } = "SELECT * FROM listings WHERE subject_id = @Id ORDER BY recorded_at, source_revision, parent_listing_id IS NOT NULL, id";
     /// <summary>The ledger rows of these source record ids (every revision and kind), without their payloads.</summary>
     public string RecordsOfSources { get; } = dialect.ForEachKey("Ids",

@@ -131,6 +131,14 @@ public sealed class QuarantineRow
     public string Payload { get; set; } = "";
     public string? MessageId { get; set; }
     public DateTimeOffset ReceivedAt { get; set; }
+    public DateTimeOffset? ReleasedAt { get; set; }
+    /// <summary>What an operator decided, where the read joins it: <c>released</c> or <c>rejected</c>; null while the
+    /// record waits (and in reads that do not join the decisions).</summary>
+    public string? Decision { get; set; }
+    public DateTimeOffset? DecidedAt { get; set; }
+    public string? DecidedBy { get; set; }
+    public string? Note { get; set; }
+    public string? Outcome { get; set; }
 }
 
 /// <summary>A court's removal that arrived before the listing it ends: it waits for that listing (same agency,
@@ -249,7 +257,8 @@ public sealed record SubjectDetail(
     IReadOnlyList<ListingRow> Listings,
     IReadOnlyList<RelationRow> Relations,
     IReadOnlyList<SubjectRow> Related,
-    IReadOnlyList<DisputeRow> Disputes);
+    IReadOnlyList<DisputeRow> Disputes,
+    IReadOnlyList<ListingRow> RelatedListings);
 
 /// <summary>Every listing a subject ever had (ended ones included) and the ledger rows behind them, for history and
 /// as-of queries: record time is the listing's <c>recorded_at</c> and <c>superseded_at</c>, valid time its term.</summary>

@@ -149,7 +149,7 @@ public static class SubjectApi
         var caller = http.Caller();
         var detail = await db.SubjectDetailAsync(id, ct);
         if (detail is null) return await NotFoundAsync(audit, caller, time, how, id, ct);
-        var (subject, identifiers, listings, relations, related, disputes) = detail;
+        var (subject, identifiers, listings, relations, related, disputes, relatedListings) = detail;
         // terms are calendar dates in China Standard Time: the day, and what each listing means on it, come from one place
         var clock = new ListingClock(time);
         var today = clock.Today;
@@ -170,14 +170,12 @@ public static class SubjectApi
                 open is null ? null : new DisputeView(open.Id, open.Kind, open.FiledOn, open.ReviewDeadline, open.ReviewDeadline < today));
         }).ToList();
 
-        // one hop out: the issued listings of the subjects on the other side of each relation
-        var otherSide = new Dictionary<string, IReadOnlyList<RelatedListingView>>();
-        foreach (var otherId in relations.Select(r => r.OrganizationId == subject.Id ? r.PersonId : r.OrganizationId).Distinct())
-            otherSide[otherId] = (await db.ListingsOfAsync(otherId, ct)).Where(l => l.ParentListingId is null).Select(l =>
-            {
-                var (status, activeNow) = ListingClock.StateOn(l.Status, l.ValidFrom, l.ValidUntil, today);
-                return new RelatedListingView(l.Id, l.ListType, l.LegalBasis, l.OriginAgency, status, activeNow);
-            }).ToList();
+        // one hop out: the issued listings of the subjects on the other side of each relation (read with the subject)
+        var otherSide = relatedListings.GroupBy(l => l.SubjectId).ToDictionary(g => g.Key, g => (IReadOnlyList<RelatedListingView>)g.Select(l =>
+        {
+            var (status, activeNow) = ListingClock.StateOn(l.Status, l.ValidFrom, l.ValidUntil, today);
+            return new RelatedListingView(l.Id, l.ListType, l.LegalBasis, l.OriginAgency, status, activeNow);
+        }).ToList());
         var view = new SubjectView(
             subject.Id, subject.Kind, subject.DisplayName, subject.HomeRegion,
             IdentifierViews(identifiers, caller),

@@ -112,7 +112,7 @@ public sealed class QuarantineDesk(IndexDatabase db, IServiceProvider services, 
         return new QuarantineDecision(200, "rejected", row.AgencyCode is null ? "rejected for good" : $"rejected for good; {row.AgencyCode} is told why");
     }
 
-    private static QuarantineDecision? Refusal(QuarantineEntryRow? row, string id) => row switch
+    private static QuarantineDecision? Refusal(QuarantineRow? row, string id) => row switch
     {
         null => new QuarantineDecision(404, "not-found", $"no quarantine entry {id}"),
         { Decision: { } d } => new QuarantineDecision(409, "already-decided",
