@@ -51,4 +51,11 @@ public interface ISqlDialect
 
     /// <summary>Most parameters one statement may carry; bulk inserts are chunked below it.</summary>
     int MaxParameters { get; }
+
+    /// <summary>
+    /// The connection string of the pool for the latency-bound paths a caller waits on (checks before granting and the
+    /// audit append they wait for), where the server should parse and plan each statement once, not on every call; the
+    /// same string where the driver already does that (SQLite keeps its statements prepared per connection).
+    /// </summary>
+    string PreparingConnectionString(string connectionString) => connectionString;
 }

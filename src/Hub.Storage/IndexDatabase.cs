@@ -13,6 +13,7 @@ public sealed partial class IndexDatabase
 {
     private readonly ISqlDialect _dialect;
     private readonly string _connectionString;
+    private readonly string _preparingConnectionString;
     private readonly TimeProvider _time;
     private readonly IndexSql _sql;
 
@@ -21,6 +22,7 @@ public sealed partial class IndexDatabase
         DapperSetup.EnsureConfigured();
         _dialect = dialect;
         _connectionString = connectionString;
+        _preparingConnectionString = dialect.PreparingConnectionString(connectionString);
         _time = time;
         _sql = new IndexSql(dialect);
     }
@@ -28,9 +30,11 @@ public sealed partial class IndexDatabase
     public ISqlDialect Dialect => _dialect;
     public int SchemaVersion => _dialect.Migrations.Count;
 
-    internal async Task<DbConnection> OpenAsync(CancellationToken ct)
+    /// <param name="preparing">from the pool whose statements the server keeps prepared
+    /// (<see cref="ISqlDialect.PreparingConnectionString"/>): for the paths a caller waits on.</param>
+    internal async Task<DbConnection> OpenAsync(CancellationToken ct, bool preparing = false)
     {
-        var c = _dialect.CreateConnection(_connectionString);
+        var c = _dialect.CreateConnection(preparing ? _preparingConnectionString : _connectionString);
         await c.OpenAsync(ct);
         if (_dialect.ConnectionSetupSql is { } setup)
             await c.ExecuteAsync(new CommandDefinition(setup, cancellationToken: ct));
@@ -61,9 +65,11 @@ public sealed partial class IndexDatabase
         }
     }
 
-    public async Task<IndexSession> BeginAsync(CancellationToken ct)
+    public async Task<IndexSession> BeginAsync(CancellationToken ct) => await BeginAsync(ct, preparing: false);
+
+    private async Task<IndexSession> BeginAsync(CancellationToken ct, bool preparing)
     {
-        var c = await OpenAsync(ct);
+        var c = await OpenAsync(ct, preparing);
         try
         {
             var tx = await c.BeginTransactionAsync(ct);
@@ -189,7 +195,7 @@ public sealed partial class IndexDatabase
         var rows = new List<CheckRow>();
         if (values.Count + hubIds.Count > 0)
         {
-            await using var c = await OpenAsync(ct);
+            await using var c = await OpenAsync(ct, preparing: true);
             foreach (var chunk in values.Chunk(CheckKeysPerStatement))
                 rows.AddRange(await QueryAsync<CheckRow>(c, _sql.CheckByIdentifier, new { Values = chunk, Strong = true }, ct));
             foreach (var chunk in hubIds.Chunk(CheckKeysPerStatement))
@@ -354,11 +360,12 @@ public sealed partial class IndexDatabase
     public Task<int> PrunePublishedOutboxAsync(DateTimeOffset before, int limit, CancellationToken ct) =>
         ExecuteAsync(_sql.PrunePublishedOutbox, new { Before = before, Limit = limit }, ct);
 
-    /// <summary>Appends entries to the audit chain in a transaction of their own.</summary>
+    /// <summary>Appends entries to the audit chain in a transaction of their own. The HTTP doors' disclosures wait for
+    /// it, so it runs on the preparing pool.</summary>
     public async Task AppendAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct)
     {
         if (entries.Count == 0) return;
-        await using var session = await BeginAsync(ct);
+        await using var session = await BeginAsync(ct, preparing: true);
         await session.AppendAuditAsync(entries, ct);
         await session.CommitAsync(ct);
     }

@@ -42,6 +42,30 @@ public sealed class PostgresSessionTests
     }
 
     [Test]
+    public async Task Checks_and_the_audit_append_run_prepared_and_everything_else_is_planned_per_call()
+    {
+        var db = new IndexDatabase(new PostgresDialect(), _db.ConnectionString, TimeProvider.System);
+        await db.MigrateAsync(CancellationToken.None);
+        for (var i = 0; i < 3; i++)
+        {
+            await db.SubjectsForCheckAsync([new SubjectKey(SubjectKey.Uscc, Hub.Testing.TestIdentifiers.Uscc(9000 + i))], CancellationToken.None);
+            await db.AppendAuditAsync([new Audit.AuditEntry(TimeProvider.System.GetUtcNow(), "test", null, "test.check", null, null, "allowed", null, "http")], CancellationToken.None);
+            await db.CountListingsAsync(CancellationToken.None);
+        }
+
+        // the pools are the Hub's own: what each connection of them has prepared, asked on that connection
+        await using var preparing = await db.OpenAsync(CancellationToken.None, preparing: true);
+        var prepared = await Scalar(preparing, "SELECT string_agg(statement, ' | ') FROM pg_prepared_statements");
+        Assert.That(prepared, Does.Contain("subject_identifiers i JOIN subjects s").And.Contain("INSERT INTO audit_log"),
+            "the check read and the audit insert, run twice on the preparing pool, are prepared");
+        await using var plain = await db.OpenAsync(CancellationToken.None);
+        Assert.That(await Scalar(plain, "SELECT count(*) FROM pg_prepared_statements"), Is.EqualTo("0"), "the other pool prepares nothing");
+
+        var asGiven = _db.ConnectionString + ";Max Auto Prepare=0";
+        Assert.That(new PostgresDialect().PreparingConnectionString(asGiven), Is.EqualTo(asGiven), "a string that says how to prepare is kept");
+    }
+
+    [Test]
     public async Task The_batch_read_of_active_listings_by_source_probes_the_source_index_not_the_expiry_index()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Samples.Now);

@@ -34,6 +34,27 @@ public sealed class PostgresDialect : ISqlDialect
     public string ForEachKey(string parameter, string query) =>
         $"SELECT t.* FROM unnest(@{parameter}) AS k(key) CROSS JOIN LATERAL ({query.Replace("{key}", "= k.key", StringComparison.Ordinal)} OFFSET 0) AS t";
     public string LockSkipLocked => " FOR UPDATE SKIP LOCKED";
+
+    /// <remarks>
+    /// Npgsql prepares a statement once it ran <see cref="AutoPrepareMinUsages"/> times on a connection, and keeps it
+    /// prepared across the pool's reuse of the connection: PostgreSQL then neither parses nor plans it again. Used only for
+    /// the paths named on the interface, whose statements were checked to keep index probes as generic plans
+    /// (docs/BENCHMARKS.md, checks before granting); the aggregator's batches are planned per call, as before. A string
+    /// that already sets <c>Max Auto Prepare</c> (<c>0</c>: no preparation) is kept as given. Behind PgBouncer in transaction mode this needs
+    /// PgBouncer 1.21 or later with <c>max_prepared_statements</c> set.
+    /// </remarks>
+    public string PreparingConnectionString(string connectionString)
+    {
+        // as given when it says anything about preparation, Max Auto Prepare=0 (none) included
+        if (new DbConnectionStringBuilder { ConnectionString = connectionString }.ContainsKey("Max Auto Prepare")) return connectionString;
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        builder.MaxAutoPrepare = AutoPrepareSlots;
+        builder.AutoPrepareMinUsages = AutoPrepareMinUsages;
+        return builder.ConnectionString;
+    }
+
+    internal const int AutoPrepareSlots = 16;
+    internal const int AutoPrepareMinUsages = 2;
     public int MaxParameters => 30_000;
 }
 
