@@ -8,6 +8,15 @@ public sealed class AggregatorOptions
     /// <summary>Run the aggregator (consumers and outbox relay) in this process.</summary>
     public bool Enabled { get; set; } = true;
 
+    /// <summary>
+    /// Whether persons the strong keys did not find are looked for by weak evidence (a masked ID number with the name;
+    /// a name with a birth date, which goes to the review queue). Off, resolution uses strong keys only: each such
+    /// person becomes a subject of its own and nothing is queued for review; their weak keys are still stored, and the
+    /// subjects made while it was off stay apart until an operator merges them. For measuring what weak resolution costs (the entity-index benchmark) and as a
+    /// switch to shed load in an emergency; not for normal running.
+    /// </summary>
+    public bool WeakResolution { get; set; } = true;
+
     /// <summary>Queue the aggregator consumes from.</summary>
     public string QueueName { get; set; } = "hub.aggregator";
 

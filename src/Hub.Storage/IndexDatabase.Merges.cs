@@ -12,13 +12,13 @@ public sealed partial class IndexDatabase
 
     /// <summary>Subjects carrying a weak key (a name with a birth date, an organisation's core name).</summary>
     public Task<IReadOnlyList<SubjectRow>> SubjectsByWeakKeyAsync(string scheme, string value, int limit, CancellationToken ct) =>
-        QueryAsync<SubjectRow>(_sql.SubjectsByWeakKey, new { Scheme = scheme, Value = value, Limit = limit }, ct);
+        QueryAsync<SubjectRow>(_sql.SubjectsByWeakKey, new { Scheme = scheme, Value = value, Limit = limit }, ct, preparing: true);
 
     public Task<IReadOnlyList<SubjectRow>> PersonsByNameAsync(string normalizedName, int limit, CancellationToken ct) =>
-        QueryAsync<SubjectRow>(_sql.PersonsByName, new { Name = normalizedName, Limit = limit }, ct);
+        QueryAsync<SubjectRow>(_sql.PersonsByName, new { Name = normalizedName, Limit = limit }, ct, preparing: true);
 
     public Task<IReadOnlyList<SubjectRow>> OrganizationsByCoreNameAsync(string coreName, int limit, CancellationToken ct) =>
-        QueryAsync<SubjectRow>(_sql.OrganizationsByCoreName, new { Core = coreName, Limit = limit }, ct);
+        QueryAsync<SubjectRow>(_sql.OrganizationsByCoreName, new { Core = coreName, Limit = limit }, ct, preparing: true);
 
     /// <summary>Organisations that have no core name yet, and gives each one computed by <paramref name="core"/>; the
     /// number given (0 when none is left).</summary>

@@ -109,7 +109,7 @@ public sealed partial class IndexDatabase
     /// read over one connection; null when there is no such subject.</summary>
     public async Task<SubjectDetail?> SubjectDetailAsync(string id, CancellationToken ct)
     {
-        await using var c = await OpenAsync(ct);
+        await using var c = await OpenAsync(ct, preparing: true);
         if (await SubjectWithListingsAsync(c, id, ct) is not var (subject, identifiers, listings)) return null;
         var args = new { Id = subject.Id };
         var relations = await QueryAsync<RelationRow>(c, _sql.RelationsOf, args, ct);
@@ -215,8 +215,23 @@ public sealed partial class IndexDatabase
 
     public async Task<string?> FindSubjectIdAsync(string scheme, string value, CancellationToken ct)
     {
-        await using var c = await OpenAsync(ct);
+        await using var c = await OpenAsync(ct, preparing: true);
         return await c.QueryFirstOrDefaultAsync<string>(new CommandDefinition(_sql.SubjectIdByIdentifier, new { Scheme = scheme, Value = value }, cancellationToken: ct));
+    }
+
+    /// <summary>The identifiers and listings of a name search's candidates, two statements for all of them (not a
+    /// subject view each), each subject's in the order the subject view reads them.</summary>
+    public async Task<(ILookup<string, IdentifierRow> Identifiers, ILookup<string, ListingRow> Listings)> CandidateDetailsAsync(
+        IReadOnlyCollection<string> subjectIds, CancellationToken ct)
+    {
+        if (subjectIds.Count == 0) return (Array.Empty<IdentifierRow>().ToLookup(i => i.SubjectId), Array.Empty<ListingRow>().ToLookup(l => l.SubjectId));
+        await using var c = await OpenAsync(ct, preparing: true);
+        var args = new { Ids = subjectIds.ToArray() };
+        var identifiers = await QueryAsync<IdentifierRow>(c, _sql.IdentifiersOfMany, args, ct);
+        var listings = await QueryAsync<ListingRow>(c, _sql.ListingsOfMany, args, ct);
+        return (identifiers.OrderByDescending(i => i.Strong).ThenBy(i => i.Scheme, StringComparer.Ordinal).ToLookup(i => i.SubjectId),
+            listings.OrderBy(l => l.RecordedAt).ThenBy(l => l.SourceRevision).ThenBy(l => l.ParentListingId is not null).ThenBy(l => l.Id, StringComparer.Ordinal)
+                .ToLookup(l => l.SubjectId));
     }
 
     public Task<IReadOnlyList<ListingRow>> ListingsOfAsync(string subjectId, CancellationToken ct) =>
@@ -458,9 +473,9 @@ public sealed partial class IndexDatabase
         return (await c.ExecuteScalarAsync<T>(new CommandDefinition(sql, args, cancellationToken: ct)))!;
     }
 
-    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object args, CancellationToken ct)
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object args, CancellationToken ct, bool preparing = false)
     {
-        await using var c = await OpenAsync(ct);
+        await using var c = await OpenAsync(ct, preparing);
         return await QueryAsync<T>(c, sql, args, ct);
     }
 

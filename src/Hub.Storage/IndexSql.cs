@@ -120,6 +120,9 @@ internal sealed class IndexSql(ISqlDialect dialect)
     public string SubjectById { get; } = "SELECT * FROM subjects WHERE id = @Id";
     public string SubjectIdByIdentifier { get; } =
         "SELECT subject_id FROM subject_identifiers WHERE scheme = @Scheme AND value = @Value ORDER BY strong DESC LIMIT 1";
+    /// <summary>The identifiers and the listings of several subjects (a name search's candidates), probing per subject.</summary>
+    public string IdentifiersOfMany { get; } = dialect.ForEachKey("Ids", "SELECT scheme, value, subject_id, strong FROM subject_identifiers WHERE subject_id {key}");
+    public string ListingsOfMany { get; } = dialect.ForEachKey("Ids", "SELECT * FROM listings WHERE subject_id {key}");
     public string IdentifiersOf { get; } = "SELECT scheme, value, subject_id, strong FROM subject_identifiers WHERE subject_id = @Id ORDER BY strong DESC, scheme";
     /// <summary>The issued listings (not imputed ones) of these subjects: one hop out from a subject's relations.</summary>
     public string IssuedListingsOf { get; } = $"SELECT * FROM listings WHERE subject_id {dialect.InList("Ids")} AND parent_listing_id IS NULL ORDER BY recorded_at, id";

@@ -82,6 +82,24 @@ public sealed class EntityResolutionTests<TTarget> : IndexFixture<TTarget> where
     }
 
     [Test]
+    public async Task With_weak_resolution_off_the_masked_notice_is_a_person_of_its_own_with_its_weak_key_stored()
+    {
+        var whole = Ric("19780513");
+        await Apply(Person("P-1", whole));
+        var strongOnly = Applier(Db, Time, Metrics, new Hub.Aggregator.AggregatorOptions { WeakResolution = false });
+
+        await strongOnly.ApplyAsync([In(Person("P-2", ResidentIdNumber.MaskNumber(whole)))], CancellationToken.None);
+        var rows = await Db.PendingOutboxAsync(100, CancellationToken.None);
+        await Db.MarkPublishedAsync(rows.Select(r => r.Id).ToList(), CancellationToken.None);
+        var p2 = rows.Where(r => r.MessageType == nameof(SubjectListed))
+            .Select(r => System.Text.Json.JsonSerializer.Deserialize<SubjectListed>(r.Payload, Incoming.Json)!).Single().HubSubjectId;
+        var subjects = await SubjectOf("P-1");
+        Assert.That(p2, Is.Not.EqualTo(subjects["P-1"]), "strong keys only: nobody known by the masked number");
+        var identifiers = (await Db.SubjectDetailAsync(p2, CancellationToken.None))!.Identifiers;
+        Assert.That(identifiers.Select(i => i.Scheme), Does.Contain("ric-masked"), "the weak key is stored");
+    }
+
+    [Test]
     public async Task A_person_known_only_by_the_masked_number_gets_the_whole_number_when_a_record_brings_it()
     {
         var whole = Ric("19780512");

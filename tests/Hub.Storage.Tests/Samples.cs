@@ -20,9 +20,9 @@ internal static class Samples
     public static readonly DateTimeOffset Now = new(2026, 11, 26, 8, 0, 0, TimeSpan.Zero);
 
     /// <summary>The aggregator's apply step over <paramref name="db"/> with the shipped catalogue and agency list.</summary>
-    public static RecordApplier Applier(IndexDatabase db, TimeProvider time, AggregatorMetrics metrics) =>
+    public static RecordApplier Applier(IndexDatabase db, TimeProvider time, AggregatorMetrics metrics, AggregatorOptions? options = null) =>
         new(db, new RecordRules(LegalBasisCatalogue.Embedded(), AgencyRegistry.Embedded()), time, new OutboxSignal(), metrics,
-            new BatchAuditSink(), NullLogger<RecordApplier>.Instance);
+            new BatchAuditSink(), NullLogger<RecordApplier>.Instance, options is null ? null : Microsoft.Extensions.Options.Options.Create(options));
 
     /// <summary>A message as the consumer hands it over, published by the agency its record names.</summary>
     public static Incoming In(object message, string? messageId = null, string? publisher = null)

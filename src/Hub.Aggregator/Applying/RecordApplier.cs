@@ -222,7 +222,7 @@ public sealed partial class RecordApplier(
         var strong = await session.StrongIdentifiersAsync(values, ct);
         // persons the strong keys did not find may be known by their masked ID number: one more read, only for them
         var knownValues = strong.Select(r => r.Value).ToHashSet();
-        var masked = steps.SelectMany(st => st.Listing is { } l
+        var masked = options?.Value.WeakResolution == false ? new HashSet<string>() : steps.SelectMany(st => st.Listing is { } l
                 ? SubjectResolver.WeakValues(l.Subject, knownValues).Concat(SubjectResolver.WeakValues(l.LegalRepresentative, knownValues))
                 : st.Registration is { } g ? SubjectResolver.WeakValues(g.LegalRepresentative, knownValues) : [])
             .ToHashSet();

@@ -211,20 +211,23 @@ public static class SubjectApi
                 ? await db.SubjectsByWeakKeyAsync(SubjectKeys.NameBirthScheme, SubjectKeys.NameBirthKey(normalized, born), 50, ct)
                 : await db.PersonsByNameAsync(normalized, 50, ct)
             : await db.OrganizationsByCoreNameAsync(Hub.Domain.Resolution.OrganizationNames.Core(search.Name), 50, ct);
+        var subjects = found.DistinctBy(s => s.Id).ToList();
+        // the candidates' identifiers and listings in two statements for all of them, not a subject view each
+        var (identifiersOf, listingsOf) = await db.CandidateDetailsAsync(subjects.Select(s => s.Id).ToList(), ct);
         var candidates = new List<CandidateView>();
-        foreach (var s in found.DistinctBy(s => s.Id))
+        foreach (var s in subjects)
         {
-            if (await db.SubjectDetailAsync(s.Id, ct) is not { } d) continue;
-            var full = d.Identifiers.FirstOrDefault(i => i.Scheme == "ric" && i.Strong)?.Value;
-            var masked = d.Identifiers.FirstOrDefault(i => i.Scheme == SubjectKeys.MaskedScheme)?.Value;
+            var identifiers = identifiersOf[s.Id].ToList();
+            var full = identifiers.FirstOrDefault(i => i.Scheme == "ric" && i.Strong)?.Value;
+            var masked = identifiers.FirstOrDefault(i => i.Scheme == SubjectKeys.MaskedScheme)?.Value;
             var score = search.Kind == "Person"
                 ? Hub.Domain.Resolution.MatchScorer.Score(new Hub.Domain.Resolution.PersonFacts(normalized, null, search.MaskedIdNumber, search.BirthDate, search.Region),
-                    new Hub.Domain.Resolution.PersonFacts(d.Subject.NormalizedName, full, masked, null, d.Subject.HomeRegion))
+                    new Hub.Domain.Resolution.PersonFacts(s.NormalizedName, full, masked, null, s.HomeRegion))
                 : Hub.Domain.Resolution.MatchScorer.Score(new Hub.Domain.Resolution.OrganizationFacts(search.Name, Region: search.Region),
-                    new Hub.Domain.Resolution.OrganizationFacts(d.Subject.DisplayName, Region: d.Subject.HomeRegion ?? d.Identifiers.FirstOrDefault(i => i.Scheme == "uscc")?.Value[2..8]));
-            candidates.Add(new CandidateView(d.Subject.Id, d.Subject.Kind, d.Subject.DisplayName, IdentifierViews(d.Identifiers, caller), Math.Round(score.Score, 4),
+                    new Hub.Domain.Resolution.OrganizationFacts(s.DisplayName, Region: s.HomeRegion ?? identifiers.FirstOrDefault(i => i.Scheme == "uscc")?.Value[2..8]));
+            candidates.Add(new CandidateView(s.Id, s.Kind, s.DisplayName, IdentifierViews(identifiers, caller), Math.Round(score.Score, 4),
                 score.Decision.ToString(), score.Evidence,
-                d.Listings.Count(l => ListingClock.StateOn(l.Status, l.ValidFrom, l.ValidUntil, today).InForce)));
+                listingsOf[s.Id].Count(l => ListingClock.StateOn(l.Status, l.ValidFrom, l.ValidUntil, today).InForce)));
         }
         var best = candidates.OrderByDescending(c => c.Score).ThenBy(c => c.HubId, StringComparer.Ordinal).Take(20).ToList();
         await Disclosed(audit, caller, time, null, "disclosed", $"candidates by name ({search.Kind}): {best.Count} shown", ct,
