@@ -205,7 +205,7 @@ internal static class CheckBench
             subjects = Enumerable.Range(0, 1_000).Select(_ => Subject(Key(random, companies, hubIds))).ToArray(),
         });
 
-    private static string Percentiles(List<double> ms)
+    internal static string Percentiles(List<double> ms)
     {
         var sorted = ms.Order().ToList();
         double At(double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];

@@ -21,6 +21,8 @@ using RabbitMQ.Client.Events;
 //   dotnet run -c Release --project bench/Hub.Bench -- [--notices N] [--rounds R] [--warmup N] [--stages] [--audit-costs] [--fanout N [--fanout-receiving K]] [--set Hub:Key=Value ...]
 // Checks before granting against a million subjects (CheckBench.cs):
 //   dotnet run -c Release --project bench/Hub.Bench -- --checks [--subjects N] [--singles N] [--batches N] [--clients N] [--reload]
+// The entity index at 10 million subjects: lookups, name searches, and what weak resolution costs (EntityBench.cs):
+//   dotnet run -c Release --project bench/Hub.Bench -- --entities [--subjects N] [--lookups N] [--searches N] [--notices N] [--rounds R] [--reload]
 // Needs RabbitMQ and PostgreSQL (deploy/local/start-services.sh starts both).
 
 namespace Hub.Bench;
@@ -32,6 +34,7 @@ internal static partial class Bench
         // the host needs no content files here: every setting is given below
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_HUB_HOST", AppContext.BaseDirectory);
         if (args.Contains("--checks")) return await CheckBench.RunAsync(args);
+        if (args.Contains("--entities")) return await EntityIndexAsync(args);
         var notices = Arg(args, "--notices", 20_000);
         Posters = Arg(args, "--posters", 4);
         var rounds = Arg(args, "--rounds", 2);
