@@ -67,15 +67,19 @@ public sealed partial class IndexDatabase
 
     public async Task<IndexSession> BeginAsync(CancellationToken ct) => await BeginAsync(ct, preparing: false);
 
-    private async Task<IndexSession> BeginAsync(CancellationToken ct, bool preparing)
+    /// <param name="auditLock">take the audit chain's lock with the transaction's setup, in the same round trip (for a
+    /// transaction that only appends to the chain)</param>
+    private async Task<IndexSession> BeginAsync(CancellationToken ct, bool preparing, bool auditLock = false)
     {
         var c = await OpenAsync(ct, preparing);
         try
         {
             var tx = await c.BeginTransactionAsync(ct);
-            if (_dialect.TransactionSetupSql is { } setup)
+            var lockSql = auditLock ? _dialect.AuditLockSql : null;
+            var setup = string.Join(";\n", new[] { _dialect.TransactionSetupSql, lockSql }.OfType<string>());
+            if (setup.Length > 0)
                 await c.ExecuteAsync(new CommandDefinition(setup, transaction: tx, cancellationToken: ct));
-            return new IndexSession(c, tx, _dialect, _sql);
+            return new IndexSession(c, tx, _dialect, _sql, auditLocked: lockSql is not null);
         }
         catch
         {
@@ -110,13 +114,35 @@ public sealed partial class IndexDatabase
     public async Task<SubjectDetail?> SubjectDetailAsync(string id, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct, preparing: true);
-        if (await SubjectWithListingsAsync(c, id, ct) is not var (subject, identifiers, listings)) return null;
-        var args = new { Id = subject.Id };
-        var relations = await QueryAsync<RelationRow>(c, _sql.RelationsOf, args, ct);
+        SubjectRow? subject;
+        IReadOnlyList<IdentifierRow> identifiers;
+        IReadOnlyList<ListingRow> listings;
+        IReadOnlyList<RelationRow> relations;
+        await using (var grid = await c.QueryMultipleAsync(new CommandDefinition(_sql.SubjectView, new { Id = id }, cancellationToken: ct)))
+        {
+            subject = await grid.ReadFirstOrDefaultAsync<SubjectRow>();
+            identifiers = (await grid.ReadAsync<IdentifierRow>()).AsList();
+            listings = (await grid.ReadAsync<ListingRow>()).AsList();
+            relations = (await grid.ReadAsync<RelationRow>()).AsList();
+        }
+        if (subject is null) return null;
         var otherIds = relations.SelectMany(r => new[] { r.OrganizationId, r.PersonId }).Where(x => x != subject.Id).Distinct().ToArray();
-        var related = otherIds.Length == 0 ? [] : await QueryAsync<SubjectRow>(c, _sql.SubjectsById, new { Ids = otherIds }, ct);
-        var relatedListings = otherIds.Length == 0 ? [] : await QueryAsync<ListingRow>(c, _sql.IssuedListingsOf, new { Ids = otherIds }, ct);
-        return new SubjectDetail(subject, identifiers, listings, relations, related, await DisputesOfAsync(c, listings, ct), relatedListings);
+        var sources = listings.Select(l => l.SourceRecordId).Distinct().ToArray();
+        IReadOnlyList<SubjectRow> related = [];
+        IReadOnlyList<ListingRow> relatedListings = [];
+        IReadOnlyList<DisputeRow> disputes = [];
+        if (otherIds.Length + sources.Length > 0)
+        {
+            await using var grid = await c.QueryMultipleAsync(new CommandDefinition(_sql.SubjectViewAround(otherIds.Length > 0, sources.Length > 0),
+                new { Others = otherIds, Sources = sources }, cancellationToken: ct));
+            if (otherIds.Length > 0)
+            {
+                related = (await grid.ReadAsync<SubjectRow>()).AsList();
+                relatedListings = (await grid.ReadAsync<ListingRow>()).AsList();
+            }
+            if (sources.Length > 0) disputes = OfListings(listings, (await grid.ReadAsync<DisputeRow>()).AsList());
+        }
+        return new SubjectDetail(subject, identifiers, listings, relations, related, disputes, relatedListings);
     }
 
     /// <summary>
@@ -140,11 +166,14 @@ public sealed partial class IndexDatabase
     }
 
     /// <summary>Every dispute, open or decided, of these listings' source records (same agency), oldest first.</summary>
-    private async Task<IReadOnlyList<DisputeRow>> DisputesOfAsync(DbConnection c, IReadOnlyList<ListingRow> listings, CancellationToken ct)
+    private async Task<IReadOnlyList<DisputeRow>> DisputesOfAsync(DbConnection c, IReadOnlyList<ListingRow> listings, CancellationToken ct) =>
+        listings.Count == 0 ? [] : OfListings(listings,
+            await QueryAsync<DisputeRow>(c, _sql.DisputesOfListings, new { Ids = listings.Select(l => l.SourceRecordId).Distinct().ToArray() }, ct));
+
+    /// <summary>Of disputes read by the listings' source record ids, those of the same agency as the listing, oldest first.</summary>
+    private static IReadOnlyList<DisputeRow> OfListings(IReadOnlyList<ListingRow> listings, IReadOnlyList<DisputeRow> rows)
     {
-        if (listings.Count == 0) return [];
         var keys = listings.Select(l => (l.OriginAgency, l.SourceRecordId)).ToHashSet();
-        var rows = await QueryAsync<DisputeRow>(c, _sql.DisputesOfListings, new { Ids = keys.Select(k => k.SourceRecordId).Distinct().ToArray() }, ct);
         return rows.Where(d => keys.Contains((d.AgencyCode, d.ListingSourceRecordId))).OrderBy(d => d.OpenedAt).ThenBy(d => d.Id, StringComparer.Ordinal).ToList();
     }
 
@@ -380,7 +409,7 @@ public sealed partial class IndexDatabase
     public async Task AppendAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct)
     {
         if (entries.Count == 0) return;
-        await using var session = await BeginAsync(ct, preparing: true);
+        await using var session = await BeginAsync(ct, preparing: true, auditLock: true);
         await session.AppendAuditAsync(entries, ct);
         await session.CommitAsync(ct);
     }

@@ -66,8 +66,12 @@ public sealed class IndexSession : IAsyncDisposable
     private readonly ISqlDialect _dialect;
     private readonly IndexSql _sql;
 
-    internal IndexSession(DbConnection connection, DbTransaction transaction, ISqlDialect dialect, IndexSql sql)
+    /// <summary>The audit chain's lock was taken when the transaction began (<see cref="IndexDatabase.AppendAuditAsync"/>).</summary>
+    private bool _auditLocked;
+
+    internal IndexSession(DbConnection connection, DbTransaction transaction, ISqlDialect dialect, IndexSql sql, bool auditLocked = false)
     {
+        _auditLocked = auditLocked;
         _sql = sql;
         _connection = connection;
         _transaction = transaction;
@@ -196,8 +200,9 @@ public sealed class IndexSession : IAsyncDisposable
     public async Task AppendAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct)
     {
         if (entries.Count == 0) return;
-        if (_dialect.AuditLockSql is { } lockSql)
+        if (_dialect.AuditLockSql is { } lockSql && !_auditLocked)
             await _connection.ExecuteAsync(new CommandDefinition(lockSql, transaction: _transaction, cancellationToken: ct));
+        _auditLocked = true;
         var head = await _connection.QueryFirstOrDefaultAsync<AuditRow>(new CommandDefinition(_sql.AuditHead, transaction: _transaction, cancellationToken: ct));
         var (seq, prev) = head is null ? (0L, AuditChain.Genesis) : (head.Seq, head.Hash);
         var rows = new List<AuditRow>(entries.Count);

@@ -117,6 +117,27 @@ internal sealed class IndexSql(ISqlDialect dialect)
         LEFT JOIN subjects ps ON ps.id = p.subject_id
         """;
 
+    /// <summary>A subject merged into another is read as that one.</summary>
+    private const string ResolvedId = "COALESCE((SELECT into_id FROM subject_merges WHERE merged_id = @Id), @Id)";
+    /// <summary>The subject view's first read, one round trip: the subject (through a merge), its identifiers, listings
+    /// and relations, as <see cref="SubjectById"/>, <see cref="IdentifiersOf"/>, <see cref="ListingsOf"/> and
+    /// <see cref="RelationsOf"/> read them.</summary>
+    public string SubjectView { get; } = $"""
+        SELECT * FROM subjects WHERE id = {ResolvedId};
+        SELECT scheme, value, subject_id, strong FROM subject_identifiers WHERE subject_id = {ResolvedId} ORDER BY strong DESC, scheme;
+        SELECT * FROM listings WHERE subject_id = {ResolvedId} ORDER BY recorded_at, source_revision, parent_listing_id IS NOT NULL, id;
+        SELECT * FROM relations WHERE organization_id = {ResolvedId} OR person_id = {ResolvedId} ORDER BY valid_from, recorded_at, valid_to IS NULL, id
+        """;
+    /// <summary>The subject view's second read, one round trip: the subjects on the other side of its relations
+    /// (<c>@Others</c>) with their issued listings, and the disputes of its listings' sources (<c>@Sources</c>); either
+    /// part left out when it has no keys.</summary>
+    public string SubjectViewAround(bool others, bool sources) => (others, sources) switch
+    {
+        (true, true) => $"{SubjectsById.Replace("@Ids", "@Others")};\n{IssuedListingsOf.Replace("@Ids", "@Others")};\n{DisputesOfListings.Replace("@Ids", "@Sources")}",
+        (true, false) => $"{SubjectsById.Replace("@Ids", "@Others")};\n{IssuedListingsOf.Replace("@Ids", "@Others")}",
+        (false, true) => DisputesOfListings.Replace("@Ids", "@Sources"),
+        _ => throw new ArgumentException("nothing to read around the subject"),
+    };
     public string SubjectById { get; } = "SELECT * FROM subjects WHERE id = @Id";
     public string SubjectIdByIdentifier { get; } =
         "SELECT subject_id FROM subject_identifiers WHERE scheme = @Scheme AND value = @Value ORDER BY strong DESC LIMIT 1";
