@@ -13,7 +13,8 @@ namespace Hub.Integration.Tests;
 /// <c>GET /metrics</c> on the embedded default, scraped as Prometheus does: refused without a key or without
 /// <c>metrics:read</c>, answered to a monitor's key sent as a bearer token; every series docs/operations.md documents
 /// is there, and the figures move when a court's notices arrive (records applied and quarantined, the agency heard
-/// from, quarantine waiting); a restarted Hub still knows when the agency last sent.
+/// from, quarantine waiting); a restarted Hub still knows when the agency last sent; MassTransit's series, from a Hub
+/// process of its own.
 /// </summary>
 [NonParallelizable]
 public sealed partial class MetricsTests
