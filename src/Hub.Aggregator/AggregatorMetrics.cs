@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Hub.Aggregator.Applying;
 
@@ -5,7 +6,9 @@ namespace Hub.Aggregator;
 
 /// <summary>
 /// The aggregator's instruments, on the meter <c>Hub.Aggregator</c> (any OpenTelemetry or dotnet-counters listener
-/// can read them): records by outcome, batch size and duration, events relayed from the outbox.
+/// can read them): records by outcome, batch size and duration, events relayed from the outbox. Also remembers when a
+/// record of each agency last reached this process's aggregator (<see cref="LastRecordAt"/>), for the gauge of silent
+/// agencies at <c>/metrics</c>.
 /// </summary>
 public sealed class AggregatorMetrics
 {
@@ -19,7 +22,13 @@ public sealed class AggregatorMetrics
     private readonly Counter<long> _relayed;
     private readonly Counter<long> _split;
 
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastRecordAt = new(StringComparer.Ordinal);
+
     public Meter Meter { get; }
+
+    /// <summary>When a record published by each agency (as the transport vouched for it) last reached this process's
+    /// aggregator, whatever became of it (applied, duplicate, quarantined, held).</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> LastRecordAt => _lastRecordAt;
 
     /// <param name="meters">The host's meter factory; without one (tests, tools) a meter of its own.</param>
     public AggregatorMetrics(IMeterFactory? meters = null)
@@ -41,6 +50,13 @@ public sealed class AggregatorMetrics
     }
 
     internal void BatchSplit() => _split.Add(1);
+
+    /// <summary>A batch reached the aggregator at <paramref name="at"/>: each agency in it was heard from.</summary>
+    internal void Arrived(IReadOnlyList<Incoming> batch, DateTimeOffset at)
+    {
+        foreach (var agency in batch.Select(i => i.PublisherAgency).OfType<string>().Distinct(StringComparer.Ordinal))
+            _lastRecordAt.AddOrUpdate(agency, at, (_, seen) => seen > at ? seen : at);
+    }
 
     internal void Counted(BatchOutcome outcome)
     {

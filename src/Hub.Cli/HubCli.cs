@@ -12,7 +12,7 @@ namespace Hub.Cli;
 /// The <c>hub</c> command. Exit codes: 0 done, 1 some input refused (invalid identifier, rejected notice, not found),
 /// 2 usage, 3 the Hub could not be reached or could not take everything.
 /// </summary>
-public static class HubCli
+public static partial class HubCli
 {
     public const string Usage = """
         usage:
@@ -27,6 +27,16 @@ public static class HubCli
           hub audit show --subject HUBID [--limit N]    who saw a subject, and what was written about it
           hub keys add PRINCIPAL [--label TEXT]         create an API key (an agency code, or role:name); shown once
           hub keys list | hub keys revoke ID            the API keys (never the keys themselves) / revoke one
+          hub queues                                    every Hub queue (ready, unacknowledged, rates, consumers, oldest),
+                                                        the outbox backlog and quarantined records waiting
+          hub failed [--group ID] [--limit N]           failed messages grouped by cause, or the messages of one group
+          hub replay --group ID | --message ID | --all  send failed messages back to the queue they failed on
+          hub quarantine                                quarantined records waiting, counted by reason and agency
+          hub quarantine list [--reason CODE] [--agency CODE] [--limit N]
+                                                        the waiting records (ids to release or reject)
+          hub quarantine release ID                     apply a quarantined record again once what was wrong is corrected
+          hub quarantine reject ID --reason TEXT        refuse it for good; the agency is told the reason
+                                                        (these five need an operator's key: scope operate)
           hub dedupe FILE.csv --id COL --name COL --kind person|organization
                  [--id-number COL] [--birth-date COL] [--region COL] [--address COL] [--review FILE]
                                                         print row_id,cluster_id for every row of a CSV list (UTF-8 or
@@ -57,6 +67,14 @@ public static class HubCli
                 ["keys", "list", .. var rest] => await KeysListAsync(Options(rest), stdout, stderr, http, ct),
                 ["keys", "revoke", var id, .. var rest] => await KeysRevokeAsync(id, Options(rest), stdout, stderr, http, ct),
                 ["dedupe", var file, .. var rest] => await DedupeCommand.RunAsync(file, Options(rest), stdout, stderr, ct),
+                ["queues", .. var rest] => await QueuesAsync(Options(rest), stdout, stderr, http, ct),
+                ["failed", .. var rest] => await FailedAsync(Options(rest), stdout, stderr, http, ct),
+                ["replay", .. var rest] => await ReplayAsync(Options(rest), stdout, stderr, http, ct),
+                ["quarantine", .. var rest] when rest.Length == 0 || rest[0].StartsWith("--", StringComparison.Ordinal) =>
+                    await QuarantineGroupsAsync(Options(rest), stdout, stderr, http, ct),
+                ["quarantine", "list", .. var rest] => await QuarantineListAsync(Options(rest), stdout, stderr, http, ct),
+                ["quarantine", "release", var id, .. var rest] => await QuarantineDecideAsync("release", id, Options(rest), stdout, stderr, http, ct),
+                ["quarantine", "reject", var id, .. var rest] => await QuarantineDecideAsync("reject", id, Options(rest), stdout, stderr, http, ct),
                 _ => UsageError(stderr, null),
             };
         }
@@ -66,7 +84,8 @@ public static class HubCli
         }
         catch (HttpRequestException ex)
         {
-            await stderr.WriteLineAsync($"hub: cannot reach the Hub: {ex.Message}");
+            await stderr.WriteLineAsync($"hub: cannot reach the Hub{(ex.StatusCode is null && UrlOf(args) is { } url ? " at " + url : "")}: {ex.Message} " +
+                                        "(is it running? --hub URL or $HUB_URL names another)");
             return 3;
         }
         catch (TaskCanceledException) when (!ct.IsCancellationRequested)
@@ -262,6 +281,13 @@ public static class HubCli
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException) { return body; }
     }
 
+    /// <summary>The Hub's address as a command line names it (for messages only; <see cref="Client"/> connects).</summary>
+    private static string? UrlOf(string[] args)
+    {
+        var at = Array.IndexOf(args, "--hub");
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : Environment.GetEnvironmentVariable("HUB_URL") ?? "http://localhost:5080";
+    }
+
     private static HttpClient Client(Dictionary<string, string?> o)
     {
         var url = o.GetValueOrDefault("hub") ?? Environment.GetEnvironmentVariable("HUB_URL") ?? "http://localhost:5080";
@@ -300,7 +326,7 @@ public static class HubCli
         {
             if (!rest[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"unexpected '{rest[i]}'");
             var name = rest[i][2..];
-            if (name == "removals") { o[name] = null; continue; }
+            if (name is "removals" or "all") { o[name] = null; continue; }
             if (i + 1 >= rest.Length) throw new ArgumentException($"--{name} needs a value");
             o[name] = rest[++i];
         }

@@ -1,5 +1,6 @@
 using Hub.Host.Api;
 using Hub.Host.Composition;
+using Hub.Host.Metrics;
 using Hub.Host.OperatorConsole;
 using Hub.Host.Security;
 using Hub.Host.Subscribers;
@@ -15,11 +16,13 @@ builder.AddHubBus()
 if (hasIndex) builder.AddHubSubscribers();
 if (hasIndex) builder.AddHubConsole();
 builder.AddHubSecurity();
+builder.AddHubMetrics();
 
 var app = builder.Build();
 app.UseHubHttp();
 app.UseHubSecurity();
 app.MapHubHealth();
+app.MapHubMetrics();
 app.MapHubOpenApi();
 app.MapCallerApi();
 app.MapCourtAdapterApi();

@@ -35,6 +35,7 @@ public sealed partial class RecordApplier(
     /// </summary>
     public async Task<BatchOutcome> ApplyAsync(IReadOnlyList<Incoming> batch, CancellationToken ct)
     {
+        metrics.Arrived(batch, time.GetUtcNow());
         try
         {
             return await ApplyOnceAsync(batch, ct);

@@ -14,6 +14,8 @@ public static class Scopes
     public const string ReadFullIds = "ids:read-full";
     public const string Operate = "operate";
     public const string ReadAudit = "audit:read";
+    /// <summary>Scrape <c>GET /metrics</c>: figures only (counts, depths, ages; agency codes and queue names as labels), no record.</summary>
+    public const string ReadMetrics = "metrics:read";
 
     /// <summary>Publishing administrative penalties is granted per category (<c>penalties:publish:FoodSafety</c>).</summary>
     public static string PublishPenalties(string category) => "penalties:publish:" + category;

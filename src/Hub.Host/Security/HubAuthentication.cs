@@ -25,7 +25,8 @@ public static class CallerExtensions
 
 /// <summary>
 /// Who is calling: a client certificate (already verified against the Hub's authority by Kestrel during the TLS
-/// handshake — see <see cref="ClientCertificates"/>) or an API key in the <c>X-Api-Key</c> header. No credentials is no
+/// handshake — see <see cref="ClientCertificates"/>) or an API key in the <c>X-Api-Key</c> header (or as a bearer token in
+/// <c>Authorization</c>). No credentials is no
 /// result (the endpoint's policy then answers 401); wrong credentials fail with a reason the 401 answer carries.
 /// </summary>
 public sealed class HubAuthenticationHandler(
@@ -53,18 +54,27 @@ public sealed class HubAuthenticationHandler(
                 ? Success(caller, "client-certificate")
                 : Fail($"the client certificate names '{named}', which is no agency or role registered with the Hub");
         }
-        if (Request.Headers.TryGetValue(ApiKeyHeader, out var header))
+        var apiKey = Request.Headers.TryGetValue(ApiKeyHeader, out var header) ? header.ToString() : BearerToken(Request);
+        if (apiKey is not null)
         {
             if (!auth.Value.ApiKeys.Enabled) return Fail("this Hub does not accept API keys: authenticate with a client certificate");
             if (services.GetService<ApiKeyService>() is not { } keys)
                 return Fail("this Hub process (the court adapter running alone) has no key store: authenticate with a client certificate");
-            var principal = await keys.AuthenticateAsync(header.ToString().Trim(), Context.RequestAborted);
+            var principal = await keys.AuthenticateAsync(apiKey.Trim(), Context.RequestAborted);
             if (principal is null) return Fail("the API key is not valid (unknown or revoked)");
             return policy.Resolve(principal) is { } caller
                 ? Success(caller, "api-key")
                 : Fail($"the API key belongs to '{principal}', which is no longer registered with the Hub");
         }
         return AuthenticateResult.NoResult();
+    }
+
+    /// <summary>An API key sent as <c>Authorization: Bearer KEY</c> (what Prometheus's <c>authorization</c> scrape setting
+    /// sends); <c>X-Api-Key</c> wins when both are there.</summary>
+    private static string? BearerToken(HttpRequest request)
+    {
+        var value = request.Headers.Authorization.ToString();
+        return value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && value.Length > 7 ? value[7..] : null;
     }
 
     private AuthenticateResult Success(Caller caller, string method) =>
