@@ -51,4 +51,11 @@ public interface ISqlDialect
 
     /// <summary>Most parameters one statement may carry; bulk inserts are chunked below it.</summary>
     int MaxParameters { get; }
+
+    /// <summary>
+    /// Where the database takes one writer at a time (SQLite), the name of the file written — every write transaction of
+    /// the process takes its turn at it (<see cref="WriteGate"/>) — and how long a writer waits for its turn; null where
+    /// the database serves concurrent writers itself.
+    /// </summary>
+    (string Key, TimeSpan Timeout)? SingleWriter(string connectionString) => null;
 }
