@@ -23,6 +23,8 @@ using RabbitMQ.Client.Events;
 //   dotnet run -c Release --project bench/Hub.Bench -- --checks [--subjects N] [--singles N] [--batches N] [--clients N] [--reload]
 // The entity index at 10 million subjects: lookups, name searches, and what weak resolution costs (EntityBench.cs):
 //   dotnet run -c Release --project bench/Hub.Bench -- --entities [--subjects N] [--lookups N] [--searches N] [--notices N] [--rounds R] [--reload]
+// The embedded default (in-memory bus, SQLite) beside the raw baseline and the Hub in server mode (Embedded.cs):
+//   dotnet run -c Release --project bench/Hub.Bench -- --embedded [--notices N] [--rounds R] [--embedded-dir DIR] [--embedded-only]
 // Needs RabbitMQ and PostgreSQL (deploy/local/start-services.sh starts both).
 
 namespace Hub.Bench;
@@ -62,11 +64,16 @@ internal static partial class Bench
         // very host (and channel) it then measures, uncounted.
         var hostWarmup = Arg(args, "--host-warmup", 2_000);
         var warmRequests = Requests(hostWarmup, first: 1_000_001);
-        if (warmup > 0)
+        if (warmup > 0 && !args.Contains("--embedded-only"))
         {
             var rawWarm = await RawBaseline(warmup, 0, envelopeSize);
             var hubWarm = await HubEndToEnd(Requests(warmup), [], warmup, 0, args);
             Console.WriteLine($"warm-up (not counted): raw {rawWarm.Rate:N0} msg/s, Hub {hubWarm.Rate:N0} notices/s, {warmup:N0} each");
+        }
+        if (warmup > 0 && args.Contains("--embedded"))
+        {
+            var embeddedWarm = await EmbeddedEndToEnd(Requests(warmup), [], warmup, 0, args);
+            Console.WriteLine($"warm-up (not counted): Hub embedded default {embeddedWarm.Rate:N0} notices/s");
         }
         if (args.Contains("--stages"))
         {
@@ -77,6 +84,11 @@ internal static partial class Bench
         if (Arg(args, "--fanout", 0) is > 0 and var subscribers)
         {
             await Fanout(requests, warmRequests, notices, hostWarmup, rounds, envelopeSize, subscribers, Arg(args, "--fanout-receiving", 5), args);
+            return 0;
+        }
+        if (args.Contains("--embedded"))
+        {
+            await Embedded(requests, warmRequests, notices, hostWarmup, rounds, envelopeSize, args);
             return 0;
         }
         if (args.Contains("--audit-costs"))
@@ -376,13 +388,7 @@ internal static partial class Bench
         }
     }
 
-    static List<JsonObject> Notices(int n, int first = 1) => Enumerable.Range(first, n).Select(i =>
-    {
-        var born = new DateOnly(1960, 1, 1).AddDays(i / 500);
-        var body = $"341122{born:yyyyMMdd}{i % 500:D3}";
-        var ric = body + Hub.Domain.Identifiers.ResidentIdNumber.CheckCharacter(body);
-        return CourtNoticeJson.Company($"BENCH-{i}", TestIdentifiers.Uscc(i), $"安徽测试建设工程有限公司{i}", $"(2026)皖1122执{i}号", $"法人{i}", ric);
-    }).ToList();
+    static List<JsonObject> Notices(int n, int first = 1) => CourtNoticeJson.Companies(n, first);
 
     /// <summary>`--set Key=Value` (repeatable): any Hub setting, e.g. --set Hub:Aggregator:BatchSize=500.</summary>
     static IEnumerable<(string, string)> Settings(string[] args) =>

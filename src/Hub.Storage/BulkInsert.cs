@@ -1,6 +1,5 @@
-using System.Collections.Concurrent;
 using System.Data.Common;
-using System.Text;
+using System.Globalization;
 using Npgsql;
 
 namespace Hub.Storage;
@@ -14,21 +13,26 @@ internal sealed record BulkColumn(string Name, string PgType, Type ClrType);
 /// <list type="bullet">
 /// <item>PostgreSQL: one array parameter per column, <c>INSERT … SELECT * FROM unnest(@c0::text[], …)</c> — one short
 /// statement per table whatever the row count, values sent in binary.</item>
-/// <item>SQLite: multi-row <c>INSERT … VALUES (…), (…)</c> in chunks below the parameter limit.</item>
+/// <item>SQLite: one single-row <c>INSERT … VALUES (@c0, …)</c>, prepared once and executed for each row with its
+/// values — what Microsoft.Data.Sqlite recommends, as SQLite runs in the process and a statement costs no round trip.
+/// Not multi-row statements: Microsoft.Data.Sqlite finds each parameter by name with a scan of the statement's
+/// parameters (four, for a name without its <c>@</c>), so binding one statement of P parameters costs in P², and 500
+/// rows of 12 columns took over a second — the aggregator's write transaction held the file for 6 s a batch
+/// (docs/BENCHMARKS.md, the embedded default).</item>
 /// </list>
-/// The SQL text depends only on the table (and for SQLite the chunk size); every value travels as a parameter.
+/// The SQL text depends only on the table; every value travels as a parameter.
 /// </summary>
 internal sealed class BulkInsert<T>(string table, BulkColumn[] columns, Func<T, object?[]> values, string suffix = "")
 {
-    private const int MaxRowsPerStatement = 500;
-    private readonly ConcurrentDictionary<int, string> _sqlByRows = new();
+    private readonly string _rowSql =
+        $"INSERT INTO {table} ({string.Join(", ", columns.Select(c => c.Name))}) VALUES ({string.Join(", ", columns.Select((_, i) => $"@c{i}"))}){suffix}";
     private readonly string _unnestSql =
         $"INSERT INTO {table} ({string.Join(", ", columns.Select(c => c.Name))}) SELECT * FROM unnest({string.Join(", ", columns.Select((c, i) => $"@c{i}::{c.PgType}[]"))}){suffix}";
 
-    public Task ExecuteAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<T> rows, int maxParameters, CancellationToken ct) =>
+    public Task ExecuteAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<T> rows, CancellationToken ct) =>
         rows.Count == 0 ? Task.CompletedTask
         : connection is NpgsqlConnection ? UnnestAsync(connection, transaction, rows, ct)
-        : MultiRowAsync(connection, transaction, rows, maxParameters, ct);
+        : RowByRowAsync(connection, transaction, rows, ct);
 
     private async Task UnnestAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<T> rows, CancellationToken ct)
     {
@@ -51,42 +55,25 @@ internal sealed class BulkInsert<T>(string table, BulkColumn[] columns, Func<T, 
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private async Task MultiRowAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<T> rows, int maxParameters, CancellationToken ct)
+    private async Task RowByRowAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<T> rows, CancellationToken ct)
     {
-        var perChunk = Math.Max(1, Math.Min(MaxRowsPerStatement, maxParameters / columns.Length));
-        for (var start = 0; start < rows.Count; start += perChunk)
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = _rowSql;
+        var parameters = new DbParameter[columns.Length];
+        for (var c = 0; c < columns.Length; c++)
         {
-            var count = Math.Min(perChunk, rows.Count - start);
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = _sqlByRows.GetOrAdd(count, BuildValues);
-            for (var r = 0; r < count; r++)
-            {
-                var v = values(rows[start + r]);
-                for (var c = 0; c < columns.Length; c++)
-                {
-                    var p = command.CreateParameter();
-                    p.ParameterName = Name(r, c);
-                    p.Value = v[c] switch { null => DBNull.Value, DateTimeOffset t => t.ToUniversalTime(), var x => x };
-                    command.Parameters.Add(p);
-                }
-            }
+            parameters[c] = command.CreateParameter();
+            parameters[c].ParameterName = "@c" + c.ToString(CultureInfo.InvariantCulture);
+            command.Parameters.Add(parameters[c]);
+        }
+        foreach (var row in rows)
+        {
+            var v = values(row);
+            for (var c = 0; c < columns.Length; c++)
+                parameters[c].Value = v[c] switch { null => DBNull.Value, DateTimeOffset t => t.ToUniversalTime(), var x => x };
+            // compiled at the first execution, reused by the next ones
             await command.ExecuteNonQueryAsync(ct);
         }
-    }
-
-    private static string Name(int row, int column) => string.Create(null, stackalloc char[16], $"p{row}_{column}");
-
-    private string BuildValues(int rows)
-    {
-        var sb = new StringBuilder("INSERT INTO ").Append(table).Append(" (").AppendJoin(", ", columns.Select(c => c.Name)).Append(") VALUES ");
-        for (var r = 0; r < rows; r++)
-        {
-            if (r > 0) sb.Append(", ");
-            sb.Append('(');
-            for (var c = 0; c < columns.Length; c++) sb.Append(c == 0 ? "@" : ", @").Append(Name(r, c));
-            sb.Append(')');
-        }
-        return sb.Append(suffix).ToString();
     }
 }

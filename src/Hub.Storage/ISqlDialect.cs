@@ -58,4 +58,11 @@ public interface ISqlDialect
     /// same string where the driver already does that (SQLite keeps its statements prepared per connection).
     /// </summary>
     string PreparingConnectionString(string connectionString) => connectionString;
+
+    /// <summary>
+    /// Where the database takes one writer at a time (SQLite), the name of the file written — every write transaction of
+    /// the process takes its turn at it (<see cref="WriteGate"/>) — and how long a writer waits for its turn; null where
+    /// the database serves concurrent writers itself.
+    /// </summary>
+    (string Key, TimeSpan Timeout)? SingleWriter(string connectionString) => null;
 }

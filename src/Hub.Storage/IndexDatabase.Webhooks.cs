@@ -56,6 +56,7 @@ public sealed partial class IndexDatabase
     public async Task EnqueueWebhookDeliveriesAsync(IReadOnlyList<WebhookDeliveryRow> rows, CancellationToken ct)
     {
         if (rows.Count == 0) return;
+        using var turn = await WriteTurnAsync(ct);
         await using var c = await OpenAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
         foreach (var row in rows)
@@ -86,6 +87,7 @@ public sealed partial class IndexDatabase
     /// <summary>Stores a dead letter and, in the same transaction, deletes the waiting delivery it ends (embedded default).</summary>
     public async Task AddWebhookDeadLetterAsync(WebhookDeadLetterRow row, long? deliveryId, CancellationToken ct)
     {
+        using var turn = await WriteTurnAsync(ct);
         await using var c = await OpenAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
         await c.ExecuteAsync(new CommandDefinition("""

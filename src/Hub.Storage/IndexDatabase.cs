@@ -7,7 +7,9 @@ namespace Hub.Storage;
 
 /// <summary>
 /// The cross-province entity index over one database. Writers open an <see cref="IndexSession"/> (one transaction);
-/// readers use the query methods here. The same class serves every dialect.
+/// readers use the query methods here. The same class serves every dialect. Where the database takes one writer at a
+/// time (SQLite), every write here — sessions, marks, single statements — first takes its turn at the file's
+/// <see cref="WriteGate"/>.
 /// </summary>
 public sealed partial class IndexDatabase
 {
@@ -16,6 +18,8 @@ public sealed partial class IndexDatabase
     private readonly string _preparingConnectionString;
     private readonly TimeProvider _time;
     private readonly IndexSql _sql;
+    private readonly WriteGate? _writeGate;
+    private readonly TimeSpan _writeTimeout;
 
     public IndexDatabase(ISqlDialect dialect, string connectionString, TimeProvider time)
     {
@@ -25,6 +29,23 @@ public sealed partial class IndexDatabase
         _preparingConnectionString = dialect.PreparingConnectionString(connectionString);
         _time = time;
         _sql = new IndexSql(dialect);
+        if (dialect.SingleWriter(connectionString) is var (key, timeout))
+        {
+            _writeGate = WriteGate.For(key);
+            _writeTimeout = timeout;
+        }
+    }
+
+    private static readonly IDisposable NoTurn = new NothingToRelease();
+
+    /// <summary>This writer's turn at the database (see <see cref="WriteGate"/>); nothing to wait for where the database
+    /// serves concurrent writers itself.</summary>
+    internal Task<IDisposable> WriteTurnAsync(CancellationToken ct) =>
+        _writeGate is null ? Task.FromResult(NoTurn) : _writeGate.EnterAsync(_writeTimeout, ct);
+
+    private sealed class NothingToRelease : IDisposable
+    {
+        public void Dispose() { }
     }
 
     public ISqlDialect Dialect => _dialect;
@@ -44,6 +65,7 @@ public sealed partial class IndexDatabase
     /// <summary>Creates or upgrades the schema. Safe to call from several processes at once.</summary>
     public async Task MigrateAsync(CancellationToken ct)
     {
+        using var turn = await WriteTurnAsync(ct);
         await using var c = await OpenAsync(ct);
         if (_dialect.DatabaseSetupSql is { } setup)
             await c.ExecuteAsync(new CommandDefinition(setup, cancellationToken: ct));
@@ -65,25 +87,29 @@ public sealed partial class IndexDatabase
         }
     }
 
+    /// <summary>A write transaction; it holds this writer's turn (<see cref="WriteTurnAsync"/>) until it is disposed.</summary>
     public async Task<IndexSession> BeginAsync(CancellationToken ct) => await BeginAsync(ct, preparing: false);
 
     /// <param name="auditLock">take the audit chain's lock with the transaction's setup, in the same round trip (for a
     /// transaction that only appends to the chain)</param>
     private async Task<IndexSession> BeginAsync(CancellationToken ct, bool preparing, bool auditLock = false)
     {
-        var c = await OpenAsync(ct, preparing);
+        var turn = await WriteTurnAsync(ct);
+        DbConnection? c = null;
         try
         {
+            c = await OpenAsync(ct, preparing);
             var tx = await c.BeginTransactionAsync(ct);
             var lockSql = auditLock ? _dialect.AuditLockSql : null;
             var setup = string.Join(";\n", new[] { _dialect.TransactionSetupSql, lockSql }.OfType<string>());
             if (setup.Length > 0)
                 await c.ExecuteAsync(new CommandDefinition(setup, transaction: tx, cancellationToken: ct));
-            return new IndexSession(c, tx, _dialect, _sql, auditLocked: lockSql is not null);
+            return new IndexSession(c, tx, _dialect, _sql, turn, auditLocked: lockSql is not null);
         }
         catch
         {
-            await c.DisposeAsync();
+            if (c is not null) await c.DisposeAsync();
+            turn.Dispose();
             throw;
         }
     }
@@ -294,13 +320,14 @@ public sealed partial class IndexDatabase
     {
         if (ids.Count == 0) return;
         var at = _time.GetUtcNow();
+        using var turn = await WriteTurnAsync(ct);
         await using var c = await OpenAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
         await c.ExecuteAsync(new CommandDefinition(_sql.MarkPublished, new { Ids = ids.ToArray(), At = at }, tx, cancellationToken: ct));
         if (delistedEventIds is { Count: > 0 })
             await c.ExecuteAsync(new CommandDefinition(_sql.MarkRemovalsPublished, new { EventIds = delistedEventIds.ToArray(), At = at }, tx, cancellationToken: ct));
         if (receipts is { Count: > 0 })
-            await RemovalReceipts.ExecuteAsync(c, tx, receipts, _dialect.MaxParameters, ct);
+            await RemovalReceipts.ExecuteAsync(c, tx, receipts, ct);
         await tx.CommitAsync(ct);
     }
 
@@ -489,9 +516,10 @@ public sealed partial class IndexDatabase
         return true;
     }
 
-    /// <summary>One statement on a connection of its own; the rows it changed.</summary>
+    /// <summary>One writing statement on a connection of its own, in this writer's turn; the rows it changed.</summary>
     private async Task<int> ExecuteAsync(string sql, object args, CancellationToken ct)
     {
+        using var turn = await WriteTurnAsync(ct);
         await using var c = await OpenAsync(ct);
         return await c.ExecuteAsync(new CommandDefinition(sql, args, cancellationToken: ct));
     }

@@ -66,16 +66,19 @@ public sealed class IndexSession : IAsyncDisposable
     private readonly ISqlDialect _dialect;
     private readonly IndexSql _sql;
 
+    private readonly IDisposable _turn;
+
     /// <summary>The audit chain's lock was taken when the transaction began (<see cref="IndexDatabase.AppendAuditAsync"/>).</summary>
     private bool _auditLocked;
 
-    internal IndexSession(DbConnection connection, DbTransaction transaction, ISqlDialect dialect, IndexSql sql, bool auditLocked = false)
+    internal IndexSession(DbConnection connection, DbTransaction transaction, ISqlDialect dialect, IndexSql sql, IDisposable turn, bool auditLocked = false)
     {
         _auditLocked = auditLocked;
         _sql = sql;
         _connection = connection;
         _transaction = transaction;
         _dialect = dialect;
+        _turn = turn;
     }
 
     /// <summary>For tests that look at the session's own state on the server.</summary>
@@ -152,26 +155,25 @@ public sealed class IndexSession : IAsyncDisposable
     public async Task<IReadOnlyList<SubjectRow>> SubjectsAsync(IReadOnlyCollection<string> ids, CancellationToken ct) =>
         ids.Count == 0 ? [] : await Query<SubjectRow>(_sql.SubjectsById, new { Ids = ids.ToArray() }, ct);
 
-    /// <summary>Writes everything in parent-before-child order, each table with multi-row statements.</summary>
+    /// <summary>Writes everything in parent-before-child order, each table in bulk (<see cref="BulkInsert{T}"/>).</summary>
     public async Task WriteAsync(IndexWrite w, CancellationToken ct)
     {
-        var max = _dialect.MaxParameters;
-        await Subjects.ExecuteAsync(_connection, _transaction, w.Subjects, max, ct);
-        await Identifiers.ExecuteAsync(_connection, _transaction, w.Identifiers, max, ct);
+        await Subjects.ExecuteAsync(_connection, _transaction, w.Subjects, ct);
+        await Identifiers.ExecuteAsync(_connection, _transaction, w.Identifiers, ct);
         foreach (var g in w.RelationEnds.GroupBy(r => (r.Role, r.ValidTo)))
             await _connection.ExecuteAsync(new CommandDefinition(_sql.CloseRelations,
                 new { g.Key.ValidTo, g.Key.Role, Ids = g.Select(r => r.OrganizationId).Distinct().ToArray() }, _transaction, cancellationToken: ct));
-        await Relations.ExecuteAsync(_connection, _transaction, w.Relations, max, ct);
+        await Relations.ExecuteAsync(_connection, _transaction, w.Relations, ct);
         // a listing this batch read as active may have been ended since by another transaction (the expiry sweep):
         // its events would say it ended twice. Then the batch is applied again, from what is stored now.
         var ending = w.ListingEnds.Select(e => e.ListingId).Distinct().Count();
         if (await EndListingsAsync(w.ListingEnds, ct) != ending)
             throw new ConcurrentChangeException("a listing this batch ends was ended by another transaction meanwhile");
-        await Listings.ExecuteAsync(_connection, _transaction, w.Listings, max, ct);
-        await Records.ExecuteAsync(_connection, _transaction, w.Records, max, ct);
-        await Inbox.ExecuteAsync(_connection, _transaction, w.InboxMessageIds.Select(id => (id, w.At)).ToList(), max, ct);
-        await Quarantine.ExecuteAsync(_connection, _transaction, w.Quarantine, max, ct);
-        await Outbox.ExecuteAsync(_connection, _transaction, w.Outbox, max, ct);
+        await Listings.ExecuteAsync(_connection, _transaction, w.Listings, ct);
+        await Records.ExecuteAsync(_connection, _transaction, w.Records, ct);
+        await Inbox.ExecuteAsync(_connection, _transaction, w.InboxMessageIds.Select(id => (id, w.At)).ToList(), ct);
+        await Quarantine.ExecuteAsync(_connection, _transaction, w.Quarantine, ct);
+        await Outbox.ExecuteAsync(_connection, _transaction, w.Outbox, ct);
         if (w.ReleasedHeldRemovals.Count > 0)
         {
             var ids = w.ReleasedHeldRemovals.Distinct().ToArray();
@@ -179,19 +181,19 @@ public sealed class IndexSession : IAsyncDisposable
             // another transaction applied or quarantined one of them first: this one must not do it again
             if (deleted != ids.Length) throw new ConcurrentChangeException($"{ids.Length - deleted} of {ids.Length} held removals were released by another transaction");
         }
-        await HeldRemovals.ExecuteAsync(_connection, _transaction, w.HeldRemovals, max, ct);
-        await RemovalDeadlines.ExecuteAsync(_connection, _transaction, w.RemovalDeadlines, max, ct);
+        await HeldRemovals.ExecuteAsync(_connection, _transaction, w.HeldRemovals, ct);
+        await RemovalDeadlines.ExecuteAsync(_connection, _transaction, w.RemovalDeadlines, ct);
         foreach (var r in w.DisputeResolutions)
             if (await _connection.ExecuteAsync(new CommandDefinition(_sql.ResolveDispute, r, _transaction, cancellationToken: ct)) != 1)
                 throw new ConcurrentChangeException($"dispute {r.DisputeId} was decided by another transaction meanwhile");
-        await Disputes.ExecuteAsync(_connection, _transaction, w.Disputes, max, ct);
-        await Reviews.ExecuteAsync(_connection, _transaction, w.Reviews, max, ct);
+        await Disputes.ExecuteAsync(_connection, _transaction, w.Disputes, ct);
+        await Reviews.ExecuteAsync(_connection, _transaction, w.Reviews, ct);
         await AppendAuditAsync(w.Audit, ct);
     }
 
     /// <summary>Records a message id in the inbox, so a redelivery of it is dropped.</summary>
     public Task MarkSeenAsync(string messageId, DateTimeOffset at, CancellationToken ct) =>
-        Inbox.ExecuteAsync(_connection, _transaction, [(messageId, at)], _dialect.MaxParameters, ct);
+        Inbox.ExecuteAsync(_connection, _transaction, [(messageId, at)], ct);
 
     /// <summary>
     /// Appends entries to the audit chain in this transaction: takes the chain's lock (held to the commit), reads the
@@ -212,15 +214,23 @@ public sealed class IndexSession : IAsyncDisposable
             rows.Add(row);
             prev = row.Hash;
         }
-        await AuditRows.ExecuteAsync(_connection, _transaction, rows, _dialect.MaxParameters, ct);
+        await AuditRows.ExecuteAsync(_connection, _transaction, rows, ct);
     }
 
     public Task CommitAsync(CancellationToken ct) => _transaction.CommitAsync(ct);
 
+    /// <summary>Ends the transaction (rolled back unless committed) and hands the writer's turn on.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _transaction.DisposeAsync();
-        await _connection.DisposeAsync();
+        try
+        {
+            await _transaction.DisposeAsync();
+            await _connection.DisposeAsync();
+        }
+        finally
+        {
+            _turn.Dispose();
+        }
     }
 
     private async Task<IReadOnlyList<T>> Query<T>(string sql, object args, CancellationToken ct) =>

@@ -2,11 +2,13 @@ using Microsoft.AspNetCore.Hosting;
 using Hub.Host.Security;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Hub.Integration.Tests;
 
-/// <summary>The whole Hub host in-process, configured only through settings — exactly as an operator would.</summary>
-public sealed class HubFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
+/// <summary>The whole Hub host in-process, configured only through settings — exactly as an operator would; with
+/// <paramref name="log"/>, the host also logs to it (a test that reads the log).</summary>
+public sealed class HubFactory(IReadOnlyDictionary<string, string?> settings, ILoggerProvider? log = null) : WebApplicationFactory<Program>
 {
     /// <summary>Where the first start writes its API keys (never into the source tree).</summary>
     public string BootstrapFile { get; } = Path.Combine(Path.GetTempPath(), $"hub-keys-{Guid.NewGuid():N}", "initial-api-keys.txt");
@@ -16,6 +18,7 @@ public sealed class HubFactory(IReadOnlyDictionary<string, string?> settings) : 
         builder.UseSetting("Hub:Auth:ApiKeys:BootstrapFile", BootstrapFile);
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        if (log is not null) builder.ConfigureServices(s => s.AddSingleton(log));
     }
 
     /// <summary>A client calling as <paramref name="principal"/> (an agency code or role:name) with an API key made for it.</summary>

@@ -31,6 +31,16 @@ public static class CourtNoticeJson
         ["type"] = "1",
     };
 
+    /// <summary><paramref name="n"/> companies, each with its own USCC, name, case and legal representative (a whole ID
+    /// number, 500 persons a birth date), numbered from <paramref name="first"/>: the ingest benchmark's notices.</summary>
+    public static List<JsonObject> Companies(int n, int first = 1) => Enumerable.Range(first, n).Select(i =>
+    {
+        var born = new DateOnly(1960, 1, 1).AddDays(i / 500);
+        var body = $"341122{born:yyyyMMdd}{i % 500:D3}";
+        var ric = body + Hub.Domain.Identifiers.ResidentIdNumber.CheckCharacter(body);
+        return Company($"BENCH-{i}", TestIdentifiers.Uscc(i), $"安徽测试建设工程有限公司{i}", $"(2026)皖1122执{i}号", $"法人{i}", ric);
+    }).ToList();
+
     public static JsonObject Removal(string id, string listingId) => new()
     {
         ["id"] = id, ["listingId"] = listingId, ["legalBasis"] = "JD-4", ["reason"] = "Performed", ["effectiveDate"] = "2026-09-01",

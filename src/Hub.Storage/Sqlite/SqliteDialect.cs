@@ -9,12 +9,28 @@ public sealed class SqliteDialect : ISqlDialect
     public DbConnection CreateConnection(string connectionString) => new SqliteConnection(connectionString);
     public IReadOnlyList<string> Migrations => SqliteSchema.Migrations;
     public string? MigrationLockSql => null;
+    /// <summary>Write-ahead log: readers never wait for the writer, nor the writer for them, and a commit appends to the log
+    /// instead of rewriting pages in place. <c>synchronous</c> stays at its default, FULL: every commit is on disk before
+    /// it returns (docs/BENCHMARKS.md measured NORMAL, which is not, and it bought nothing at one commit per batch).</summary>
     public string? DatabaseSetupSql => "PRAGMA journal_mode = WAL;";
     public string? TransactionSetupSql => null;
 
     /// <summary>SQLite has one writer at a time: a write transaction (BEGIN IMMEDIATE) already holds the chain's head.</summary>
     public string? AuditLockSql => null;
-    public string? ConnectionSetupSql => "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;";
+
+    /// <summary>How long a writer waits for its turn: in this process at the <see cref="WriteGate"/>, from another process
+    /// (a second Hub on the same file) in SQLite's busy handler.</summary>
+    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
+
+    public string? ConnectionSetupSql => $"PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};";
+
+    /// <summary>One writer at a time per file: writers of this process take turns at the file's <see cref="WriteGate"/>,
+    /// each write transaction then begins IMMEDIATE (Microsoft.Data.Sqlite's default) with the file free.</summary>
+    public (string Key, TimeSpan Timeout)? SingleWriter(string connectionString)
+    {
+        var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        return string.IsNullOrEmpty(file) || file == ":memory:" ? null : (Path.GetFullPath(file), BusyTimeout);
+    }
     public string InList(string parameter) => "IN @" + parameter;
     public string NotInList(string parameter) => "NOT IN @" + parameter;
     public string ForEachKey(string parameter, string query) => query.Replace("{key}", InList(parameter), StringComparison.Ordinal);
