@@ -35,9 +35,11 @@ public sealed record PersonFacts(string NormalizedName, string? FullNumber = nul
     public string? RegionCode => Region ?? ((FullNumber ?? MaskedNumber) is { Length: 18 } n ? n[..6] : null);
 }
 
-/// <summary>What the matcher knows of an organisation.</summary>
+/// <summary>What the matcher knows of an organisation. <see cref="RepresentativeId"/> identifies the legal
+/// representative (a hub id, an ID number); <see cref="RepresentativeName"/> is their normalised name, weaker evidence
+/// used when no identity of the representative is known on both sides.</summary>
 public sealed record OrganizationFacts(string Name, string? Uscc = null, string? OrganizationCode = null, string? Region = null,
-    string? RepresentativeId = null, string? Address = null, string? Phone = null)
+    string? RepresentativeId = null, string? Address = null, string? Phone = null, string? RepresentativeName = null)
 {
     public string CoreName { get; } = OrganizationNames.Core(Name);
 }
@@ -92,6 +94,9 @@ public static class MatchScorer
         if (a.RepresentativeId is { } pa && b.RepresentativeId is { } pb)
             e.Add(pa == pb ? new Evidence("legal representative", 0.35, "the same legal representative")
                 : new Evidence("legal representative", -0.2, "different legal representatives"));
+        else if (a.RepresentativeName is { Length: > 0 } na && b.RepresentativeName is { Length: > 0 } nb)
+            e.Add(na == nb ? new Evidence("legal representative's name", 0.25, "a legal representative of the same name")
+                : new Evidence("legal representative's name", -0.2, "legal representatives of different names"));
         if (a.Region is { Length: >= 2 } ra && b.Region is { Length: >= 2 } rb)
             e.Add(ra[..2] == rb[..2] ? new Evidence("province", 0.1, $"the same province {ra[..2]}") : new Evidence("province", -0.05, "different provinces"));
         if (Same(a.Address, b.Address)) e.Add(new Evidence("address", 0.15, "the same address"));

@@ -67,4 +67,17 @@ public sealed class MatchScorerTests
         Assert.That(MatchScorer.Score(a, otherRep).Decision, Is.EqualTo(MatchDecision.Distinct), "another representative counts against");
         Assert.That(MatchScorer.Score(a with { Uscc = "91341122MA2N0K1X2P" }, province with { Uscc = "91341100MA2N0K1X2P" }).Score, Is.Zero);
     }
+
+    [Test]
+    public void A_representative_known_only_by_name_is_weaker_evidence_than_one_known_by_identity_and_another_name_counts_against()
+    {
+        var listed = new OrganizationFacts("安徽皖东建设工程有限公司", Region: "34", RepresentativeName: "王建国");
+        var again = new OrganizationFacts("皖东建设工程（杭州）有限公司", Region: "33", RepresentativeName: "王建国");
+        var s = MatchScorer.Score(listed, again);
+        Assert.That(s.Evidence.Select(e => (e.Feature, e.Weight)), Is.EqualTo(new[] { ("name", 0.55), ("legal representative's name", 0.25), ("province", -0.05) }));
+        Assert.That(s.Evidence.Any(e => e.Detail.Contains("王建国", StringComparison.Ordinal)), Is.False, "a person's name is not repeated in the evidence");
+        Assert.That(MatchScorer.Score(listed, again with { RepresentativeName = "李明" }).Score, Is.EqualTo(0.3).Within(1e-9));
+        Assert.That(MatchScorer.Score(listed with { RepresentativeId = "p-1" }, again with { RepresentativeId = "p-1" }).Evidence.Select(e => e.Feature),
+            Does.Contain("legal representative").And.Not.Contain("legal representative's name"), "an identity, when both sides have one, decides over the name");
+    }
 }
