@@ -4,10 +4,10 @@ using Hub.Domain.Identifiers;
 
 namespace Hub.DedupeQuality;
 
-/// <summary>One row of a generated list: what the list says (name, ID number, birth date, region, address), and the
-/// truth — the entity it is, and how its ID number and name were written.</summary>
+/// <summary>One row of a generated list: what the list says (name, ID number, birth date, region, address, phone), and
+/// the truth — the entity it is, and how its ID number and name were written.</summary>
 internal sealed record LabelledRow(string RowId, int Entity, string Name, string IdNumber, string BirthDate, string Region, string Address,
-    string IdForm, string NameForm);
+    string IdForm, string NameForm, string Phone = "");
 
 /// <summary>
 /// Generates lists of persons and of organisations as several agencies would have written them, with the truth. Every
@@ -20,7 +20,15 @@ internal sealed record LabelledRow(string RowId, int Entity, string Name, string
 /// of the rest 55% whole, 4% whole written with full-width digits, spaces or a lower-case x, 3% first-generation 15 digits
 /// (born before 1985), 38% masked. Names: 3% with spaces, 2.5% a character typed for another (玮 for 伟), the dot of a Uyghur
 /// name written another way in 45% of theirs. Birth date in 55% of rows (four ways of writing it, 1.5% mistyped); region in
-/// 50% (a county code, 12% a province's name, 8% a city code).</para>
+/// 50% (a county code, 12% a province's name, 8% a city code).
+/// Addresses and phones: every person has a home (a building: district, road, number; a room added in some rows); 25%
+/// share it with an earlier person of their county (a household: a family member, another name), and a namesake of the
+/// same county shares its namesake's building in 20% (a collective household, a dormitory, one compound). 10% moved
+/// within their county and the 6% who moved province have a home there: half of their rows give the old home, half the
+/// new. Each person has a mobile number of their own, 20% a second one (a changed number, half their rows), and 30% of
+/// households a landline the household shares. Address in 45% of rows (60% as registered, 15% without the province,
+/// 10% full-width digits, 15% with the room); phone in 30% (80% a mobile, 20% the household landline where there is
+/// one; written with spaces, dashes or +86 in a third).</para>
 /// <para>Organisations: trade names of two characters drawn with a skew (华信, 鑫源 … recur across provinces, as they do),
 /// an industry and a company form; 5% have a sister company (same trade name and industry, another city of the province,
 /// a third of them at the same address). 55% have a pre-2015 numeric organisation code, the rest an MA code. A row's
@@ -28,15 +36,22 @@ internal sealed record LabelledRow(string RowId, int Entity, string Name, string
 /// USCC 0.2%; of the rest 85% USCC, 3% USCC in full-width or lower case, 12% the organisation code alone (pre-2015
 /// organisations; else the USCC). Names: 50% as registered, else the company form swapped (有限公司/有限责任公司), the place
 /// written another way (none, province and city, city in brackets), spaces, a trade-name character typed for another, bracket
-/// styles, the English name (Co., Ltd. / Company Limited). Region in 60% of rows, address in 50% (a third written otherwise).</para>
+/// styles, the English name (Co., Ltd. / Company Limited). Region in 60% of rows, address in 50% (a third written otherwise).
+/// Phone in 35% of rows: the company's landline (70% of companies; 15% have a second, half their rows) or the contact's
+/// mobile; a sister company at the same address shares the landline (one office); written with dashes, spaces or an
+/// extension in a third.</para>
 /// </summary>
 internal sealed class LabelledSet(Random rng, double missing)
 {
-    private sealed record Person(int Id, string Name, bool Male, bool Uyghur, DateOnly Born, string Region, string Full, string? MovedTo);
+    private sealed record Person(int Id, string Name, bool Male, bool Uyghur, DateOnly Born, string Region, string Full, string? MovedTo,
+        Household Home, Household? NewHome, string Mobile, string? Mobile2);
+
+    /// <summary>A home: the building's address, and the household's landline if it has one.</summary>
+    private sealed record Household(string Address, string? Landline);
 
     /// <summary>An organisation; <paramref name="Core"/> is its trade name and industry (皖东建设工程).</summary>
     private sealed record Organization(int Id, string Name, string Core, string Uscc, bool Legacy, string? English, string Province, string Region,
-        string Address);
+        string Address, string Phone, string? Phone2);
 
     // ---- persons ----
 
@@ -80,7 +95,73 @@ internal sealed class LabelledSet(Random rng, double missing)
         var born = new DateOnly(1950, 1, 1).AddDays(rng.Next(54 * 365));
         var region = County(province);
         var moved = rng.NextDouble() < 0.06 ? County(Weighted(China.Provinces.Where(p => p != province).ToArray(), p => p.Weight)) : null;
-        return new Person(id, name, male, uyghur, born, region, Ric(region, born, male), moved);
+        var home = rng.NextDouble() < 0.25 && _households.TryGetValue(region, out var local) && local.Count > 0
+            ? local[rng.Next(local.Count)]
+            : NewHousehold(region);
+        var newHome = moved is not null ? NewHousehold(moved) : rng.NextDouble() < 0.10 ? NewHousehold(region) : null;
+        return new Person(id, name, male, uyghur, born, region, Ric(region, born, male), moved, home, newHome, NewMobile(),
+            rng.NextDouble() < 0.2 ? NewMobile() : null);
+    }
+
+    private readonly Dictionary<string, List<Household>> _households = [];
+
+    /// <summary>A building in the county (district, road, number), 30% with a landline; kept for others to move in.</summary>
+    private Household NewHousehold(string county)
+    {
+        var province = China.Provinces.Single(p => p.Code == county[..2]);
+        var city = province.Cities.Single(c => county.StartsWith(c.Code4, StringComparison.Ordinal));
+        var address = $"{province.FullName}{(city.Name == province.Name ? "" : city.Name + "市")}{China.Districts[rng.Next(China.Districts.Length)]}" +
+                      $"{China.Roads[rng.Next(China.Roads.Length)]}{rng.Next(1, 999)}号";
+        var household = new Household(address, rng.NextDouble() < 0.3 ? Landline() : null);
+        if (!_households.TryGetValue(county, out var list)) _households[county] = list = [];
+        list.Add(household);
+        return household;
+    }
+
+    private readonly HashSet<string> _numbers = [];
+
+    /// <summary>A mobile number no one else has (drawn again when taken).</summary>
+    private string NewMobile()
+    {
+        while (true)
+        {
+            var n = $"1{"3456789"[rng.Next(7)]}{rng.Next(0, 1_000_000_000):000000000}";
+            if (_numbers.Add(n)) return n;
+        }
+    }
+
+    /// <summary>A landline: a three- or four-digit area code and eight digits, no one else's.</summary>
+    private string Landline()
+    {
+        while (true)
+        {
+            var n = $"0{rng.Next(10, 1000)}{rng.Next(20_000_000, 89_999_999)}";
+            if (_numbers.Add(n)) return n;
+        }
+    }
+
+    /// <summary>A number as lists write it: as is, with spaces or dashes, or with +86 before a mobile.</summary>
+    private string WrittenPhone(string n) => rng.NextDouble() switch
+    {
+        < 0.67 => n,
+        < 0.78 when n[0] == '1' => $"{n[..3]} {n[3..7]} {n[7..]}",
+        < 0.89 when n[0] == '1' => "+86 " + n,
+        < 0.89 => $"{n[..^8]}-{n[^8..]}",
+        _ when n[0] == '1' => $"{n[..3]}-{n[3..7]}-{n[7..]}",
+        _ => $"({n[..^8]}){n[^8..]}",
+    };
+
+    /// <summary>An address as lists write it: as registered, without the province, with full-width digits, or with the room.</summary>
+    private string WrittenAddress(string address)
+    {
+        var province = China.Provinces.First(p => address.StartsWith(p.FullName, StringComparison.Ordinal));
+        return rng.NextDouble() switch
+        {
+            < 0.60 => address,
+            < 0.75 => address[province.FullName.Length..],
+            < 0.85 => string.Concat(address.Select(c => char.IsAsciiDigit(c) ? (char)(c + 0xFEE0) : c)),
+            _ => address + $"{rng.Next(1, 20)}栋{rng.Next(1, 6)}单元{rng.Next(1, 30)}0{rng.Next(1, 5)}室",
+        };
     }
 
     private Person Namesake(int id, Person of, bool sameDate)
@@ -89,7 +170,9 @@ internal sealed class LabelledSet(Random rng, double missing)
         var born = sameDate ? of.Born : new DateOnly(of.Born.Year, 1, 1).AddDays(rng.Next(365));
         string full;
         do full = Ric(region, born, of.Male); while (full == of.Full);
-        return new Person(id, of.Name, of.Male, of.Uyghur, born, region, full, null);
+        // one compound, a dormitory or a collective household of the county: the namesake's building
+        var home = region == of.Region && rng.NextDouble() < 0.2 ? of.Home with { Landline = null } : NewHousehold(region);
+        return new Person(id, of.Name, of.Male, of.Uyghur, born, region, full, null, home, null, NewMobile(), null);
     }
 
     /// <summary>A whole ID number no one else has (numbers are unique: drawn again when taken).</summary>
@@ -154,7 +237,13 @@ internal sealed class LabelledSet(Random rng, double missing)
                 _ => code[..4],
             };
         }
-        return new LabelledRow("", p.Id, name, id, birth, region, "", idForm, nameForm);
+        var home = p.NewHome is { } newHome && rng.Next(2) == 0 ? newHome : p.Home;
+        var address = rng.NextDouble() < 0.45 ? WrittenAddress(home.Address) : "";
+        var phone = "";
+        if (rng.NextDouble() < 0.30)
+            phone = WrittenPhone(rng.NextDouble() < 0.2 && home.Landline is { } landline ? landline
+                : p.Mobile2 is { } second && rng.Next(2) == 0 ? second : p.Mobile);
+        return new LabelledRow("", p.Id, name, id, birth, region, address, idForm, nameForm, phone);
     }
 
     /// <summary>A whole number as some lists write it: full-width digits, a lower-case x, or spaces between the parts.</summary>
@@ -227,7 +316,10 @@ internal sealed class LabelledSet(Random rng, double missing)
             ? sisterOf.Address
             : $"{province.FullName}{(city.Name == province.Name ? "" : city.Name + "市")}{China.Districts[rng.Next(China.Districts.Length)]}" +
               $"{China.Roads[rng.Next(China.Roads.Length)]}{rng.Next(1, 999)}号";
-        return new Organization(id, name, core, first17 + Uscc.CheckCharacter(first17), legacy, english, province.Code, region, address);
+        var phone = sisterOf is not null && address == sisterOf.Address && rng.Next(2) == 0 ? sisterOf.Phone
+            : rng.NextDouble() < 0.7 ? Landline() : NewMobile();
+        return new Organization(id, name, core, first17 + Uscc.CheckCharacter(first17), legacy, english, province.Code, region, address, phone,
+            rng.NextDouble() < 0.15 ? Landline() : null);
     }
 
     private (string Trade, string Pinyin, (string Han, string English) Industry) NewTradeName()
@@ -295,7 +387,13 @@ internal sealed class LabelledSet(Random rng, double missing)
                 _ => o.Address + $"{rng.Next(1, 30)}楼",
             };
         }
-        return new LabelledRow("", o.Id, name, id, "", region, address, idForm, nameForm);
+        var phone = "";
+        if (rng.NextDouble() < 0.35)
+        {
+            var number = o.Phone2 is { } second && rng.Next(2) == 0 ? second : o.Phone;
+            phone = number[0] == '0' && rng.NextDouble() < 0.1 ? $"{number[..^8]}-{number[^8..]}转{rng.Next(100, 999)}" : WrittenPhone(number);
+        }
+        return new LabelledRow("", o.Id, name, id, "", region, address, idForm, nameForm, phone);
     }
 
     /// <summary>The name with its place written another way: without it, with the province before the city, or the city in

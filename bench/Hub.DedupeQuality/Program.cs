@@ -37,9 +37,9 @@ internal static class Program
     {
         await using (var w = new StreamWriter(file, false, encoding))
         {
-            await w.WriteAsync("row_id,name,id_number,birth_date,region,address,entity,id_form,name_form\n");
+            await w.WriteAsync("row_id,name,id_number,birth_date,region,address,phone,entity,id_form,name_form\n");
             foreach (var r in rows)
-                await w.WriteAsync(string.Join(',', new[] { r.RowId, r.Name, r.IdNumber, r.BirthDate, r.Region, r.Address,
+                await w.WriteAsync(string.Join(',', new[] { r.RowId, r.Name, r.IdNumber, r.BirthDate, r.Region, r.Address, r.Phone,
                     r.Entity.ToString(CultureInfo.InvariantCulture), r.IdForm, r.NameForm }.Select(CsvFile.Quote)) + "\n");
         }
         var entities = rows.Select(r => r.Entity).Distinct().Count();
@@ -52,7 +52,7 @@ internal static class Program
         var clusters = file + ".clusters.csv";
         var review = file + ".review.csv";
         var errors = file + ".stderr.txt";
-        string[] extra = kind == "person" ? ["--birth-date", "birth_date"] : ["--address", "address"];
+        string[] extra = kind == "person" ? ["--birth-date", "birth_date", "--address", "address", "--phone", "phone"] : ["--address", "address", "--phone", "phone"];
         var watch = Stopwatch.StartNew();
         int code;
         await using (var stdout = new StreamWriter(clusters, false, new UTF8Encoding(false)))
@@ -122,7 +122,7 @@ internal static class Program
                     var (a, b) = (rows[i], rows[j]);
                     string reason;
                     if (a.IdForm.StartsWith("another", StringComparison.Ordinal) || b.IdForm.StartsWith("another", StringComparison.Ordinal)) reason = "one row carries another subject's identifier (a shifted spreadsheet row)";
-                    else if (noKey.Contains(a.IdForm) || noKey.Contains(b.IdForm)) reason = "one row has no valid ID number (missing, mistyped, a registration number): name evidence alone is never a link";
+                    else if (noKey.Contains(a.IdForm) || noKey.Contains(b.IdForm)) reason = "one row has no valid ID number (missing, mistyped, a registration number) and not the further evidence a link by name needs";
                     else if (kind == "person" && (a.IdForm == "masked-typo" || b.IdForm == "masked-typo")) reason = "a masked number was mistyped";
                     else if (kind == "person" && NameNormalizer.Normalize(a.Name) != NameNormalizer.Normalize(b.Name)) reason = "masked number, name written differently (typo, the dot of a Uyghur name)";
                     else if (kind == "person" && (a.NameForm.Contains("birth-typo", StringComparison.Ordinal) || b.NameForm.Contains("birth-typo", StringComparison.Ordinal))) reason = "masked number, birth date mistyped";

@@ -4,9 +4,11 @@ namespace Hub.Contracts;
 
 /// <summary>
 /// A market regulator registered an organisation (or a new legal representative for one) whose legal representative
-/// is listed personally, or represents an organisation that is listed: the offender may be setting up again. One event
-/// per listing found, addressed by the routing key to subscribers of that list type in the new organisation's
-/// province. Exchange <c>hub.relocation-suspected</c>.
+/// is listed personally, or represents an organisation that is listed: the offender may be setting up again. Also a
+/// new organisation with the core name of an organisation with a listing in force and a legal representative of the
+/// same name as that organisation's (relation <c>same-name-and-representative</c>): the listed business reappearing
+/// under a new USCC. One event per listing found, addressed by the routing key to subscribers of that list type in
+/// the new organisation's province. Exchange <c>hub.relocation-suspected</c>.
 /// </summary>
 [MessageUrn("hub:relocation-suspected:v1")]
 [EntityName("hub.relocation-suspected")]
@@ -33,8 +35,10 @@ public sealed record RelocationSuspected
     /// <summary>The legal representative: the Hub's id of the person.</summary>
     public required string PersonHubSubjectId { get; init; }
 
-    /// <summary>How the person is tied to the listing: <c>listed</c> (personally) or <c>legal-representative</c> (of
-    /// the listed organisation <see cref="ListedHubSubjectId"/>).</summary>
+    /// <summary>How the registration is tied to the listing: <c>listed</c> (the representative personally),
+    /// <c>legal-representative</c> (the representative is the one of the listed organisation
+    /// <see cref="ListedHubSubjectId"/>), or <c>same-name-and-representative</c> (the new organisation has the listed
+    /// organisation's core name and a representative of the same name as its current one; see <see cref="Evidence"/>).</summary>
     public required string Relation { get; init; }
 
     /// <summary>The subject the listing is about: the person, or the organisation they represent.</summary>
@@ -58,10 +62,30 @@ public sealed record RelocationSuspected
     /// <summary>Whether the new organisation is in another province than the listing.</summary>
     public required bool CrossProvince { get; init; }
 
-    /// <summary>How sure the Hub is that the representative is the listed person: 1 when a whole ID number or the
-    /// index's own record decided, the match score otherwise.</summary>
+    /// <summary>How sure the Hub is of the tie: for <c>listed</c> and <c>legal-representative</c> that the
+    /// representative is the listed person (1 when a whole ID number or the index's own record decided, the match score
+    /// otherwise); for <c>same-name-and-representative</c> the score of the two organisations' names, representatives
+    /// and regions, identifiers left aside (a new USCC differs by definition).</summary>
     public required double MatchScore { get; init; }
+
+    /// <summary>The features that matched, each with the weight it added to <see cref="MatchScore"/> (negative:
+    /// against). Absent from events of Hub versions before it.</summary>
+    public IReadOnlyList<RelocationEvidence>? Evidence { get; init; }
 
     /// <summary>When the Hub recorded it (UTC).</summary>
     public required DateTimeOffset RecordedAt { get; init; }
+}
+
+/// <summary>One feature behind a <see cref="RelocationSuspected"/>: what matched, the weight it added, in words.</summary>
+public sealed record RelocationEvidence
+{
+    /// <summary>The feature: <c>name</c> (the organisation's core name), <c>legal representative's name</c>,
+    /// <c>province</c>, <c>representative</c> (how the representative was identified), …</summary>
+    public required string Feature { get; init; }
+
+    /// <summary>What it added to the score (negative: against).</summary>
+    public required double Weight { get; init; }
+
+    /// <summary>In words, e.g. <c>the same name, 皖东建设工程</c>. Never a person's name or ID number.</summary>
+    public required string Detail { get; init; }
 }

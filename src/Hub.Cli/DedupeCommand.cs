@@ -6,7 +6,7 @@ using Hub.Domain.Resolution;
 namespace Hub.Cli;
 
 /// <summary>
-/// <c>hub dedupe FILE.csv --id COL --name COL [--birth-date COL] [--region COL] [--address COL] [--id-number COL]
+/// <c>hub dedupe FILE.csv --id COL --name COL [--birth-date COL] [--region COL] [--address COL] [--phone COL] [--id-number COL]
 /// --kind person|organization [--review FILE]</c>: prints <c>row_id,cluster_id</c> for every row, in input order, with
 /// the aggregator's matching rules (<see cref="Deduplicator"/>). Rows with problems are reported on standard error (ID
 /// numbers masked) and still clustered with what is left of them. Exit codes: 0 every row clustered; 1 the file
@@ -14,7 +14,7 @@ namespace Hub.Cli;
 /// </summary>
 public static class DedupeCommand
 {
-    private static readonly string[] Known = ["id", "name", "birth-date", "region", "address", "id-number", "kind", "review"];
+    private static readonly string[] Known = ["id", "name", "birth-date", "region", "address", "phone", "id-number", "kind", "review"];
 
     public static async Task<int> RunAsync(string file, Dictionary<string, string?> o, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
@@ -68,7 +68,7 @@ public static class DedupeCommand
         {
             ("id", idColumn, null), ("name", nameColumn, DedupeField.Name), ("birth-date", o.GetValueOrDefault("birth-date"), DedupeField.BirthDate),
             ("region", o.GetValueOrDefault("region"), DedupeField.Region), ("address", o.GetValueOrDefault("address"), DedupeField.Address),
-            ("id-number", o.GetValueOrDefault("id-number"), DedupeField.IdNumber),
+            ("phone", o.GetValueOrDefault("phone"), DedupeField.Phone), ("id-number", o.GetValueOrDefault("id-number"), DedupeField.IdNumber),
         };
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (option, column, _) in named)
@@ -83,8 +83,6 @@ public static class DedupeCommand
             if (at.Length > 1) { err.Line($"hub: {file}: the header names column '{column}' (--{option}) {at.Length} times"); return 1; }
             index[option] = at[0];
         }
-        if (kind == SubjectKind.Person && index.ContainsKey("address"))
-            err.Line("hub: --address is no evidence for persons (the rules compare addresses of organisations only): the column is not used");
         var columnOf = named.Where(n => n.Field is not null).ToDictionary(n => n.Field!.Value, n => n.Column!);
 
         var dedupe = new Deduplicator(kind);
@@ -118,7 +116,7 @@ public static class DedupeCommand
                 badRows++;
                 continue;
             }
-            var found = dedupe.Add(new DedupeRow(Field("name") ?? "", Field("id-number"), Field("birth-date"), Field("region"), Field("address")));
+            var found = dedupe.Add(new DedupeRow(Field("name") ?? "", Field("id-number"), Field("birth-date"), Field("region"), Field("address"), Field("phone")));
             foreach (var p in found)
                 err.Line($"{file}: line {line} (row {Safe(id)}), column '{columnOf[p.Field]}': {p.Message}");
             if (found.Count > 0) badRows++;

@@ -38,7 +38,7 @@ public static partial class HubCli
           hub quarantine reject ID --reason TEXT        refuse it for good; the agency is told the reason
                                                         (these five need an operator's key: scope operate)
           hub dedupe FILE.csv --id COL --name COL --kind person|organization
-                 [--id-number COL] [--birth-date COL] [--region COL] [--address COL] [--review FILE]
+                 [--id-number COL] [--birth-date COL] [--region COL] [--address COL] [--phone COL] [--review FILE]
                                                         print row_id,cluster_id for every row of a CSV list (UTF-8 or
                                                         GB18030) with the aggregator's matching rules; --review writes
                                                         the grey pairs with score and evidence. Works offline

@@ -104,6 +104,10 @@ public sealed class IndexSession : IAsyncDisposable
     public async Task<IReadOnlyList<TiedListingRow>> TiedListingsAsync(IReadOnlyCollection<string> personIds, CancellationToken ct) =>
         personIds.Count == 0 ? [] : await Query<TiedListingRow>(_sql.TiedListings, new { Ids = personIds.ToArray() }, ct);
 
+    /// <summary>Active issued listings of organisations with these core names, with each one's current representative.</summary>
+    public async Task<IReadOnlyList<CoreNameListingRow>> ListingsByCoreNameAsync(IReadOnlyCollection<string> coreNames, CancellationToken ct) =>
+        coreNames.Count == 0 ? [] : await Query<CoreNameListingRow>(_sql.ListingsByCoreName, new { Names = coreNames.ToArray(), Strong = true }, ct);
+
     /// <summary>Reviews made or pending of pairs involving these subjects.</summary>
     public async Task<IReadOnlyList<MatchReviewRow>> ReviewsOfAsync(IReadOnlyCollection<string> subjectIds, CancellationToken ct) =>
         subjectIds.Count == 0 ? [] : await Query<MatchReviewRow>(_sql.ReviewsOfSubjects, new { Ids = subjectIds.ToArray() }, ct);

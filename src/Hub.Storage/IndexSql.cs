@@ -46,6 +46,21 @@ internal sealed class IndexSql(ISqlDialect dialect)
         FROM listings l
         WHERE l.subject_id {key} AND l.status = 'active' AND l.parent_listing_id IS NULL
         """);
+    /// <summary>Active issued listings of the organisations with these core names (partial index ix_subjects_core_name;
+    /// merged-away ones left out), each with the organisation's current legal representative (name, whole and masked
+    /// number if known), for relocation alerts by name. An organisation without a current representative is left out.</summary>
+    public string ListingsByCoreName { get; } = dialect.ForEachKey("Names", """
+        SELECT s.core_name, s.id AS subject_id, s.display_name, s.home_region, r.person_id AS representative_id, p.normalized_name AS representative_name,
+               (SELECT f.value FROM subject_identifiers f WHERE f.subject_id = r.person_id AND f.scheme = 'ric' AND f.strong = @Strong LIMIT 1) AS representative_number,
+               (SELECT f.value FROM subject_identifiers f WHERE f.subject_id = r.person_id AND f.scheme = 'ric-masked' LIMIT 1) AS representative_masked,
+               l.id, l.list_type, l.legal_basis, l.origin_agency, l.origin_province, l.status, l.valid_from, l.valid_until
+        FROM subjects s
+        JOIN listings l ON l.subject_id = s.id AND l.status = 'active' AND l.parent_listing_id IS NULL
+        JOIN relations r ON r.organization_id = s.id AND r.role = 'legal-representative' AND r.valid_to IS NULL
+        JOIN subjects p ON p.id = r.person_id
+        WHERE s.core_name {key} AND s.kind = 'Organization'
+          AND NOT EXISTS (SELECT 1 FROM subject_merges m WHERE m.merged_id = s.id)
+        """);
     /// <summary>Reviews already made of pairs involving these subjects (either side).</summary>
     public string ReviewsOfSubjects { get; } = $"SELECT * FROM match_reviews WHERE subject_a {dialect.InList("Ids")} OR subject_b {dialect.InList("Ids")}";
     public string ActiveListingsBySource { get; } = dialect.ForEachKey("Ids",

@@ -357,6 +357,28 @@ public sealed class TiedListingRow
     public DateOnly? ValidUntil { get; set; }
 }
 
+/// <summary>An issued listing in force of an organisation found by its core name, with the organisation's current
+/// legal representative, for relocation alerts by name.</summary>
+public sealed class CoreNameListingRow
+{
+    public string CoreName { get; set; } = "";
+    public string SubjectId { get; set; } = "";
+    public string DisplayName { get; set; } = "";
+    public string? HomeRegion { get; set; }
+    public string RepresentativeId { get; set; } = "";
+    public string RepresentativeName { get; set; } = "";
+    public string? RepresentativeNumber { get; set; }
+    public string? RepresentativeMasked { get; set; }
+    public string Id { get; set; } = "";
+    public string ListType { get; set; } = "";
+    public string LegalBasis { get; set; } = "";
+    public string OriginAgency { get; set; } = "";
+    public string OriginProvince { get; set; } = "";
+    public string Status { get; set; } = "";
+    public DateOnly ValidFrom { get; set; }
+    public DateOnly? ValidUntil { get; set; }
+}
+
 /// <summary>A pair of subjects that may be one (<see cref="SubjectA"/> known before, <see cref="SubjectB"/> new), its
 /// score and evidence (JSON), and an operator's judgement: <c>pending</c>, <c>same</c> (merged) or <c>not-same</c>.</summary>
 public sealed class MatchReviewRow

@@ -10,7 +10,8 @@ namespace Hub.Integration.Tests;
 
 /// <summary>
 /// The entity index through the real RabbitMQ and PostgreSQL: a masked-ID notice finds the person, a grey-zone pair is
-/// reviewed over HTTP, and the merge and its undoing reach subscribers as SubjectsMerged and SubjectSplit.
+/// reviewed over HTTP, the merge and its undoing reach subscribers as SubjectsMerged and SubjectSplit, and a listed
+/// company's representative, or its name with its representative's name, setting up in Zhejiang alerts Zhejiang.
 /// </summary>
 [NonParallelizable]
 public sealed class EntityIndexTests
@@ -139,5 +140,24 @@ public sealed class EntityIndexTests
         Assert.That((alert.GetProperty("relation").GetString(), alert.GetProperty("originProvince").GetString(), alert.GetProperty("province").GetString(),
             alert.GetProperty("crossProvince").GetBoolean()), Is.EqualTo(("legal-representative", "34", "33", true)));
         Assert.That(alert.GetProperty("organizationName").GetString(), Is.EqualTo("杭州迁址测试有限公司"));
+
+        // the listed company's name and its representative's name reappear under a new USCC, the representative
+        // without an ID number: the same alert, tied by name, with the features that matched
+        await ServerHub.PublishAsync(regulator, market, "organization-registered", $$"""
+            { "source": { "agencyCode": "{{market}}", "sourceRecordId": "ZJ-REG-9503" }, "legalBasis": "MKT-REG",
+              "organization": { "kind": "Organization", "name": "滁州迁址测试（杭州）有限公司", "uscc": "{{TestIdentifiers.Uscc(9503)}}" },
+              "legalRepresentative": { "kind": "Person", "name": "孙立新" }, "registeredOn": "2026-11-21" }
+            """);
+        var byName = await Eventually.Value<JsonElement>(async () =>
+        {
+            var got = await regulator.GetAsync("hub.subscriber.market-33");
+            return got is null ? null : JsonDocument.Parse(got.Body.ToArray()).RootElement.Clone();
+        }, "RelocationSuspected by name on the Zhejiang regulator's queue");
+        Assert.That((byName.GetProperty("relation").GetString(), byName.GetProperty("organizationName").GetString(), byName.GetProperty("listingId").GetString(),
+                byName.GetProperty("crossProvince").GetBoolean()),
+            Is.EqualTo(("same-name-and-representative", "滁州迁址测试（杭州）有限公司", alert.GetProperty("listingId").GetString(), true)));
+        Assert.That(byName.GetProperty("evidence").EnumerateArray().Select(e => e.GetProperty("feature").GetString()),
+            Is.EqualTo(new[] { "name", "legal representative's name", "province" }));
+        Assert.That(byName.GetProperty("matchScore").GetDouble(), Is.EqualTo(0.75).Within(1e-9));
     }
 }

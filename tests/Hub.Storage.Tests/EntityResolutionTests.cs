@@ -424,6 +424,104 @@ public sealed class EntityResolutionTests<TTarget> : IndexFixture<TTarget> where
         Assert.That(await Relocations(), Is.Empty);
     }
 
+    /// <summary>A Zhejiang registration of a new company (its own USCC) under <paramref name="name"/>; the representative
+    /// with a whole ID number or (null) without any.</summary>
+    private static OrganizationRegistered Reregistered(string sourceId, int n, string name, string repName, string? repRic = null) => new()
+    {
+        Source = new SourceStamp { AgencyCode = "MARKET-33", SourceRecordId = sourceId },
+        LegalBasis = "MKT-REG",
+        Organization = new SubjectReference { Kind = SubjectKind.Organization, Name = name, Uscc = TestIdentifiers.Uscc(n) },
+        LegalRepresentative = new SubjectReference { Kind = SubjectKind.Person, Name = repName, ResidentIdNumber = repRic },
+        RegisteredOn = new DateOnly(2026, 11, 20),
+    };
+
+    private async Task<string> Organization(int n) => (await Db.FindSubjectIdAsync("uscc", TestIdentifiers.Uscc(n), CancellationToken.None))!;
+
+    [Test]
+    public async Task A_listed_company_reappearing_in_Zhejiang_under_its_name_with_its_representative_named_without_an_ID_number_raises_an_alert_with_the_evidence()
+    {
+        await Apply(Listed("LA-1194"));   // 安徽皖东建设工程有限公司, core name 皖东建设工程, representative 王建国
+        var anhui = _subjectOf["LA-1194"];
+
+        await Apply(Reregistered("ZJ-REG-1", 9401, "皖东建设工程（杭州）有限公司", "王建国"));
+
+        var alert = (await Relocations()).Single();
+        Assert.That((alert.HubSubjectId, alert.Relation, alert.ListedHubSubjectId, alert.ListingId),
+            Is.EqualTo((await Organization(9401), "same-name-and-representative", anhui, _parentOf["LA-1194"])));
+        Assert.That((alert.Province, alert.OriginProvince, alert.CrossProvince, alert.ListType, alert.RegisteredBy),
+            Is.EqualTo(("33", "34", true, "judgment-defaulter", "MARKET-33")));
+        Assert.That(alert.PersonHubSubjectId, Is.Not.EqualTo(await Db.FindSubjectIdAsync("ric", RepRic, CancellationToken.None)),
+            "named without a number, the representative is a person of its own: the tie is the name");
+        Assert.That(alert.Evidence!.Select(e => (e.Feature, e.Weight)), Is.EqualTo(new[]
+        {
+            ("name", 0.55), ("legal representative's name", 0.25), ("province", -0.05),
+        }));
+        Assert.That(alert.Evidence![0].Detail, Does.Contain("皖东建设工程"));
+        Assert.That(alert.MatchScore, Is.EqualTo(0.75).Within(1e-9), "MatchScorer's score of the two organisations, identifiers aside");
+    }
+
+    [Test]
+    public async Task A_namesake_company_with_another_representative_raises_nothing()
+    {
+        await Apply(Listed("LA-1194"));
+
+        await Apply(Reregistered("ZJ-REG-1", 9401, "浙江皖东建设工程有限公司", "李明"), Reregistered("ZJ-REG-2", 9402, "杭州新起点贸易有限公司", "王建国"));
+
+        Assert.That(await Relocations(), Is.Empty, "the same name with another representative, and the representative's name with another company name");
+    }
+
+    [Test]
+    public async Task A_representative_of_the_same_name_whose_ID_number_differs_is_another_person_and_raises_nothing()
+    {
+        await Apply(Listed("LA-1194"));   // 王建国 with RepRic
+
+        await Apply(Reregistered("ZJ-REG-1", 9401, "皖东建设工程（杭州）有限公司", "王建国", Ric("19850303", "115")));
+
+        Assert.That(await Relocations(), Is.Empty);
+    }
+
+    [Test]
+    public async Task The_same_representative_by_ID_number_raises_one_alert_not_a_second_by_name()
+    {
+        await Apply(Listed("LA-1194"));
+
+        await Apply(Reregistered("ZJ-REG-1", 9401, "皖东建设工程（杭州）有限公司", "王建国", RepRic));
+
+        var alert = (await Relocations()).Single();
+        Assert.That((alert.Relation, alert.ListingId, alert.MatchScore), Is.EqualTo(("legal-representative", _parentOf["LA-1194"], 1.0)));
+        Assert.That(alert.Evidence!.Single().Feature, Is.EqualTo("representative"));
+    }
+
+    [Test]
+    public async Task A_listed_company_whose_representative_was_named_without_a_number_is_found_by_name_in_the_same_batch_too()
+    {
+        await Apply(Listed("LA-1194", repRic: null),
+            Reregistered("ZJ-REG-1", 9401, "皖东建设工程（杭州）有限公司", "王建国", RepRic));
+
+        var alert = (await Relocations()).Single();
+        Assert.That((alert.Relation, alert.ListedHubSubjectId, alert.ListingId),
+            Is.EqualTo(("same-name-and-representative", _subjectOf["LA-1194"], _parentOf["LA-1194"])));
+    }
+
+    [Test]
+    public async Task A_reappearance_of_a_company_whose_listing_has_ended_or_whose_representative_changed_raises_nothing()
+    {
+        await Apply(Listed("LA-1194"), Removed("LA-1194"));
+        await Apply(Listed("LA-2000", uscc: TestIdentifiers.Uscc(9300)) with
+        {
+            Subject = new SubjectReference { Kind = SubjectKind.Organization, Name = "安徽江淮机电有限公司", Uscc = TestIdentifiers.Uscc(9300) },
+        });
+        await Apply(Registered("REG-CHANGE", "钱现任", Ric("19820202", "227"), new DateOnly(2026, 8, 1)) with
+        {
+            Organization = new SubjectReference { Kind = SubjectKind.Organization, Name = "安徽江淮机电有限公司", Uscc = TestIdentifiers.Uscc(9300) },
+        });
+
+        await Apply(Reregistered("ZJ-REG-1", 9401, "皖东建设工程（杭州）有限公司", "王建国"),
+            Reregistered("ZJ-REG-2", 9402, "浙江江淮机电有限公司", "王建国"));
+
+        Assert.That(await Relocations(), Is.Empty, "the first listing ended; the second company's representative is 钱现任 now");
+    }
+
     [Test]
     public async Task Organisations_stored_before_they_had_a_core_name_key_get_one_from_the_backfill_and_are_found_by_name()
     {

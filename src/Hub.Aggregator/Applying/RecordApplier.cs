@@ -363,10 +363,32 @@ public sealed partial class RecordApplier(
                 OriginAgency = l.OriginAgency, OriginProvince = l.OriginProvince, Status = l.Status, ValidFrom = l.ValidFrom, ValidUntil = l.ValidUntil,
             }));
             var today = ListingClock.DayAt(now);
+            var raised = new HashSet<(string Organization, string Listing)>();
             foreach (var (reg, orgId, personId) in registered)
                 foreach (var l in tied.Where(t => t.PersonId == personId && t.SubjectId != orgId).DistinctBy(t => t.Id))
                     if (ListingClock.StateOn(l.Status, l.ValidFrom, l.ValidUntil, today).InForce)
+                    {
                         p.Relocation(reg, orgId, personId, l);
+                        raised.Add((orgId, l.Id));
+                    }
+
+            // a new organisation with the core name of a listed one and a representative of the same name as its current
+            // one (the representative may come without an ID number): the listed business reappearing under a new USCC —
+            // one read by the new organisations' core names (indexed), plus the organisations this batch listed
+            var newOrganizations = registered.Where(r => resolver.IsNew(r.OrganizationId)).ToList();
+            if (newOrganizations.Count > 0)
+            {
+                var byName = (await session.ListingsByCoreNameAsync(
+                        newOrganizations.Select(r => r.Registration.Organization.CoreName).OfType<string>().ToHashSet(), ct))
+                    .Select(row => Reappearance.Of(row, representatives.Current(row.SubjectId))).ToList();
+                foreach (var st in steps)
+                    if (st.Listing is { Subject.Kind: SubjectKind.Organization } l && representatives.Current(st.SubjectId!) is { } rep)
+                        byName.AddRange(w.Listings.Where(x => x.SubjectId == st.SubjectId && x.ParentListingId is null && x.Status == ListingStatus.Active)
+                            .Select(x => Reappearance.Of(x, l.Subject, rep)));
+                foreach (var found in Reappearance.Find(newOrganizations, byName, today))
+                    if (raised.Add((found.OrganizationId, found.Listing.Id)))
+                        p.Relocation(found.Registration, found.OrganizationId, found.PersonId, found.Listing, found.Score);
+            }
         }
 
         // new persons who may be known ones (name and birth date, nothing stronger): for an operator to judge, once per pair
@@ -725,18 +747,25 @@ public sealed partial class RecordApplier(
             AddLedger(item, (current.Find(l => l.ParentListingId is null) ?? current.FirstOrDefault())?.SubjectId ?? dispute.SubjectId);
         }
 
-        /// <summary>Raises a relocation alert for one listing in force tied to a newly registered representative.</summary>
-        public void Relocation(RegistrationIntent reg, string orgId, string personId, TiedListingRow listing)
+        /// <summary>Raises a relocation alert for one listing in force tied to a newly registered representative, or
+        /// (<paramref name="byName"/>) to a new organisation that has a listed one's name and representative's name.</summary>
+        public void Relocation(RegistrationIntent reg, string orgId, string personId, TiedListingRow listing, Domain.Resolution.MatchScore? byName = null)
         {
             var rep = reg.LegalRepresentative;
+            // how the representative was found: a whole number decides; a masked one with the name scores 0.95
+            var (score, how) = rep.HasFullNumber ? (1.0, "identified by the whole ID number")
+                : rep.MaskedNumber is not null ? (0.95, "identified by the masked ID number and the name")
+                : (0.9, "named by name: the organisation's known representative of that name");
+            var evidence = byName is null
+                ? [new RelocationEvidence { Feature = "representative", Weight = score, Detail = $"the representative {how}" }]
+                : byName.Evidence.Select(e => new RelocationEvidence { Feature = e.Feature, Weight = e.Weight, Detail = e.Detail }).ToList();
             Emit(new RelocationSuspected
             {
                 EventId = NewId(now), HubSubjectId = orgId, OrganizationName = reg.Organization.Name, Province = reg.Agency.ProvinceCode,
                 RegisteredBy = reg.Agency.Code, RegisteredOn = reg.RegisteredOn, PersonHubSubjectId = personId, Relation = listing.Relation,
                 ListedHubSubjectId = listing.SubjectId, ListingId = listing.Id, ListType = listing.ListType, LegalBasis = listing.LegalBasis,
                 OriginAgency = listing.OriginAgency, OriginProvince = listing.OriginProvince, CrossProvince = listing.OriginProvince != reg.Agency.ProvinceCode,
-                // how the representative was found: a whole number decides; a masked one with the name scores 0.95
-                MatchScore = rep.HasFullNumber ? 1.0 : rep.MaskedNumber is not null ? 0.95 : 0.9,
+                MatchScore = byName is null ? score : Math.Round(byName.Score, 4), Evidence = evidence,
                 RecordedAt = now,
             }, orgId);
             applier.LogRelocation(orgId, reg.Agency.Code, listing.Id, listing.OriginProvince);

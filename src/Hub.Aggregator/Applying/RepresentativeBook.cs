@@ -38,6 +38,11 @@ internal sealed class RepresentativeBook
     public string? Find(string organizationId, string normalizedName) =>
         _current.TryGetValue(organizationId, out var r) && r.Name == normalizedName ? r.PersonId : null;
 
+    /// <summary>The organisation's current representative as stored and as this batch changed it; null when the book
+    /// does not know one (an organisation of another batch, or none recorded).</summary>
+    public (string PersonId, SubjectKeys Keys)? Current(string organizationId) =>
+        _current.TryGetValue(organizationId, out var r) && _people.TryGetValue(r.PersonId, out var keys) ? (r.PersonId, keys) : null;
+
     /// <summary>The representative the index knows for <paramref name="day"/> (its relation began by then and had not
     /// ended), with what the events about them show; null when it knows none.</summary>
     public (string PersonId, SubjectKeys Keys)? On(string organizationId, DateOnly day)

@@ -6,7 +6,8 @@ using Hub.Domain.Identifiers;
 namespace Hub.Domain.Resolution;
 
 /// <summary>One row of a list to de-duplicate, as the file has it: text, not yet checked.</summary>
-public sealed record DedupeRow(string Name, string? IdNumber = null, string? BirthDate = null, string? Region = null, string? Address = null);
+public sealed record DedupeRow(string Name, string? IdNumber = null, string? BirthDate = null, string? Region = null, string? Address = null,
+    string? Phone = null);
 
 public enum DedupeField
 {
@@ -15,6 +16,7 @@ public enum DedupeField
     BirthDate,
     Region,
     Address,
+    Phone,
 }
 
 /// <summary>A field of a row (0-based) that could not be used: it is treated as absent. Never holds a whole ID number.</summary>
@@ -37,8 +39,8 @@ public sealed record DedupeResult(IReadOnlyList<int> ClusterOf, IReadOnlyList<De
 /// <para>
 /// Candidates come from blocking keys in dictionaries, never from comparing every row with every other: rows with
 /// identical facts are one group (compared once); groups meet only when they share a whole ID number or USCC, a masked
-/// ID number and name (persons) or an organisation code (organisations) — the only ways the rules can link — or, for
-/// the review queue, a name and birth date (persons) or a core name (organisations). Pairs the strong identifiers
+/// ID number and name (persons) or an organisation code (organisations), or the name with the birth date, the address
+/// or the phone (persons) or the core name (organisations), where the rules link with further evidence or review. Pairs the strong identifiers
 /// already decide are not scored again. A block larger than <see cref="Window"/> groups compares each group with the
 /// <see cref="Window"/> groups before it only (and says so in <see cref="DedupeResult.Notes"/>).
 /// </para>
@@ -113,7 +115,7 @@ public sealed class Deduplicator(SubjectKind kind)
             problems.Add(new DedupeProblem(index, DedupeField.BirthDate, "the birth year is not the one in the masked ID number: the birth date is treated as absent"));
             born = null;
         }
-        var facts = new PersonFacts(name, full, masked, born, region);
+        var facts = new PersonFacts(name, full, masked, born, region, Trimmed(row.Address), Trimmed(row.Phone));
         Join(_persons, facts, () => new Group(Count, facts, null));
     }
 
@@ -136,10 +138,11 @@ public sealed class Deduplicator(SubjectKind kind)
                     ? $"{row.IdNumber.Trim()} is neither a USCC (18 characters) nor an organisation code (9): treated as absent"
                     : $"{row.IdNumber.Trim()} is not a valid {(check.Scheme == IdentifierScheme.Uscc ? "USCC" : "organisation code")} ({check.Reason}): treated as absent")));
         }
-        var address = string.IsNullOrWhiteSpace(row.Address) ? null : row.Address.Trim();
-        var facts = new OrganizationFacts(row.Name.Trim(), uscc, code, region, Address: address);
+        var facts = new OrganizationFacts(row.Name.Trim(), uscc, code, region, Address: Trimmed(row.Address), Phone: Trimmed(row.Phone));
         Join(_organizations, facts, () => new Group(Count, null, facts));
     }
+
+    private static string? Trimmed(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
     private void Join<TFacts>(Dictionary<TFacts, int> index, TFacts facts, Func<Group> create) where TFacts : notnull
     {
@@ -208,11 +211,12 @@ public sealed class Deduplicator(SubjectKind kind)
         {
             var group = _groups[g];
             if (group.LinkBlock is { } lb) Add(linkBlocks, lb, g);
-            if (group.ReviewBlock is { } rb) Add(reviewBlocks, rb, g);
+            foreach (var rb in group.ReviewBlocks) Add(reviewBlocks, rb, g);
         }
         var links = new List<(int G, int H, MatchScore Score)>();
         Compare(linkBlocks, (a, b) => a.Strong is null || b.Strong is null, kind == SubjectKind.Person ? "masked ID number and name" : "organisation code");
-        Compare(reviewBlocks, (a, b) => a.Weak is null || b.Weak is null, kind == SubjectKind.Person ? "name and birth date" : "core name");
+        Compare(reviewBlocks, (a, b) => a.Weak is null || b.Weak is null,
+            kind == SubjectKind.Person ? "name with birth date, address or phone" : "core name");
 
         // 4. a group that subjects the rules keep apart both fit links to none of them (as the aggregator)
         var neighbours = new Dictionary<int, List<int>>();
@@ -283,6 +287,7 @@ public sealed class Deduplicator(SubjectKind kind)
 
         void Compare(Dictionary<string, List<int>> blocks, Func<Group, Group, bool> worth, string what)
         {
+            var compared = new HashSet<(int, int)>();
             foreach (var block in blocks.Values)
             {
                 if (block.Count < 2) continue;
@@ -295,7 +300,7 @@ public sealed class Deduplicator(SubjectKind kind)
                     for (var j = Math.Max(0, i - Window); j < i; j++)
                     {
                         var b = _groups[block[j]];
-                        if (!worth(a, b)) continue;
+                        if (!worth(a, b) || !compared.Add((block[j], block[i]))) continue;
                         var score = Score(b, a);
                         if (score.Decision == MatchDecision.Link) links.Add((block[j], block[i], score));
                         else if (score.Decision == MatchDecision.Review) reviews.Add(new Edge(b.First, a.First, score));
@@ -392,7 +397,9 @@ public sealed class Deduplicator(SubjectKind kind)
                 Weak = person.Masked;
                 Second = person.Born?.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
                 LinkBlock = Weak is null ? null : Weak + "\u001f" + person.NormalizedName;
-                ReviewBlock = Second is null ? null : Second + "\u001f" + person.NormalizedName;
+                // the name with each of birth date, address and phone: where the rules can link or review without a number
+                ReviewBlocks = new[] { Second is null ? null : "b" + Second, person.AddressKey is { } x ? "a" + x : null, person.PhoneKey is { } t ? "t" + t : null }
+                    .OfType<string>().Select(k => k + "\u001f" + person.NormalizedName).ToArray();
             }
             else
             {
@@ -400,7 +407,7 @@ public sealed class Deduplicator(SubjectKind kind)
                 Weak = organization.OrganizationCode ?? (Strong is null ? null : Uscc.EmbeddedOrganizationCode(Strong));
                 Second = Weak;
                 LinkBlock = Weak;
-                ReviewBlock = organization.CoreName;
+                ReviewBlocks = [organization.CoreName];
             }
         }
 
@@ -420,7 +427,7 @@ public sealed class Deduplicator(SubjectKind kind)
         public string? Second { get; }
 
         public string? LinkBlock { get; }
-        public string? ReviewBlock { get; }
+        public string[] ReviewBlocks { get; } = [];
     }
 
     /// <summary>Union-find over rows; each cluster holds at most one whole number (USCC) and one birth date

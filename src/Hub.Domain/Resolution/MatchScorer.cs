@@ -22,10 +22,20 @@ public enum MatchDecision
     Distinct,
 }
 
-/// <summary>What the matcher knows of a person: the normalised name, whole or masked ID number, birth date, region.</summary>
+/// <summary>What the matcher knows of a person: the normalised name, whole or masked ID number, birth date, region,
+/// address and phone as written (compared by <see cref="ContactKeys"/>).</summary>
 public sealed record PersonFacts(string NormalizedName, string? FullNumber = null, string? MaskedNumber = null, DateOnly? BirthDate = null,
-    string? Region = null)
+    string? Region = null, string? Address = null, string? Phone = null)
 {
+    // the keys follow their text through `with` too (an initialiser alone would copy the old key)
+    public string? Address { get; init { field = value; AddressKey = ContactKeys.Address(value); } } = Address;
+
+    public string? Phone { get; init { field = value; PhoneKey = ContactKeys.Phone(value); } } = Phone;
+
+    public string? AddressKey { get; private set; } = ContactKeys.Address(Address);
+
+    public string? PhoneKey { get; private set; } = ContactKeys.Phone(Phone);
+
     /// <summary>The masked form, given or from the whole number.</summary>
     public string? Masked => MaskedNumber ?? (FullNumber is { Length: 18 } f ? ResidentIdNumber.MaskNumber(f) : null);
 
@@ -35,19 +45,45 @@ public sealed record PersonFacts(string NormalizedName, string? FullNumber = nul
     public string? RegionCode => Region ?? ((FullNumber ?? MaskedNumber) is { Length: 18 } n ? n[..6] : null);
 }
 
-/// <summary>What the matcher knows of an organisation.</summary>
+/// <summary>What the matcher knows of an organisation. <see cref="RepresentativeId"/> identifies the legal
+/// representative (a hub id, an ID number); <see cref="RepresentativeName"/> is their normalised name, weaker evidence
+/// used when no identity of the representative is known on both sides.</summary>
 public sealed record OrganizationFacts(string Name, string? Uscc = null, string? OrganizationCode = null, string? Region = null,
-    string? RepresentativeId = null, string? Address = null, string? Phone = null)
+    string? RepresentativeId = null, string? Address = null, string? Phone = null, string? RepresentativeName = null)
 {
-    public string CoreName { get; } = OrganizationNames.Core(Name);
+    public string Name { get; init { field = value; CoreName = OrganizationNames.Core(value); } } = Name;
+
+    public string CoreName { get; private set; } = OrganizationNames.Core(Name);
+
+    // the keys follow their text through `with` too (an initialiser alone would copy the old key)
+    public string? Address { get; init { field = value; AddressKey = ContactKeys.Address(value); } } = Address;
+
+    public string? Phone { get; init { field = value; PhoneKey = ContactKeys.Phone(value); } } = Phone;
+
+    public string? AddressKey { get; private set; } = ContactKeys.Address(Address);
+
+    public string? PhoneKey { get; private set; } = ContactKeys.Phone(Phone);
+
+    /// <summary>The region given, or the registering authority's division in the USCC (its characters 3–8).</summary>
+    public string? RegionCode => Region ?? (Uscc is { Length: 18 } u && u.AsSpan(2, 6).IndexOfAnyExceptInRange('0', '9') < 0 ? u[2..8] : null);
 }
 
 /// <summary>
 /// Explainable scoring of two references to subjects (rules, not a trained model). Strong identifiers decide alone:
-/// equal, the same; different, never. Below them, evidence adds up: for persons a masked ID number with the same name
-/// is enough to link, while name, birth date and region together only reach the review zone — two different people with
-/// a common name and the same birthday are never linked on name evidence alone. For organisations the core name (see
-/// <see cref="OrganizationNames"/>) with the same legal representative links; with the same province it is reviewed.
+/// equal, the same; different, never. Below them, evidence adds up, each piece with its weight in the evidence list.
+/// <para>Persons: a different masked number, birth date or name is a different person. The name (0.45) with the masked ID
+/// number (0.5) links. Name, birth date (0.2) and region (0.1) only reach the review zone — two different people with a
+/// common name and the same birthday are never linked on name evidence alone — but with the same address (the building,
+/// 0.25) or the same mobile number (0.25; a landline, a household's, 0.15) they link: 0.9. Name with address and mobile
+/// number links too, without a birth date; name with one of them, or with a landline and a birth date, is reviewed. A
+/// different address or number counts nothing against: people move and change numbers.</para>
+/// <para>Organisations: the core name (<see cref="OrganizationNames"/>, 0.55) with the same legal representative (0.35)
+/// links; a representative of the same name is 0.25 where no identity is known on both sides. The same province adds
+/// 0.1 and with the same address or phone (0.25 each) it links; address and phone together link without a region. Two
+/// different cities of one province (both regions known to the city, from a region code or a USCC) are different
+/// registration authorities and so different companies: −0.3, which address and phone together do not make up for (a
+/// review at most) — sister companies of one trade name share buildings and switchboards. Different provinces count little (−0.05): a province is often an
+/// agency's, not where the company is registered.</para>
 /// </summary>
 public static class MatchScorer
 {
@@ -75,7 +111,10 @@ public static class MatchScorer
             else if (ra[..2] == rb[..2]) e.Add(new Evidence("province", 0.05, $"the same province {ra[..2]}"));
             else e.Add(new Evidence("province", -0.1, "different provinces"));
         }
-        return new MatchScore(Math.Clamp(e.Sum(x => x.Weight), 0, 0.99), e);
+        if (a.AddressKey is { } xa && xa == b.AddressKey) e.Add(new Evidence("address", 0.25, "the same address (building)"));
+        if (a.PhoneKey is { } pa && pa == b.PhoneKey)
+            e.Add(ContactKeys.IsMobile(pa) ? new Evidence("phone", 0.25, "the same mobile number") : new Evidence("phone", 0.15, "the same landline"));
+        return new MatchScore(Math.Clamp(Math.Round(e.Sum(x => x.Weight), 4), 0, 0.99), e);
     }
 
     public static MatchScore Score(OrganizationFacts a, OrganizationFacts b)
@@ -92,14 +131,19 @@ public static class MatchScorer
         if (a.RepresentativeId is { } pa && b.RepresentativeId is { } pb)
             e.Add(pa == pb ? new Evidence("legal representative", 0.35, "the same legal representative")
                 : new Evidence("legal representative", -0.2, "different legal representatives"));
-        if (a.Region is { Length: >= 2 } ra && b.Region is { Length: >= 2 } rb)
-            e.Add(ra[..2] == rb[..2] ? new Evidence("province", 0.1, $"the same province {ra[..2]}") : new Evidence("province", -0.05, "different provinces"));
-        if (Same(a.Address, b.Address)) e.Add(new Evidence("address", 0.15, "the same address"));
-        if (Same(a.Phone, b.Phone)) e.Add(new Evidence("phone", 0.15, "the same phone number"));
-        return new MatchScore(Math.Clamp(e.Sum(x => x.Weight), 0, 0.99), e);
-
-        static bool Same(string? x, string? y) => !string.IsNullOrWhiteSpace(x) && !string.IsNullOrWhiteSpace(y)
-                                                  && NameNormalizer.Normalize(x) == NameNormalizer.Normalize(y);
+        else if (a.RepresentativeName is { Length: > 0 } na && b.RepresentativeName is { Length: > 0 } nb)
+            e.Add(na == nb ? new Evidence("legal representative's name", 0.25, "a legal representative of the same name")
+                : new Evidence("legal representative's name", -0.2, "legal representatives of different names"));
+        if (a.RegionCode is { Length: >= 2 } ra && b.RegionCode is { Length: >= 2 } rb)
+        {
+            if (ra[..2] != rb[..2]) e.Add(new Evidence("province", -0.05, "different provinces"));
+            else if (ra.Length >= 4 && rb.Length >= 4 && ra[..4] != rb[..4])
+                e.Add(new Evidence("city", -0.3, $"different cities of province {ra[..2]} ({ra[..4]} / {rb[..4]}): different registration authorities"));
+            else e.Add(new Evidence("province", 0.1, $"the same province {ra[..2]}"));
+        }
+        if (a.AddressKey is { } xa && xa == b.AddressKey) e.Add(new Evidence("address", 0.25, "the same address (building)"));
+        if (a.PhoneKey is { } ta && ta == b.PhoneKey) e.Add(new Evidence("phone", 0.25, "the same phone number"));
+        return new MatchScore(Math.Clamp(Math.Round(e.Sum(x => x.Weight), 4), 0, 0.99), e);
     }
 
     private static MatchScore Final(double score, string feature, string detail) => new(score, [new Evidence(feature, score, detail)]);

@@ -129,7 +129,7 @@ public sealed class DeduplicatorTests
     }
 
     [Test]
-    public void An_organisation_written_three_ways_joins_by_its_codes_and_a_name_alone_is_only_reviewed()
+    public void An_organisation_written_three_ways_joins_by_its_codes_a_name_with_the_province_only_is_reviewed_and_with_the_address_linked()
     {
         var uscc = UsccOf("341122", "15678901");
         var code = Uscc.EmbeddedOrganizationCode(uscc);
@@ -143,10 +143,10 @@ public sealed class DeduplicatorTests
             new DedupeRow("皖东建设工程有限公司", Region: "34", Address: "安徽省滁州市琅琊区丰乐大道 1 号"));
 
         Assert.That(problems, Is.Empty);
-        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 0, 0, 3, 4, 5 }));
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 0, 0, 3, 4, 3 }), "the core name, the province and the address (0.9) link rows 3 and 5");
         var byPair = result.Reviews.ToDictionary(r => (r.RowA, r.RowB), r => r.Score.Score);
         Assert.That(byPair[(0, 3)], Is.EqualTo(0.65).Within(1e-9), "the core name and the province");
-        Assert.That(byPair[(3, 5)], Is.EqualTo(0.8).Within(1e-9), "the core name, the province and the address");
+        Assert.That(byPair.ContainsKey((0, 4)), Is.False, "Chuzhou's USCC and Hefei's: different USCCs, never");
     }
 
     [Test]
@@ -214,4 +214,22 @@ public sealed class DeduplicatorTests
     [TestCase("滁州市", null)]
     public void Regions_are_codes_or_province_names(string text, string? code) =>
         Assert.That(Deduplicator.ParseRegion(text), Is.EqualTo(code));
+
+    [Test]
+    public void Rows_without_a_number_join_by_name_birth_date_and_building_or_mobile_and_a_namesake_of_the_household_stays_apart()
+    {
+        var whole = Ric("19780512");
+        var (result, problems) = Run(SubjectKind.Person,
+            new DedupeRow("张伟", whole, Address: "安徽省滁州市城关区人民路12号"),
+            new DedupeRow("张伟", BirthDate: "1978年5月12日", Address: "滁州市城关区人民路１２号3栋402室"),
+            new DedupeRow("张 伟", BirthDate: "19780512", Phone: "+86 138 1234 5678"),
+            new DedupeRow("张伟", BirthDate: "1978-05-12", Phone: "13812345678"),
+            new DedupeRow("张伟", BirthDate: "1952-03-01", Address: "安徽省滁州市城关区人民路12号", Phone: "13812345678"),
+            new DedupeRow("张伟", Address: "安徽省滁州市城关区人民路12号"));
+
+        Assert.That(problems, Is.Empty);
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 0, 2, 2, 4, 5 }),
+            "the building joins row 1 to the whole number; the mobile rows 2 and 3; the father at the same address, with the son's phone, has another birth date; the name at the building alone is reviewed");
+        Assert.That(result.Reviews.Select(r => (r.RowA, r.RowB)), Does.Contain((0, 5)));
+    }
 }
