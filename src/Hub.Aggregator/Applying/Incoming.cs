@@ -11,7 +11,8 @@ namespace Hub.Aggregator.Applying;
 /// (RabbitMQ: the validated <c>user_id</c>; in-memory: the Hub's own adapter's header); null when unknown.</param>
 /// <param name="PublisherUser">The broker user the message came with (its <c>user_id</c>), agency or not, to name it
 /// when it is refused; null when there was none.</param>
-public sealed record Incoming(string? MessageId, object Message, string? PublisherAgency, string? PublisherUser = null)
+/// <param name="SentAt">When the message was sent to the Hub (its envelope's sent time); null when it does not say.</param>
+public sealed record Incoming(string? MessageId, object Message, string? PublisherAgency, string? PublisherUser = null, DateTimeOffset? SentAt = null)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -28,6 +29,20 @@ public sealed record Incoming(string? MessageId, object Message, string? Publish
         CreditRepairGranted m => m.Source,
         _ => null,
     };
+
+    /// <summary>The date of the act the record reports — the listing or penalty decision, the removal's, registration's,
+    /// dispute's or repair's date — from which the data-quality figures count how late it arrived.</summary>
+    public DateOnly? DecisionDate => Message switch
+    {
+        JudgmentDefaulterListed m => (DateOnly?)m.DecisionDate,
+        JudgmentDefaulterRemoved m => m.EffectiveDate,
+        AdministrativePenaltyRecorded m => m.DecisionDate,
+        OrganizationRegistered m => m.RegisteredOn,
+        ListingDisputed m => m.FiledOn,
+        DisputeResolved m => m.DecidedOn,
+        CreditRepairGranted m => m.GrantedOn,
+        _ => null,
+    } is { } d && d != default ? d : null;
 
     public string LegalBasis => Message switch
     {
