@@ -1,4 +1,7 @@
+using System.Globalization;
 using Hub.Aggregator;
+using Hub.Aggregator.Quality;
+using Hub.Domain.Lifecycle;
 using Hub.Domain.Access;
 using Hub.Host.OperatorConsole;
 using Hub.Host.Security;
@@ -168,6 +171,32 @@ public static class ConsoleApi
         }).RequireScope(Scopes.Operate).WithSummary("The Hub processes seen in the last day with what they run, host, version and last heartbeat")
             .WithDescription("`silent`: no heartbeat for longer than `Hub:Console:SilentAfter` (1 minute).")
             .Produces<List<InstanceView>>();
+
+        api.MapGet("/quality", async (string? period, string? date, DataQuality quality, TimeProvider time, CancellationToken ct) =>
+        {
+            var kind = string.IsNullOrWhiteSpace(period) ? "day" : period.Trim().ToLowerInvariant();
+            if (!QualityPeriod.Kinds.Contains(kind))
+                return Problems.BadRequest($"period '{period}' is none of {string.Join(", ", QualityPeriod.Kinds)}", "period");
+            var day = ListingClock.DayAt(time.GetUtcNow());
+            if (!string.IsNullOrWhiteSpace(date) && !DateOnly.TryParseExact(date.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
+                return Problems.BadRequest($"date '{date}' is not a date (yyyy-MM-dd)", "date");
+            return Results.Ok(await quality.ReportAsync(QualityPeriod.Of(kind, day)!, ct));
+        }).RequireScope(Scopes.Operate).WithSummary("Data quality per agency over a day, week or month: received, accepted, duplicates, rejected by reason, " +
+                                                    "subjects, listings that took effect, share of the province, decision → arrival; critical times")
+            .WithDescription("`period` `day` (default), `week` (from Monday) or `month`, in China Standard Time; `date` (yyyy-MM-dd, default today) " +
+                             "picks the period holding it. Flags: `concentration` — the agency sent more than `Hub:Console:Quality:ConcentrationShare` " +
+                             "(0.8) of its province's records (at least `ConcentrationMinRecords`, in a province the registry knows more agencies of); " +
+                             "`volumeWithoutEffect` — it received at least `VolumeGrowthFactor` (2) times the period before while its listings that " +
+                             "took effect grew to at most `EffectGrowthAtMost` (1.25) times theirs. Durations in seconds, nearest-rank percentiles. " +
+                             "Counts only: no record is named, and reading is not audited.")
+            .Produces<QualityReport>().ProducesProblem(400);
+
+        api.MapGet("/agencies", async (DataQuality quality, CancellationToken ct) => Results.Ok(await quality.RhythmsAsync(ct)))
+            .RequireScope(Scopes.Operate).WithSummary("Every agency with its last record and usual rhythm; the silent ones first")
+            .WithDescription("`silent`: no record for longer than `Hub:Console:Quality:SilentGapFactor` (3) times its median gap between arrivals " +
+                             "over the last `RhythmWindow` (30 days; gaps under `RhythmMinGap`, 5 minutes, are one arrival), and never less than " +
+                             "`SilentFloor` (1 hour); or nothing for the whole window after records before it. `judged` false: too few arrivals for a rhythm.")
+            .Produces<List<AgencyRhythm>>();
 
         return app;
     }

@@ -33,6 +33,8 @@ public static class ConsoleRegistration
         services.AddSingleton<CounterQueueMonitor>();
         services.AddSingleton<FailedStore>();
         services.AddSingleton<QuarantineDesk>();
+        services.AddOptions<Hub.Aggregator.Quality.DataQualityOptions>().BindConfiguration(Hub.Aggregator.Quality.DataQualityOptions.Section);
+        services.AddSingleton<Hub.Aggregator.Quality.DataQuality>();
         services.AddHostedService<Heartbeat>();
 
         var bus = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
