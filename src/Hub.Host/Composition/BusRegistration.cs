@@ -66,6 +66,12 @@ public static class BusRegistration
                             // hub-aggregator is no impersonator: failed and skipped messages move with its own user_id
                             e.MoveAsTheHub(cfg.SendTopology, hubUsers);
                         });
+                    if (aggregator.Enabled)
+                        cfg.ReceiveEndpoint(aggregator.HeartbeatQueueName, e =>
+                        {
+                            e.ConfigureHeartbeatEndpoint(context);
+                            e.MoveAsTheHub(cfg.SendTopology, hubUsers);
+                        });
                 });
             }
             else
