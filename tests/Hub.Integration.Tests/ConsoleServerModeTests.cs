@@ -239,4 +239,38 @@ public sealed class ConsoleServerModeTests
     }
 
     private sealed record Box(JsonElement Value);
+
+    [Test, Order(6)]
+    public async Task Messages_the_aggregator_moves_to_the_error_queue_are_grouped_from_the_index_and_leave_it_when_discarded()
+    {
+        var index = _hub.Services.GetRequiredService<FailedIndex>();
+        var db = _hub.Services.GetRequiredService<IndexDatabase>();
+        for (var i = 0; i < 3; i++) await PublishAsync(_vhost.AmqpUri, "hub.judgment-defaulter-listed", "{ not json " + i, userId: null);
+        await Eventually.Get(async () => await _vhost.QueueDepthAsync("hub.aggregator_error") is 3 ? "moved" : null, "three messages moved to the error queue");
+        await index.FlushedAsync(CancellationToken.None);
+        Assert.That(await db.CountFailedAsync("hub.aggregator_error", CancellationToken.None), Is.EqualTo(3), "indexed as they were moved");
+
+        var view = await Get("/api/operator/console/failed");
+        Assert.That(view.GetProperty("source").GetString(), Is.EqualTo("index"), "the index counts what the broker holds: no read of the queue");
+        var group = view.GetProperty("groups").EnumerateArray().Single();
+        Assert.That((group.GetProperty("count").GetInt32(), view.GetProperty("inQueue").GetInt64()), Is.EqualTo((3, 3L)));
+        var listed = (await Get($"/api/operator/console/failed/groups/{group.GetProperty("id").GetString()}")).EnumerateArray().ToList();
+        Assert.That(listed, Has.Count.EqualTo(3));
+
+        // the queue purged behind the Hub's back: the index no longer counts what the queue holds, and is not trusted
+        using (var purge = await _vhost.Management.DeleteAsync($"api/queues/{_vhost.Name}/hub.aggregator_error/contents"))
+            Assert.That(purge.IsSuccessStatusCode, Is.True);
+        var afterPurge = await Get("/api/operator/console/failed");
+        Assert.That((afterPurge.GetProperty("source").GetString(), afterPurge.GetProperty("inQueue").GetInt64()), Is.EqualTo(("scan", 0L)));
+        Assert.That(await db.CountFailedAsync("hub.aggregator_error", CancellationToken.None), Is.Zero, "a whole read replaced the index");
+
+        await PublishAsync(_vhost.AmqpUri, "hub.judgment-defaulter-listed", "{ not json either", userId: null);
+        await Eventually.Get(async () => await _vhost.QueueDepthAsync("hub.aggregator_error") is 1 ? "moved" : null, "one more moved");
+        await index.FlushedAsync(CancellationToken.None);
+        var one = (await Get("/api/operator/console/failed")).GetProperty("groups").EnumerateArray().Single();
+        var discarded = await Post($"/api/operator/console/failed/groups/{one.GetProperty("id").GetString()}/discard", new { reason = "garbage" }, HttpStatusCode.OK);
+        Assert.That(discarded.GetProperty("count").GetInt32(), Is.EqualTo(1));
+        Assert.That(await db.CountFailedAsync("hub.aggregator_error", CancellationToken.None), Is.Zero, "what left the queue left the index");
+        Assert.That((await Get("/api/operator/console/failed")).GetProperty("source").GetString(), Is.EqualTo("index"));
+    }
 }

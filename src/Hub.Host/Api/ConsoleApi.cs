@@ -25,7 +25,8 @@ public static class ConsoleApi
     public sealed record FailedGroupView(string Id, string Queue, string ExceptionType, string Cause, int Count, int Repeats,
         DateTimeOffset? FirstFailedAt, DateTimeOffset? LastFailedAt, IReadOnlyList<string> Agencies);
     /// <summary><see cref="Read"/> of <see cref="InQueue"/> messages were grouped; when fewer, the groups count those read.</summary>
-    public sealed record FailedView(bool Available, string? Problem, string Queue, long InQueue, int Read, IReadOnlyList<FailedGroupView> Groups);
+    public sealed record FailedView(bool Available, string? Problem, string Queue, long InQueue, long Read, IReadOnlyList<FailedGroupView> Groups,
+        string? Source = null);
     public sealed record FailedMessageView(string Id, string GroupId, string? MessageType, string ExceptionType, string Reason, string? AgencyCode,
         string? PublisherUser, string? SourceRecordId, int? Revision, DateTimeOffset? FailedAt, int Replays, bool Repeat);
     public sealed record FailedActionView(string Action, int Count, IReadOnlyList<string> MessageIds);
@@ -63,18 +64,16 @@ public static class ConsoleApi
         api.MapGet("/failed", async (FailedStore store, CancellationToken ct) =>
         {
             if (!store.Available) return Results.Ok(new FailedView(false, FailedStore.EmbeddedProblem, store.Queue, 0, 0, []));
-            ErrorQueueScan scan;
-            try { scan = await store.ScanAsync(ct); }
+            FailedGroups found;
+            try { found = await store.GroupsAsync(ct); }
             catch (BrokerUnavailableException ex) { return Problems.Unavailable(ex.Message); }
-            var groups = scan.Messages.GroupBy(m => m.GroupId).Select(g =>
-            {
-                var first = g.First();
-                return new FailedGroupView(g.Key, first.Queue, first.ExceptionType, first.Cause, g.Count(), g.Count(m => m.Repeat),
-                    g.Min(m => m.FailedAt), g.Max(m => m.FailedAt), g.Select(m => m.AgencyCode ?? "?").Distinct().Order(StringComparer.Ordinal).ToList());
-            }).OrderByDescending(g => g.Count).ThenBy(g => g.Id, StringComparer.Ordinal).ToList();
-            return Results.Ok(new FailedView(true, null, scan.Queue, scan.InQueue, scan.Messages.Count, groups));
+            var groups = found.Groups.Select(g => new FailedGroupView(g.Id, g.Queue, g.ExceptionType, g.Cause, g.Count, g.Repeats, g.FirstFailedAt,
+                g.LastFailedAt, g.Agencies)).OrderByDescending(g => g.Count).ThenBy(g => g.Id, StringComparer.Ordinal).ToList();
+            return Results.Ok(new FailedView(true, null, store.Queue, found.InQueue, found.Read, groups, found.Source));
         }).RequireScope(Scopes.Operate).WithSummary("The messages in the aggregator's error queue, grouped by cause (exception type, normalised message, queue)")
-            .WithDescription("Counts only: no record is named. Read over AMQP without acknowledging (the messages go back in their places), up to " +
+            .WithDescription("Counts only: no record is named. `source` `index`: grouped from the Hub's index of the error queue " +
+                             "(written as messages are moved there, emptied by replays and discards), used while it counts exactly what the broker " +
+                             "says the queue holds. `scan`: read over AMQP without acknowledging (the messages go back in their places), up to " +
                              "`Hub:Console:FailedScanLimit` (10,000); `read` < `inQueue` says the groups count the first ones. Server mode only: on " +
                              "the embedded default `available` is false.")
             .Produces<FailedView>().ProducesProblem(503);
@@ -83,10 +82,9 @@ public static class ConsoleApi
             CancellationToken ct) =>
         {
             if (!store.Available) return Problems.Conflict(FailedStore.EmbeddedProblem);
-            ErrorQueueScan scan;
-            try { scan = await store.ScanAsync(ct); }
+            IReadOnlyList<FailedMessage> messages;
+            try { messages = await store.OfGroupAsync(groupId, Math.Clamp(limit ?? 200, 1, 1000), ct); }
             catch (BrokerUnavailableException ex) { return Problems.Unavailable(ex.Message); }
-            var messages = scan.Messages.Where(m => m.GroupId == groupId).Take(Math.Clamp(limit ?? 200, 1, 1000)).ToList();
             if (messages.Count == 0) return Problems.NotFound($"no failed messages of group {groupId} (replayed or discarded meanwhile?)");
             await audit.WriteAsync(Entry(http, time, "failed.read", "disclosed", $"{messages.Count} failed messages of group {groupId}"), ct);
             return Results.Ok(messages.Select(View).ToList());
