@@ -21,6 +21,7 @@ using RabbitMQ.Client.Events;
 //   dotnet run -c Release --project bench/Hub.Bench -- [--notices N] [--rounds R] [--warmup N] [--stages] [--audit-costs] [--fanout N [--fanout-receiving K]] [--set Hub:Key=Value ...]
 // Checks before granting against a million subjects (CheckBench.cs):
 //   dotnet run -c Release --project bench/Hub.Bench -- --checks [--subjects N] [--singles N] [--batches N] [--clients N] [--reload]
+//   dotnet run -c Release --project bench/Hub.Bench -- --failed-view [--failed N]
 // Needs RabbitMQ and PostgreSQL (deploy/local/start-services.sh starts both).
 
 namespace Hub.Bench;
@@ -32,6 +33,7 @@ internal static partial class Bench
         // the host needs no content files here: every setting is given below
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_HUB_HOST", AppContext.BaseDirectory);
         if (args.Contains("--checks")) return await CheckBench.RunAsync(args);
+        if (args.Contains("--failed-view")) return await FailedView(args);
         var notices = Arg(args, "--notices", 20_000);
         Posters = Arg(args, "--posters", 4);
         var rounds = Arg(args, "--rounds", 2);

@@ -96,7 +96,16 @@ public static class VouchedPublisher
                 Vouch(properties, Delivered(context), hub);
                 copy = properties;
             });
-            if (moved is not null && copy is not null) await moved(settings.ExchangeName, copy, context.Body.GetBytes());
+            if (moved is null || copy is null) return;
+            try
+            {
+                await moved(settings.ExchangeName, copy, context.Body.GetBytes());
+            }
+            catch (Exception ex)
+            {
+                // the message is in the error queue: throwing now would have it moved again, a second copy
+                LogContext.Warning?.Log(ex, "A message moved to {Queue} could not be indexed for the console", settings.ExchangeName);
+            }
         }
     }
 
