@@ -71,6 +71,15 @@ public sealed class DataQualityTests<TTarget> : IndexFixture<TTarget> where TTar
     }
 
     [Test]
+    public async Task A_removal_that_waited_for_its_listing_is_counted_once()
+    {
+        await Apply(In(Removed()));                                   // before its listing: held
+        await Apply(In(Listed()));                                    // the listing comes: the removal is applied after it
+        var court = (await Quality.ReportAsync(Day(), CancellationToken.None)).Agencies.Single();
+        Assert.That((court.Received, court.Accepted, court.EffectiveListings), Is.EqualTo((2L, 2L, 1L)));
+    }
+
+    [Test]
     public async Task Decision_to_arrival_counts_from_the_start_of_the_decision_date_in_China()
     {
         var decided = new DateOnly(2026, 11, 20);      // 19 Nov 16:00 UTC: 6 days 16 hours before Now

@@ -59,7 +59,11 @@ public sealed record Incoming(string? MessageId, object Message, string? Publish
     /// <summary>A held removal as it arrived: its record, its message id, and the agency that published it (vouched for
     /// when it was held).</summary>
     public static Incoming OfHeld(Storage.HeldRemovalRow row) =>
-        new(row.MessageId, JsonSerializer.Deserialize<JudgmentDefaulterRemoved>(row.Payload, Json)!, row.AgencyCode);
+        new(row.MessageId, JsonSerializer.Deserialize<JudgmentDefaulterRemoved>(row.Payload, Json)!, row.AgencyCode) { WasHeld = true };
+
+    /// <summary>A removal that waited for its listing, judged again now: the data-quality figures counted it when it
+    /// arrived (as held), and do not count it a second time.</summary>
+    public bool WasHeld { get; init; }
 
     /// <summary>The source record id of the listing a record acts on (a removal, dispute, decision or repair); null for
     /// a record that lists or registers.</summary>

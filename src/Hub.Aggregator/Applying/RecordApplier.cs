@@ -844,6 +844,7 @@ public sealed partial class RecordApplier(
                      (item.MessageId is { } m ? $", message {m}" : "");
         auditSink.Add(w, new Storage.Audit.AuditEntry(now, agency ?? "unknown", agency, "record.apply", null, subjectId,
             reasonCode is null ? outcome : $"{outcome}:{reasonCode}", detail, "bus"));
+        if (item.WasHeld) return;
         w.Intake.Add(new IntakeRow
         {
             At = now, SentAt = item.SentAt, AgencyCode = agency, Province = rules.Agencies.Find(agency)?.ProvinceCode, Kind = item.Kind,
