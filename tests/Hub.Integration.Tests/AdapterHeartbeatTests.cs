@@ -1,15 +1,19 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Hub.Host.Security;
 using Hub.Storage;
 using Hub.Testing;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
 
 namespace Hub.Integration.Tests;
 
 /// <summary>
 /// The court adapter running alone has no index to write its heartbeat row in: it sends its beat over the real broker,
 /// the aggregator (another process, on PostgreSQL) records it, the console shows the adapter alive — and silent, in red,
-/// once it stopped.
+/// once it stopped: over HTTP, and on the page in headless Chromium.
 /// </summary>
 [NonParallelizable]
 public sealed class AdapterHeartbeatTests
@@ -19,6 +23,9 @@ public sealed class AdapterHeartbeatTests
     private HubFactory _aggregator = default!;
     private HubFactory? _adapter;
     private HttpClient _operator = default!;
+    private Uri _base = default!;
+    private IPlaywright _playwright = default!;
+    private IBrowser _browser = default!;
 
     [OneTimeSetUp]
     public async Task StartHubs()
@@ -29,8 +36,14 @@ public sealed class AdapterHeartbeatTests
         aggregatorOnly["Hub:CourtAdapter:Enabled"] = "false";
         aggregatorOnly["Hub:Console:SilentAfter"] = "00:00:03";
         aggregatorOnly["Hub:Console:HeartbeatInterval"] = "00:00:01";
+        aggregatorOnly["Urls"] = "http://127.0.0.1:0";
         _aggregator = new HubFactory(aggregatorOnly);
+        _aggregator.UseKestrel(0);
+        _aggregator.StartServer();
+        var address = _aggregator.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        _base = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
         _operator = await _aggregator.ClientAsAsync("operator:heartbeats");
+        _operator.BaseAddress = _base;
         await Eventually.Get(async () => (await _operator.GetAsync("/health/ready")).IsSuccessStatusCode ? "ready" : null, "the aggregator ready");
 
         var adapterOnly = HubFactory.ServerMode(_vhost.HubAmqpUri, "Host=no-database.invalid;Database=none;Username=nobody;Password=none");
@@ -45,6 +58,8 @@ public sealed class AdapterHeartbeatTests
     [OneTimeTearDown]
     public async Task StopHubs()
     {
+        if (_browser is not null) await _browser.DisposeAsync();
+        _playwright?.Dispose();
         _operator?.Dispose();
         if (_adapter is not null) await _adapter.DisposeAsync();
         if (_aggregator is not null) await _aggregator.DisposeAsync();
@@ -67,13 +82,35 @@ public sealed class AdapterHeartbeatTests
         var first = alive.Value.GetProperty("lastSeenAt").GetDateTimeOffset();
         var later = await Eventually.Get(async () => await AdapterRow() is { } row && row.GetProperty("lastSeenAt").GetDateTimeOffset() > first ? new Box(row) : null,
             "a later beat");
-        Assert.That(later.Value.GetProperty("instanceId").GetString(), Is.EqualTo(alive.Value.GetProperty("instanceId").GetString()), "one row per process");
+        var instance = alive.Value.GetProperty("instanceId").GetString()!;
+        Assert.That(later.Value.GetProperty("instanceId").GetString(), Is.EqualTo(instance), "one row per process");
+
+        // the page, as an operator on a phone sees it
+        if (!File.Exists(ConsoleBrowserTests.Chromium))
+            throw new InvalidOperationException($"no Chromium at {ConsoleBrowserTests.Chromium}: ./test.sh installs Debian's chromium package (as root), or set HUB_TEST_CHROMIUM");
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ConsoleBrowserTests.Chromium, Headless = true, Args = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+        });
+        var maker = _aggregator.Services.GetRequiredService<Hub.Domain.Access.AccessPolicy>().Resolve("operator:tests");
+        var (_, key) = await _aggregator.Services.GetRequiredService<ApiKeyService>().CreateAsync("operator:page", "browser test", maker, CancellationToken.None);
+        await using var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 }, IsMobile = true });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(new Uri(_base, "/console").ToString());
+        await page.Locator("#api-key").FillAsync(key);
+        await page.Locator("#sign-in button[type=submit]").ClickAsync();
+        var row = page.Locator($"#services tr[data-instance='{instance}']");
+        await Assertions.Expect(row).ToContainTextAsync("court-adapter");
+        await Assertions.Expect(row).Not.ToHaveClassAsync("silent");
 
         await _adapter.DisposeAsync();
         _adapter = null;
         var silent = await Eventually.Get(async () => await AdapterRow() is { } row && row.GetProperty("silent").GetBoolean() ? new Box(row) : null,
             "the stopped adapter silent");
         Assert.That(silent.Value.GetProperty("silentForSeconds").GetDouble(), Is.GreaterThan(3));
+        await Assertions.Expect(row).ToHaveClassAsync("silent", new LocatorAssertionsToHaveClassOptions { Timeout = 15_000 });
+        await Assertions.Expect(row).ToContainTextAsync("silent");
     }
 
     private sealed record Box(JsonElement Value);
