@@ -7,7 +7,9 @@
   const API = "/api/operator/console";
   const FAST = 5000;   // queues, quarantine, services
   const SLOW = 15000;  // failed messages: each read goes through the error queue
-  const QUALITY = 30000; // data quality: figures over a whole period
+  const QUALITY = 30000; // data quality over a day; a week or a month is read every LONG_QUALITY (seconds of database work each at scale)
+  const LONG_QUALITY = 300000;
+  let lastQuality = 0;
   const $ = (id) => document.getElementById(id);
   const open = new Set();  // groups whose messages are shown
   let timers = [];
@@ -89,7 +91,9 @@
     timers.push(setInterval(refreshFast, FAST));
     timers.push(setInterval(() => { if (Date.now() - lastFailed >= SLOW - 100) refreshFailed(); }, SLOW));
     await refreshQuality();
-    timers.push(setInterval(refreshQuality, QUALITY));
+    timers.push(setInterval(() => {
+      if (Date.now() - lastQuality >= ($("period-kind").value === "day" ? QUALITY : LONG_QUALITY) - 100) refreshQuality();
+    }, QUALITY));
   }
 
   function failed(e) {
@@ -315,6 +319,7 @@
   const pair = (a, b) => age(a) + " / " + age(b);
 
   async function refreshQuality() {
+    lastQuality = Date.now();
     const kind = $("period-kind").value;
     const date = $("period-date").value;
     try {
