@@ -25,6 +25,7 @@ using RabbitMQ.Client.Events;
 //   dotnet run -c Release --project bench/Hub.Bench -- --entities [--subjects N] [--lookups N] [--searches N] [--notices N] [--rounds R] [--reload]
 // The embedded default (in-memory bus, SQLite) beside the raw baseline and the Hub in server mode (Embedded.cs):
 //   dotnet run -c Release --project bench/Hub.Bench -- --embedded [--notices N] [--rounds R] [--embedded-dir DIR] [--embedded-only]
+//   dotnet run -c Release --project bench/Hub.Bench -- --failed-view [--failed N]
 // Needs RabbitMQ and PostgreSQL (deploy/local/start-services.sh starts both).
 
 namespace Hub.Bench;
@@ -37,6 +38,7 @@ internal static partial class Bench
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_HUB_HOST", AppContext.BaseDirectory);
         if (args.Contains("--checks")) return await CheckBench.RunAsync(args);
         if (args.Contains("--entities")) return await EntityIndexAsync(args);
+        if (args.Contains("--failed-view")) return await FailedView(args);
         var notices = Arg(args, "--notices", 20_000);
         Posters = Arg(args, "--posters", 4);
         var rounds = Arg(args, "--rounds", 2);

@@ -20,6 +20,10 @@ public sealed class AggregatorOptions
     /// <summary>Queue the aggregator consumes from.</summary>
     public string QueueName { get; set; } = "hub.aggregator";
 
+    /// <summary>Queue the aggregator takes the heartbeats of Hub processes without an index from (<c>HubHeartbeat</c>):
+    /// its own, so that a beat never waits behind a backlog of records.</summary>
+    public string HeartbeatQueueName { get; set; } = "hub.heartbeats";
+
     /// <summary>Most records applied in one transaction. Larger batches amortise the per-batch reads and the commit
     /// (measured in docs/BENCHMARKS.md: 500 beats 100 by about a third on PostgreSQL).</summary>
     public int BatchSize { get; set; } = 500;

@@ -22,6 +22,15 @@ public static class AggregatorRegistration
         x.AddConsumer<DisputeResolvedConsumer>();
         x.AddConsumer<CreditRepairGrantedConsumer>();
         x.AddConsumer<AuditRecordedConsumer>();
+        x.AddConsumer<HubHeartbeatConsumer>();
+    }
+
+    /// <summary>The heartbeats of Hub processes without an index: a queue of their own, one at a time, no retries (the
+    /// next beat comes soon).</summary>
+    public static void ConfigureHeartbeatEndpoint(this IReceiveEndpointConfigurator e, IRegistrationContext context)
+    {
+        e.ConcurrentMessageLimit = 1;
+        e.ConfigureConsumer<HubHeartbeatConsumer>(context);
     }
 
     /// <summary>The aggregator's one queue: every inbound contract, handed to the one <see cref="RecordSequencer"/> that

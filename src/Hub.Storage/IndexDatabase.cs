@@ -313,10 +313,11 @@ public sealed partial class IndexDatabase
         QueryAsync<OutboxRow>(_sql.PendingOutbox, new { Limit = limit, SkipIds = (skipIds ?? []).ToArray(), SkipKeys = (skipKeys ?? []).ToArray() }, ct);
 
     /// <summary>Marks outbox rows published and, in the same transaction, the removals whose <c>SubjectDelisted</c>
-    /// (by event id, <paramref name="delistedEventIds"/>) was among them, and records the removal receipts their
-    /// subscribers owe now (<paramref name="receipts"/>; one already recorded for the agency and listing is kept).</summary>
+    /// (by event id, <paramref name="delistedEventIds"/>) was among them, records the removal receipts their
+    /// subscribers owe now (<paramref name="receipts"/>; one already recorded for the agency and listing is kept), and
+    /// stamps the records whose first event went out (<paramref name="relayedEventIds"/>) relayed, for the critical time.</summary>
     public async Task MarkPublishedAsync(IReadOnlyCollection<long> ids, CancellationToken ct, IReadOnlyCollection<string>? delistedEventIds = null,
-        IReadOnlyList<RemovalReceiptRow>? receipts = null)
+        IReadOnlyList<RemovalReceiptRow>? receipts = null, IReadOnlyCollection<string>? relayedEventIds = null)
     {
         if (ids.Count == 0) return;
         var at = _time.GetUtcNow();
@@ -328,6 +329,8 @@ public sealed partial class IndexDatabase
             await c.ExecuteAsync(new CommandDefinition(_sql.MarkRemovalsPublished, new { EventIds = delistedEventIds.ToArray(), At = at }, tx, cancellationToken: ct));
         if (receipts is { Count: > 0 })
             await RemovalReceipts.ExecuteAsync(c, tx, receipts, ct);
+        if (relayedEventIds is { Count: > 0 })
+            await c.ExecuteAsync(new CommandDefinition(_sql.MarkIntakeRelayed, new { EventIds = relayedEventIds.ToArray(), At = at }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
     }
 

@@ -61,6 +61,10 @@ public sealed class IndexSession : IAsyncDisposable
         [new("seq", "bigint", typeof(long)), new("at", "timestamptz", typeof(DateTimeOffset)), new("principal", "text", typeof(string)), new("agency_code", "text", typeof(string)), new("action", "text", typeof(string)), new("scope", "text", typeof(string)), new("subject_id", "text", typeof(string)), new("outcome", "text", typeof(string)), new("detail", "text", typeof(string)), new("channel", "text", typeof(string)), new("prev_hash", "text", typeof(string)), new("hash", "text", typeof(string))],
         r => [r.Seq, r.At, r.Principal, r.AgencyCode, r.Action, r.Scope, r.SubjectId, r.Outcome, r.Detail, r.Channel, r.PrevHash, r.Hash]);
 
+    private static readonly BulkInsert<IntakeRow> Intake = new("record_intake",
+        [new("at", "timestamptz", typeof(DateTimeOffset)), new("sent_at", "timestamptz", typeof(DateTimeOffset?)), new("agency_code", "text", typeof(string)), new("province", "text", typeof(string)), new("kind", "text", typeof(string)), new("outcome", "text", typeof(string)), new("reason_code", "text", typeof(string)), new("subject_id", "text", typeof(string)), new("decision_date", "date", typeof(DateOnly?)), new("listings", "integer", typeof(int)), new("event_id", "text", typeof(string))],
+        r => [r.At, r.SentAt, r.AgencyCode, r.Province, r.Kind, r.Outcome, r.ReasonCode, r.SubjectId, r.DecisionDate, r.Listings, r.EventId]);
+
     private readonly DbConnection _connection;
     private readonly DbTransaction _transaction;
     private readonly ISqlDialect _dialect;
@@ -192,6 +196,7 @@ public sealed class IndexSession : IAsyncDisposable
                 throw new ConcurrentChangeException($"dispute {r.DisputeId} was decided by another transaction meanwhile");
         await Disputes.ExecuteAsync(_connection, _transaction, w.Disputes, ct);
         await Reviews.ExecuteAsync(_connection, _transaction, w.Reviews, ct);
+        await Intake.ExecuteAsync(_connection, _transaction, w.Intake, ct);
         await AppendAuditAsync(w.Audit, ct);
     }
 

@@ -183,6 +183,9 @@ internal sealed class IndexSql(ISqlDialect dialect)
     /// <summary>The removals whose <c>SubjectDelisted</c> went out now (by event id): published at @At, once.</summary>
     public string MarkRemovalsPublished { get; } =
         $"UPDATE removal_deadlines SET published_at = @At WHERE event_id {dialect.InList("EventIds")} AND published_at IS NULL";
+    /// <summary>The records whose first event went out now (by event id): relayed at @At, once.</summary>
+    public string MarkIntakeRelayed { get; } =
+        $"UPDATE record_intake SET relayed_at = @At WHERE event_id {dialect.InList("EventIds")} AND relayed_at IS NULL";
     /// <summary>Removals not published by their deadline (still pending past it, or published after it), the earliest deadline first.</summary>
     public string OverdueRemovals { get; } = """
         SELECT * FROM removal_deadlines

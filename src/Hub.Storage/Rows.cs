@@ -314,6 +314,29 @@ public sealed class IndexWrite(DateTimeOffset at)
 
     /// <summary>What the batch did, for the audit log: appended to the chain last, just before the commit.</summary>
     public List<Audit.AuditEntry> Audit { get; } = [];
+
+    /// <summary>One row per record judged, for the data-quality figures (<c>record_intake</c>).</summary>
+    public List<IntakeRow> Intake { get; } = [];
+}
+
+/// <summary>A record as the aggregator judged it, for the data-quality figures: when it was applied (<see cref="At"/>)
+/// and sent, the publisher the transport vouched for and its province, the outcome (<c>applied</c>, <c>held</c>,
+/// <c>duplicate</c>, <c>quarantined</c> with <see cref="ReasonCode"/>), the subject, the record's decision date, the issued
+/// listings it wrote, and the first event it raised (<see cref="EventId"/>; the relay sets <see cref="RelayedAt"/>).</summary>
+public sealed class IntakeRow
+{
+    public DateTimeOffset At { get; set; }
+    public DateTimeOffset? SentAt { get; set; }
+    public string? AgencyCode { get; set; }
+    public string? Province { get; set; }
+    public string Kind { get; set; } = "";
+    public string Outcome { get; set; } = "";
+    public string? ReasonCode { get; set; }
+    public string? SubjectId { get; set; }
+    public DateOnly? DecisionDate { get; set; }
+    public int Listings { get; set; }
+    public string? EventId { get; set; }
+    public DateTimeOffset? RelayedAt { get; set; }
 }
 
 /// <summary>A subscription an operator made through the API (those declared in the registry file are not stored). The

@@ -36,6 +36,8 @@ public sealed class ConsoleBrowserTests
     {
         var settings = ConsoleTests.ShortHeldRemovals(HubFactory.Embedded(_file));
         settings["Urls"] = "http://127.0.0.1:0";
+        settings["Hub:Console:Quality:ConcentrationMinRecords"] = "3";
+        settings["Hub:Console:Quality:RhythmCacheFor"] = "00:00:00";   // rhythms written by the tests are read at once
         _hub = new HubFactory(settings);
         _hub.UseKestrel(0);
         _hub.StartServer();
@@ -162,6 +164,67 @@ public sealed class ConsoleBrowserTests
         Assert.That(subject.Value.GetProperty("listings").GetArrayLength(), Is.GreaterThan(0));
 
         // the page fits a phone: nothing wider than the screen except inside the scrolling tables
+        var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
+        Assert.That(overflow, Is.LessThanOrEqualTo(0), "no sideways scrolling of the page on a 390 px screen");
+        Assert.That(errors, Is.Empty, "no script errors");
+    }
+
+    [Test]
+    public async Task An_operator_sees_the_data_quality_flags_and_a_silent_agency_in_red_on_a_phone()
+    {
+        // a court of province 35, where the registry knows two more agencies, sends all of the province's records
+        using var fujian = await _hub.ClientAsAsync("COURT-35-0102");
+        fujian.BaseAddress = _base;
+        var notices = new JsonArray(Enumerable.Range(1, 3).Select(i => (JsonNode)Company($"BRW-FJ-{i}", uscc: TestIdentifiers.Uscc(9500 + i))).ToArray());
+        using (var posted = await fujian.PostAsJsonAsync("/api/adapters/court/COURT-35-0102/notices", notices))
+            Assert.That(posted.IsSuccessStatusCode, Is.True, await posted.Content.ReadAsStringAsync());
+        await Eventually.Get(async () => await Subject(TestIdentifiers.Uscc(9503)) is { } ? "listed" : null, "the Fujian notices applied");
+
+        // a bureau that sent a file every hour until seven hours ago, as the aggregator recorded it then (province 32 has no other agency)
+        var db = _hub.Services.GetRequiredService<Hub.Storage.IndexDatabase>();
+        var now = _hub.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var write = new Hub.Storage.IndexWrite(now);
+        write.Intake.AddRange(Enumerable.Range(7, 4).Select(h => new Hub.Storage.IntakeRow
+        {
+            At = now.AddHours(-h), AgencyCode = "LABOUR-32", Province = "32", Kind = "AdministrativePenaltyRecorded", Outcome = "applied", Listings = 1,
+        }));
+        await using (var session = await db.BeginAsync(CancellationToken.None))
+        {
+            await session.WriteAsync(write, CancellationToken.None);
+            await session.CommitAsync(CancellationToken.None);
+        }
+
+        var maker = _hub.Services.GetRequiredService<Hub.Domain.Access.AccessPolicy>().Resolve("operator:tests");
+        var (_, key) = await _hub.Services.GetRequiredService<ApiKeyService>().CreateAsync("operator:quality", "browser test", maker, CancellationToken.None);
+        await using var context = await _browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 390, Height = 844 }, DeviceScaleFactor = 1, IsMobile = true, HasTouch = true, Locale = "zh-CN",
+        });
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
+        await page.GotoAsync(new Uri(_base, "/console").ToString());
+        await page.Locator("#api-key").FillAsync(key);
+        await page.Locator("#sign-in button[type=submit]").ClickAsync();
+
+        var fujianRow = page.Locator("#quality tr[data-agency='COURT-35-0102']");
+        await Assertions.Expect(fujianRow.Locator("[data-flag='concentration']")).ToBeVisibleAsync();
+        await Assertions.Expect(fujianRow.Locator("td[data-field='received']")).ToContainTextAsync("3");
+        await Assertions.Expect(page.Locator("#quality tr[data-agency='COURT-34-1122'] [data-flag]")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#critical tr[data-agency='COURT-35-0102']")).ToBeVisibleAsync();
+        var food = page.Locator("#agencies tr.silent[data-agency='LABOUR-32']");
+        await Assertions.Expect(food).ToContainTextAsync("silent 7 h");
+        Assert.That(await food.Locator("td").First.EvaluateAsync<string>("e => getComputedStyle(e).color"), Is.EqualTo("rgb(179, 38, 30)"), "red");
+        await Assertions.Expect(page.Locator("#agencies tr[data-agency='COURT-35-0102']:not(.silent)")).ToBeVisibleAsync();
+
+        // another period: the month holds the same records
+        await page.Locator("#period-kind").SelectOptionAsync("month");
+        await Assertions.Expect(page.Locator("#quality-summary")).ToContainTextAsync("-01 to ");
+        await Assertions.Expect(fujianRow.Locator("[data-flag='concentration']")).ToBeVisibleAsync();
+        await page.Locator("#quality-section").ScrollIntoViewIfNeededAsync();
+        await Screenshot(page, "console-quality.png");
+
         var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
         Assert.That(overflow, Is.LessThanOrEqualTo(0), "no sideways scrolling of the page on a 390 px screen");
         Assert.That(errors, Is.Empty, "no script errors");

@@ -239,4 +239,42 @@ public sealed class ConsoleServerModeTests
     }
 
     private sealed record Box(JsonElement Value);
+
+    [Test, Order(6)]
+    public async Task Messages_the_aggregator_moves_to_the_error_queue_are_grouped_from_the_index_and_leave_it_when_discarded()
+    {
+        var index = _hub.Services.GetRequiredService<FailedIndex>();
+        var db = _hub.Services.GetRequiredService<IndexDatabase>();
+        for (var i = 0; i < 2; i++) await PublishAsync(_vhost.AmqpUri, "hub.judgment-defaulter-listed", "{ not json " + i, userId: null);
+        await PublishAsync(_vhost.AmqpUri, "hub.judgment-defaulter-listed", "[\"JSON, but no envelope\"]", userId: null);
+        await Eventually.Get(async () => await _vhost.QueueDepthAsync("hub.aggregator_error") is 3 ? "moved" : null, "three messages moved to the error queue");
+        // indexed as they were moved (the broker counts a move a moment before the aggregator is told it is confirmed)
+        await Eventually.Get(async () => await db.CountFailedAsync("hub.aggregator_error", CancellationToken.None) == 3 ? "indexed" : null, "the moves indexed");
+        await index.FlushedAsync(CancellationToken.None);
+
+        var view = await Get("/api/operator/console/failed");
+        Assert.That(view.GetProperty("source").GetString(), Is.EqualTo("index"), "the index counts what the broker holds: no read of the queue");
+        var groups = view.GetProperty("groups").EnumerateArray().ToList();
+        Assert.That(groups.Select(g => (g.GetProperty("exceptionType").GetString(), g.GetProperty("count").GetInt32())),
+            Is.EqualTo(new[] { ("System.Text.Json.JsonReaderException", 2), ("System.Text.Json.JsonException", 1) }), "not JSON; JSON but no envelope");
+        Assert.That(view.GetProperty("inQueue").GetInt64(), Is.EqualTo(3L));
+        var listed = (await Get($"/api/operator/console/failed/groups/{groups[0].GetProperty("id").GetString()}")).EnumerateArray().ToList();
+        Assert.That(listed, Has.Count.EqualTo(2));
+
+        // the queue purged behind the Hub's back: the index no longer counts what the queue holds, and is not trusted
+        using (var purge = await _vhost.Management.DeleteAsync($"api/queues/{_vhost.Name}/hub.aggregator_error/contents"))
+            Assert.That(purge.IsSuccessStatusCode, Is.True);
+        var afterPurge = await Get("/api/operator/console/failed");
+        Assert.That((afterPurge.GetProperty("source").GetString(), afterPurge.GetProperty("inQueue").GetInt64()), Is.EqualTo(("scan", 0L)));
+        Assert.That(await db.CountFailedAsync("hub.aggregator_error", CancellationToken.None), Is.Zero, "a whole read replaced the index");
+
+        await PublishAsync(_vhost.AmqpUri, "hub.judgment-defaulter-listed", "{ not json either", userId: null);
+        await Eventually.Get(async () => await _vhost.QueueDepthAsync("hub.aggregator_error") is 1 ? "moved" : null, "one more moved");
+        await Eventually.Get(async () => await db.CountFailedAsync("hub.aggregator_error", CancellationToken.None) == 1 ? "indexed" : null, "the move indexed");
+        var one = (await Get("/api/operator/console/failed")).GetProperty("groups").EnumerateArray().Single();
+        var discarded = await Post($"/api/operator/console/failed/groups/{one.GetProperty("id").GetString()}/discard", new { reason = "garbage" }, HttpStatusCode.OK);
+        Assert.That(discarded.GetProperty("count").GetInt32(), Is.EqualTo(1));
+        Assert.That(await db.CountFailedAsync("hub.aggregator_error", CancellationToken.None), Is.Zero, "what left the queue left the index");
+        Assert.That((await Get("/api/operator/console/failed")).GetProperty("source").GetString(), Is.EqualTo("index"));
+    }
 }

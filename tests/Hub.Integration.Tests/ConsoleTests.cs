@@ -226,4 +226,33 @@ public sealed class ConsoleTests
         Assert.That(stopped.GetProperty("silent").GetBoolean(), Is.True);
         Assert.That(stopped.GetProperty("silentForSeconds").GetDouble(), Is.GreaterThan(60));
     }
+
+    [Test]
+    public async Task Data_quality_counts_a_courts_notices_per_period_and_names_the_bad_field()
+    {
+        var before = (await Get("/api/operator/console/quality?period=week")).GetProperty("agencies").EnumerateArray()
+            .Where(a => a.GetProperty("agencyCode").GetString() == Court).Select(a => a.GetProperty("received").GetInt64()).SingleOrDefault();
+        var uscc = TestIdentifiers.Uscc(9401);
+        await Submit("notices", Company("DQ-1", uscc: uscc), Company("DQ-1", uscc: uscc));   // the same notice twice: one duplicate
+
+        var court = await Eventually.Get(async () => (await Get("/api/operator/console/quality?period=week")).GetProperty("agencies").EnumerateArray()
+            .Where(a => a.GetProperty("agencyCode").GetString() == Court && a.GetProperty("received").GetInt64() >= before + 2)
+            .Select(a => new Box(a)).SingleOrDefault(), "the notices counted");
+        Assert.That(court.Value.GetProperty("province").GetString(), Is.EqualTo("34"));
+        Assert.That(court.Value.GetProperty("duplicates").GetInt64(), Is.GreaterThanOrEqualTo(1));
+        Assert.That(court.Value.GetProperty("concentration").GetBoolean(), Is.False, "the only agency of province 34 the registry knows");
+        var report = await Get("/api/operator/console/quality?period=week");
+        Assert.That(report.GetProperty("criticalTimes").EnumerateArray().Any(c => c.GetProperty("agencyCode").GetString() == Court), Is.True);
+
+        var agencies = (await Get("/api/operator/console/agencies")).EnumerateArray().ToList();
+        Assert.That(agencies.Single(a => a.GetProperty("agencyCode").GetString() == Court).GetProperty("lastArrivalAt").ValueKind, Is.Not.EqualTo(JsonValueKind.Null));
+        Assert.That(agencies.Select(a => a.GetProperty("agencyCode").GetString()), Does.Contain("MARKET-35"), "every registered agency, those that never sent too");
+
+        var badPeriod = await Json(await _operator.GetAsync("/api/operator/console/quality?period=year"), HttpStatusCode.BadRequest);
+        Assert.That(badPeriod.GetProperty("field").GetString(), Is.EqualTo("period"));
+        var badDate = await Json(await _operator.GetAsync("/api/operator/console/quality?period=day&date=26.11.2026"), HttpStatusCode.BadRequest);
+        Assert.That(badDate.GetProperty("field").GetString(), Is.EqualTo("date"));
+        using var asCourt = await _court.GetAsync("/api/operator/console/quality");
+        Assert.That(asCourt.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "figures are for operators");
+    }
 }

@@ -11,7 +11,8 @@ namespace Hub.Aggregator.Applying;
 /// (RabbitMQ: the validated <c>user_id</c>; in-memory: the Hub's own adapter's header); null when unknown.</param>
 /// <param name="PublisherUser">The broker user the message came with (its <c>user_id</c>), agency or not, to name it
 /// when it is refused; null when there was none.</param>
-public sealed record Incoming(string? MessageId, object Message, string? PublisherAgency, string? PublisherUser = null)
+/// <param name="SentAt">When the message was sent to the Hub (its envelope's sent time); null when it does not say.</param>
+public sealed record Incoming(string? MessageId, object Message, string? PublisherAgency, string? PublisherUser = null, DateTimeOffset? SentAt = null)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -29,6 +30,20 @@ public sealed record Incoming(string? MessageId, object Message, string? Publish
         _ => null,
     };
 
+    /// <summary>The date of the act the record reports — the listing or penalty decision, the removal's, registration's,
+    /// dispute's or repair's date — from which the data-quality figures count how late it arrived.</summary>
+    public DateOnly? DecisionDate => Message switch
+    {
+        JudgmentDefaulterListed m => (DateOnly?)m.DecisionDate,
+        JudgmentDefaulterRemoved m => m.EffectiveDate,
+        AdministrativePenaltyRecorded m => m.DecisionDate,
+        OrganizationRegistered m => m.RegisteredOn,
+        ListingDisputed m => m.FiledOn,
+        DisputeResolved m => m.DecidedOn,
+        CreditRepairGranted m => m.GrantedOn,
+        _ => null,
+    } is { } d && d != default ? d : null;
+
     public string LegalBasis => Message switch
     {
         JudgmentDefaulterListed m => m.LegalBasis,
@@ -44,7 +59,11 @@ public sealed record Incoming(string? MessageId, object Message, string? Publish
     /// <summary>A held removal as it arrived: its record, its message id, and the agency that published it (vouched for
     /// when it was held).</summary>
     public static Incoming OfHeld(Storage.HeldRemovalRow row) =>
-        new(row.MessageId, JsonSerializer.Deserialize<JudgmentDefaulterRemoved>(row.Payload, Json)!, row.AgencyCode);
+        new(row.MessageId, JsonSerializer.Deserialize<JudgmentDefaulterRemoved>(row.Payload, Json)!, row.AgencyCode) { WasHeld = true };
+
+    /// <summary>A removal that waited for its listing, judged again now: the data-quality figures counted it when it
+    /// arrived (as held), and do not count it a second time.</summary>
+    public bool WasHeld { get; init; }
 
     /// <summary>The source record id of the listing a record acts on (a removal, dispute, decision or repair); null for
     /// a record that lists or registers.</summary>

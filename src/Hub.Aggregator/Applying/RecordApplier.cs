@@ -256,6 +256,7 @@ public sealed partial class RecordApplier(
         foreach (var st in steps)
         {
             var item = st.Item;
+            p.BeginStep();
             if (st.Listing is { } intent)
             {
                 var key = (intent.Agency.Code, intent.Source.SourceRecordId);
@@ -629,8 +630,23 @@ public sealed partial class RecordApplier(
             applier.LogRejected(item.Kind, TextGuard.Storable(item.PublisherAgency), TextGuard.Storable(item.Source?.SourceRecordId), item.MessageId, r.Code, r.Reason);
         }
 
-        public void Audit(Incoming item, string outcome, string? subjectId, string? reasonCode) =>
-            applier.AddAudit(Write, item, outcome, subjectId, reasonCode, now);
+        /// <summary>The record's audit entry and its data-quality row, with the issued listings it wrote and the first
+        /// event it raised since <see cref="BeginStep"/> (or the record audited before it).</summary>
+        public void Audit(Incoming item, string outcome, string? subjectId, string? reasonCode)
+        {
+            applier.AddAudit(Write, item, outcome, subjectId, reasonCode, now, _stepListings, _stepEvent);
+            BeginStep();
+        }
+
+        /// <summary>What follows is one record's work: its listings and events are counted afresh.</summary>
+        public void BeginStep()
+        {
+            _stepListings = 0;
+            _stepEvent = null;
+        }
+
+        private int _stepListings;
+        private string? _stepEvent;
 
         public ListingRow AddListing(ListingIntent intent, string subjectId, SubjectKeys subject, ListingRow? parent)
         {
@@ -644,6 +660,7 @@ public sealed partial class RecordApplier(
             };
             Write.Listings.Add(row);
             _new.Add(row);
+            if (parent is null) _stepListings++;
             var key = (row.OriginAgency, row.SourceRecordId);
             if (!_written.TryGetValue(key, out var rows)) _written[key] = rows = [];
             rows.Add(row);
@@ -790,7 +807,11 @@ public sealed partial class RecordApplier(
             Audit(item, "applied", subjectId, null);
         }
 
-        private void Emit<T>(T message, string orderingKey) where T : class => AddOutbox(Write, message, orderingKey, now);
+        private void Emit<T>(T message, string orderingKey) where T : class
+        {
+            _stepEvent ??= EventIdOf(message);
+            AddOutbox(Write, message, orderingKey, now);
+        }
     }
 
     /// <summary>
@@ -843,7 +864,8 @@ public sealed partial class RecordApplier(
 
     /// <summary>The bus door's audit entry for one record: who published it, what became of it, which subject it is about.
     /// Appended with the batch it describes, in the same transaction.</summary>
-    private void AddAudit(IndexWrite w, Incoming item, string outcome, string? subjectId, string? reasonCode, DateTimeOffset now)
+    private void AddAudit(IndexWrite w, Incoming item, string outcome, string? subjectId, string? reasonCode, DateTimeOffset now,
+        int listings = 0, string? eventId = null)
     {
         // who published it is the agency the transport vouched for, not the one the body names: a spoofed record must
         // not go on record as the court it pretends to be (the detail keeps the code it claimed)
@@ -852,7 +874,24 @@ public sealed partial class RecordApplier(
                      (item.MessageId is { } m ? $", message {m}" : "");
         auditSink.Add(w, new Storage.Audit.AuditEntry(now, agency ?? "unknown", agency, "record.apply", null, subjectId,
             reasonCode is null ? outcome : $"{outcome}:{reasonCode}", detail, "bus"));
+        if (item.WasHeld) return;
+        w.Intake.Add(new IntakeRow
+        {
+            At = now, SentAt = item.SentAt, AgencyCode = agency, Province = rules.Agencies.Find(agency)?.ProvinceCode, Kind = item.Kind,
+            Outcome = outcome, ReasonCode = reasonCode, SubjectId = subjectId, DecisionDate = item.DecisionDate, Listings = listings, EventId = eventId,
+        });
     }
+
+    /// <summary>The id of an outbound event, which the relay names when it has gone out.</summary>
+    public static string? EventIdOf(object message) => message switch
+    {
+        SubjectListed m => m.EventId,
+        SubjectDelisted m => m.EventId,
+        SubjectDisputed m => m.EventId,
+        SubjectDisputeResolved m => m.EventId,
+        RelocationSuspected m => m.EventId,
+        _ => null,
+    };
 
     private static void AddOutbox<T>(IndexWrite w, T message, string orderingKey, DateTimeOffset now) where T : class => w.Outbox.Add(new OutboxRow
     {

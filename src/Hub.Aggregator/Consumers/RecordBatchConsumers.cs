@@ -13,7 +13,8 @@ public abstract class RecordConsumer<T>(RecordSequencer sequencer, BrokerUsers u
     public Task Consume(ConsumeContext<T> context)
     {
         var (agency, user) = Publisher.Of(context, users, hub);
-        return sequencer.SubmitAsync(new Incoming(context.MessageId?.ToString("N"), context.Message, agency, user), context.CancellationToken);
+        DateTimeOffset? sent = context.SentTime is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : null;
+        return sequencer.SubmitAsync(new Incoming(context.MessageId?.ToString("N"), context.Message, agency, user, sent), context.CancellationToken);
     }
 }
 

@@ -63,12 +63,16 @@ public static class VouchedPublisher
     /// own copy the delivered properties whole, <c>user_id</c> included: for a user that is no impersonator the broker
     /// refuses the publish (406 PRECONDITION_FAILED), closes the channel, and the message comes back for ever.
     /// </summary>
-    public static void MoveAsTheHub(this IRabbitMqReceiveEndpointConfigurator endpoint, IRabbitMqSendTopology topology, AuditPublishers hub)
+    /// <param name="moved">Told of every message moved to the error queue (the queue, the copy's properties with the fault
+    /// headers, the body) once the broker has it: the console's index of the error queue. Its failure is its own — the
+    /// move stands.</param>
+    public static void MoveAsTheHub(this IRabbitMqReceiveEndpointConfigurator endpoint, IRabbitMqSendTopology topology, AuditPublishers hub,
+        Func<string, IReadOnlyBasicProperties, ReadOnlyMemory<byte>, Task>? moved = null)
     {
         if (endpoint is not IRabbitMqReceiveEndpointConfiguration configuration)
             throw new InvalidOperationException($"MassTransit's RabbitMQ receive endpoint is no {nameof(IRabbitMqReceiveEndpointConfiguration)} any more: the Hub cannot move failed messages as itself");
         // the settings are read at the first move, once the endpoint is configured: MassTransit derives its own the same way
-        var error = new Lazy<ErrorMove>(() => new ErrorMove(topology.GetErrorSettings(configuration.Settings), hub));
+        var error = new Lazy<ErrorMove>(() => new ErrorMove(topology.GetErrorSettings(configuration.Settings), hub, moved));
         var skipped = new Lazy<SkippedMove>(() => new SkippedMove(topology.GetDeadLetterSettings(configuration.Settings), hub));
         endpoint.ConfigureError(x =>
         {
@@ -78,16 +82,31 @@ public static class VouchedPublisher
         endpoint.ConfigureDeadLetter(x => x.UseFilter(new MoveFilter<ReceiveContext>(c => skipped.Value.Send(c, "dead-letter"))));
     }
 
-    private sealed class ErrorMove(ErrorSettings settings, AuditPublishers hub)
+    private sealed class ErrorMove(ErrorSettings settings, AuditPublishers hub, Func<string, IReadOnlyBasicProperties, ReadOnlyMemory<byte>, Task>? moved)
         : RabbitMqMoveTransport<ErrorSettings>(settings.ExchangeName, new ConfigureRabbitMqTopologyFilter<ErrorSettings>(settings, settings.GetBrokerTopology())),
             IErrorTransport
     {
-        public Task Send(ExceptionReceiveContext context) => Move(context, (properties, headers) =>
+        public async Task Send(ExceptionReceiveContext context)
         {
-            headers.SetExceptionHeaders(context);
-            properties.ClearExpiration();
-            Vouch(properties, Delivered(context), hub);
-        });
+            BasicProperties? copy = null;
+            await Move(context, (properties, headers) =>
+            {
+                headers.SetExceptionHeaders(context);
+                properties.ClearExpiration();
+                Vouch(properties, Delivered(context), hub);
+                copy = properties;
+            });
+            if (moved is null || copy is null) return;
+            try
+            {
+                await moved(settings.ExchangeName, copy, context.Body.GetBytes());
+            }
+            catch (Exception ex)
+            {
+                // the message is in the error queue: throwing now would have it moved again, a second copy
+                LogContext.Warning?.Log(ex, "A message moved to {Queue} could not be indexed for the console", settings.ExchangeName);
+            }
+        }
     }
 
     private sealed class SkippedMove(DeadLetterSettings settings, AuditPublishers hub)

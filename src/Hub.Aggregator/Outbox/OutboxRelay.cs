@@ -81,6 +81,7 @@ public sealed partial class OutboxRelay(
         var lanes = pending.GroupBy(r => r.OrderingKey ?? "#" + r.Id.ToString(CultureInfo.InvariantCulture)).ToList();
         var done = new List<long>(pending.Count);
         var delisted = new List<string>();   // a removal's SubjectDelisted out: its removal_deadlines row is marked published
+        var relayed = new List<string>();    // every event id out: the record that raised it first is stamped relayed
         // who owes a receipt for an end is read before publishing: a read that fails publishes nothing
         var ledger = receipts is null ? null : await receipts.BeginAsync(pending, ct);
         Exception? firstFailure = null;
@@ -119,6 +120,7 @@ public sealed partial class OutboxRelay(
                         {
                             done.Add(row.Id);
                             if (message is SubjectDelisted { Status: ListingStatus.Removed } d) delisted.Add(d.EventId);
+                            if (RecordApplier.EventIdOf(message) is { } eventId) relayed.Add(eventId);
                             if (message is SubjectDelisted end) ledger?.Published(end);
                         }
                     }
@@ -126,7 +128,7 @@ public sealed partial class OutboxRelay(
         }
         finally
         {
-            await db.MarkPublishedAsync(done, CancellationToken.None, delisted, ledger?.Receipts());
+            await db.MarkPublishedAsync(done, CancellationToken.None, delisted, ledger?.Receipts(), relayed);
             metrics.Relayed(done.Count);
         }
         if (firstFailure is not null)

@@ -15,6 +15,8 @@ public sealed class RecordRules(LegalBasisCatalogue catalogue, AgencyRegistry ag
 
     public LegalBasisCatalogue Catalogue => catalogue;
 
+    public AgencyRegistry Agencies => agencies;
+
     public Decision<ListingIntent> Check(JudgmentDefaulterListed m)
     {
         var kind = nameof(JudgmentDefaulterListed);

@@ -1,4 +1,7 @@
+using System.Globalization;
 using Hub.Aggregator;
+using Hub.Aggregator.Quality;
+using Hub.Domain.Lifecycle;
 using Hub.Domain.Access;
 using Hub.Host.OperatorConsole;
 using Hub.Host.Security;
@@ -22,7 +25,8 @@ public static class ConsoleApi
     public sealed record FailedGroupView(string Id, string Queue, string ExceptionType, string Cause, int Count, int Repeats,
         DateTimeOffset? FirstFailedAt, DateTimeOffset? LastFailedAt, IReadOnlyList<string> Agencies);
     /// <summary><see cref="Read"/> of <see cref="InQueue"/> messages were grouped; when fewer, the groups count those read.</summary>
-    public sealed record FailedView(bool Available, string? Problem, string Queue, long InQueue, int Read, IReadOnlyList<FailedGroupView> Groups);
+    public sealed record FailedView(bool Available, string? Problem, string Queue, long InQueue, long Read, IReadOnlyList<FailedGroupView> Groups,
+        string? Source = null);
     public sealed record FailedMessageView(string Id, string GroupId, string? MessageType, string ExceptionType, string Reason, string? AgencyCode,
         string? PublisherUser, string? SourceRecordId, int? Revision, DateTimeOffset? FailedAt, int Replays, bool Repeat);
     public sealed record FailedActionView(string Action, int Count, IReadOnlyList<string> MessageIds);
@@ -60,18 +64,16 @@ public static class ConsoleApi
         api.MapGet("/failed", async (FailedStore store, CancellationToken ct) =>
         {
             if (!store.Available) return Results.Ok(new FailedView(false, FailedStore.EmbeddedProblem, store.Queue, 0, 0, []));
-            ErrorQueueScan scan;
-            try { scan = await store.ScanAsync(ct); }
+            FailedGroups found;
+            try { found = await store.GroupsAsync(ct); }
             catch (BrokerUnavailableException ex) { return Problems.Unavailable(ex.Message); }
-            var groups = scan.Messages.GroupBy(m => m.GroupId).Select(g =>
-            {
-                var first = g.First();
-                return new FailedGroupView(g.Key, first.Queue, first.ExceptionType, first.Cause, g.Count(), g.Count(m => m.Repeat),
-                    g.Min(m => m.FailedAt), g.Max(m => m.FailedAt), g.Select(m => m.AgencyCode ?? "?").Distinct().Order(StringComparer.Ordinal).ToList());
-            }).OrderByDescending(g => g.Count).ThenBy(g => g.Id, StringComparer.Ordinal).ToList();
-            return Results.Ok(new FailedView(true, null, scan.Queue, scan.InQueue, scan.Messages.Count, groups));
+            var groups = found.Groups.Select(g => new FailedGroupView(g.Id, g.Queue, g.ExceptionType, g.Cause, g.Count, g.Repeats, g.FirstFailedAt,
+                g.LastFailedAt, g.Agencies)).OrderByDescending(g => g.Count).ThenBy(g => g.Id, StringComparer.Ordinal).ToList();
+            return Results.Ok(new FailedView(true, null, store.Queue, found.InQueue, found.Read, groups, found.Source));
         }).RequireScope(Scopes.Operate).WithSummary("The messages in the aggregator's error queue, grouped by cause (exception type, normalised message, queue)")
-            .WithDescription("Counts only: no record is named. Read over AMQP without acknowledging (the messages go back in their places), up to " +
+            .WithDescription("Counts only: no record is named. `source` `index`: grouped from the Hub's index of the error queue " +
+                             "(written as messages are moved there, emptied by replays and discards), used while it counts exactly what the broker " +
+                             "says the queue holds. `scan`: read over AMQP without acknowledging (the messages go back in their places), up to " +
                              "`Hub:Console:FailedScanLimit` (10,000); `read` < `inQueue` says the groups count the first ones. Server mode only: on " +
                              "the embedded default `available` is false.")
             .Produces<FailedView>().ProducesProblem(503);
@@ -80,10 +82,9 @@ public static class ConsoleApi
             CancellationToken ct) =>
         {
             if (!store.Available) return Problems.Conflict(FailedStore.EmbeddedProblem);
-            ErrorQueueScan scan;
-            try { scan = await store.ScanAsync(ct); }
+            IReadOnlyList<FailedMessage> messages;
+            try { messages = await store.OfGroupAsync(groupId, Math.Clamp(limit ?? 200, 1, 1000), ct); }
             catch (BrokerUnavailableException ex) { return Problems.Unavailable(ex.Message); }
-            var messages = scan.Messages.Where(m => m.GroupId == groupId).Take(Math.Clamp(limit ?? 200, 1, 1000)).ToList();
             if (messages.Count == 0) return Problems.NotFound($"no failed messages of group {groupId} (replayed or discarded meanwhile?)");
             await audit.WriteAsync(Entry(http, time, "failed.read", "disclosed", $"{messages.Count} failed messages of group {groupId}"), ct);
             return Results.Ok(messages.Select(View).ToList());
@@ -168,6 +169,32 @@ public static class ConsoleApi
         }).RequireScope(Scopes.Operate).WithSummary("The Hub processes seen in the last day with what they run, host, version and last heartbeat")
             .WithDescription("`silent`: no heartbeat for longer than `Hub:Console:SilentAfter` (1 minute).")
             .Produces<List<InstanceView>>();
+
+        api.MapGet("/quality", async (string? period, string? date, DataQuality quality, TimeProvider time, CancellationToken ct) =>
+        {
+            var kind = string.IsNullOrWhiteSpace(period) ? "day" : period.Trim().ToLowerInvariant();
+            if (!QualityPeriod.Kinds.Contains(kind))
+                return Problems.BadRequest($"period '{period}' is none of {string.Join(", ", QualityPeriod.Kinds)}", "period");
+            var day = ListingClock.DayAt(time.GetUtcNow());
+            if (!string.IsNullOrWhiteSpace(date) && !DateOnly.TryParseExact(date.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
+                return Problems.BadRequest($"date '{date}' is not a date (yyyy-MM-dd)", "date");
+            return Results.Ok(await quality.ReportAsync(QualityPeriod.Of(kind, day)!, ct));
+        }).RequireScope(Scopes.Operate).WithSummary("Data quality per agency over a day, week or month: received, accepted, duplicates, rejected by reason, " +
+                                                    "subjects, listings that took effect, share of the province, decision → arrival; critical times")
+            .WithDescription("`period` `day` (default), `week` (from Monday) or `month`, in China Standard Time; `date` (yyyy-MM-dd, default today) " +
+                             "picks the period holding it. Flags: `concentration` — the agency sent more than `Hub:Console:Quality:ConcentrationShare` " +
+                             "(0.8) of its province's records (at least `ConcentrationMinRecords`, in a province the registry knows more agencies of); " +
+                             "`volumeWithoutEffect` — it received at least `VolumeGrowthFactor` (2) times the period before while its listings that " +
+                             "took effect grew to at most `EffectGrowthAtMost` (1.25) times theirs. Durations in seconds, nearest-rank percentiles. " +
+                             "Counts only: no record is named, and reading is not audited.")
+            .Produces<QualityReport>().ProducesProblem(400);
+
+        api.MapGet("/agencies", async (DataQuality quality, CancellationToken ct) => Results.Ok(await quality.RhythmsAsync(ct)))
+            .RequireScope(Scopes.Operate).WithSummary("Every agency with its last record and usual rhythm; the silent ones first")
+            .WithDescription("`silent`: no record for longer than `Hub:Console:Quality:SilentGapFactor` (3) times its median gap between arrivals " +
+                             "over the last `RhythmWindow` (30 days; gaps under `RhythmMinGap`, 5 minutes, are one arrival), and never less than " +
+                             "`SilentFloor` (1 hour); or nothing for the whole window after records before it. `judged` false: too few arrivals for a rhythm.")
+            .Produces<List<AgencyRhythm>>();
 
         return app;
     }

@@ -27,6 +27,13 @@ public static class AdapterRegistration
         builder.Services.AddHubPublishing(publishing);
         builder.Services.AddSingleton<CourtNoticeMapper>();
         builder.Services.AddSingleton<CourtAdapter>();
+        // a process without the index cannot write its heartbeat row: it sends it to the aggregator over the broker
+        var bus = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
+        if (!IndexRegistration.HasIndex(builder.Configuration) && bus.IsRabbitMq)
+        {
+            builder.Services.AddOptions<Hub.Host.OperatorConsole.ConsoleOptions>().BindConfiguration(Hub.Host.OperatorConsole.ConsoleOptions.Section);
+            builder.Services.AddHostedService<Hub.Host.OperatorConsole.BusHeartbeat>();
+        }
         return builder;
     }
 }

@@ -63,7 +63,15 @@ public static class BusRegistration
                         cfg.ReceiveEndpoint(aggregator.QueueName, e =>
                         {
                             e.ConfigureAggregatorEndpoint(context, aggregator);
-                            // hub-aggregator is no impersonator: failed and skipped messages move with its own user_id
+                            // hub-aggregator is no impersonator: failed and skipped messages move with its own user_id; the
+                            // console indexes what goes to the error queue
+                            e.MoveAsTheHub(cfg.SendTopology, hubUsers, (queue, properties, body) =>
+                                context.GetService<OperatorConsole.FailedIndex>()?.MovedAsync(queue, properties, body) ?? Task.CompletedTask);
+                        });
+                    if (aggregator.Enabled)
+                        cfg.ReceiveEndpoint(aggregator.HeartbeatQueueName, e =>
+                        {
+                            e.ConfigureHeartbeatEndpoint(context);
                             e.MoveAsTheHub(cfg.SendTopology, hubUsers);
                         });
                 });

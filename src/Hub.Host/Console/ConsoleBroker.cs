@@ -44,6 +44,25 @@ public sealed partial class ConsoleBroker(BrokerAddress address, string? caFile,
         return await _connection.CreateChannelAsync(new CreateChannelOptions(confirms, confirms), ct);
     }
 
+    /// <summary>How many messages <paramref name="queue"/> holds, as the broker says (0 when there is no such queue yet).</summary>
+    public async Task<long> CountAsync(string queue, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            await using var channel = await ChannelAsync(confirms: false, ct);
+            return (await channel.QueueDeclarePassiveAsync(queue, ct)).MessageCount;
+        }
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        {
+            return 0;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Reads up to <see cref="ConsoleOptions.FailedScanLimit"/> messages of <paramref name="queue"/> and puts them back.</summary>
     public Task<ErrorQueueScan> ScanAsync(string queue, CancellationToken ct) =>
         WithQueueAsync(queue, (_, held) => Task.FromResult(held.Scan), confirms: false, ct);

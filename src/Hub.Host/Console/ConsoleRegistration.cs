@@ -33,6 +33,8 @@ public static class ConsoleRegistration
         services.AddSingleton<CounterQueueMonitor>();
         services.AddSingleton<FailedStore>();
         services.AddSingleton<QuarantineDesk>();
+        services.AddOptions<Hub.Aggregator.Quality.DataQualityOptions>().BindConfiguration(Hub.Aggregator.Quality.DataQualityOptions.Section);
+        services.AddSingleton<Hub.Aggregator.Quality.DataQuality>();
         services.AddHostedService<Heartbeat>();
 
         var bus = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
@@ -43,6 +45,8 @@ public static class ConsoleRegistration
         }
         var broker = BrokerAddress.Parse(builder.Configuration.GetConnectionString(BrokerAddress.ConnectionStringName));
         var caFile = string.IsNullOrWhiteSpace(bus.Tls.CaFile) ? null : bus.Tls.CaFile;
+        services.AddSingleton<FailedIndex>();
+        services.AddHostedService(sp => sp.GetRequiredService<FailedIndex>());
         services.AddSingleton(sp => new ConsoleBroker(broker, caFile, sp.GetRequiredService<Hub.Aggregator.Consumers.AuditPublishers>(), sp.GetRequiredService<IOptions<ConsoleOptions>>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ConsoleBroker>>()));
         services.AddHttpClient(ManagementQueueMonitor.HttpClientName);

@@ -52,6 +52,7 @@ public static partial class FailedMessages
         try
         {
             var root = JsonDocument.Parse(body.ToArray()).RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw new JsonException("no envelope"); // JSON, but no object: nothing more to read
             if (root.TryGetProperty("messageType", out var types) && types.ValueKind == JsonValueKind.Array && types.GetArrayLength() > 0)
                 type = types[0].GetString();
             if (root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.Object && m.TryGetProperty("source", out var s) &&

@@ -270,5 +270,25 @@ internal static class PostgresSchema
             instance_id text COLLATE "C" PRIMARY KEY, services text NOT NULL, host text NOT NULL, version text NOT NULL, process_id integer NOT NULL,
             started_at timestamptz NOT NULL, last_seen_at timestamptz NOT NULL);
         """,
+        // 14: data quality — one row per record the aggregator judged (its outcome as on the audit log: applied, held,
+        // duplicate, quarantined with the reason code), with the publisher's province, the subject, the record's decision
+        // date, when it was sent and applied, the issued listings it wrote, and the first event it raised, which the relay
+        // marks relayed; the console reads figures per agency and period from it, set-based, by time and by agency; and the
+        // console's index of the error queues
+        """
+        CREATE TABLE IF NOT EXISTS record_intake (
+            at timestamptz NOT NULL, sent_at timestamptz NULL, agency_code text COLLATE "C" NULL, province text NULL, kind text NOT NULL, outcome text NOT NULL,
+            reason_code text NULL, subject_id text NULL, decision_date date NULL, listings integer NOT NULL, event_id text COLLATE "C" NULL, relayed_at timestamptz NULL);
+        CREATE INDEX IF NOT EXISTS ix_record_intake_at ON record_intake (at);
+        CREATE INDEX IF NOT EXISTS ix_record_intake_agency ON record_intake (agency_code, at);
+        CREATE INDEX IF NOT EXISTS ix_record_intake_event ON record_intake (event_id) WHERE event_id IS NOT NULL AND relayed_at IS NULL;
+        -- the error queues as the console knows them: one row per message the aggregator moved there (the move writes it,
+        -- a replay or discard deletes it), so the failed-messages view groups without reading the queue
+        CREATE TABLE IF NOT EXISTS failed_messages (
+            queue text COLLATE "C" NOT NULL, message_id text COLLATE "C" NOT NULL, group_id text COLLATE "C" NOT NULL, message_type text NULL, exception_type text NOT NULL,
+            cause text NOT NULL, reason text NOT NULL, agency_code text NULL, publisher_user text NULL, source_record_id text NULL, revision integer NULL,
+            failed_at timestamptz NULL, replays integer NOT NULL, indexed_at timestamptz NOT NULL, PRIMARY KEY (queue, message_id));
+        CREATE INDEX IF NOT EXISTS ix_failed_messages_group ON failed_messages (queue, group_id);
+        """,
     ];
 }

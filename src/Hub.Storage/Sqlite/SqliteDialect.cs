@@ -232,5 +232,25 @@ internal static class SqliteSchema
             instance_id TEXT PRIMARY KEY, services TEXT NOT NULL, host TEXT NOT NULL, version TEXT NOT NULL, process_id INTEGER NOT NULL,
             started_at TEXT NOT NULL, last_seen_at TEXT NOT NULL);
         """,
+        // 13: data quality — one row per record the aggregator judged (its outcome as on the audit log: applied, held,
+        // duplicate, quarantined with the reason code), with the publisher's province, the subject, the record's decision
+        // date, when it was sent and applied, the issued listings it wrote, and the first event it raised, which the relay
+        // marks relayed; the console reads figures per agency and period from it, set-based, by time and by agency; and the
+        // console's index of the error queues
+        """
+        CREATE TABLE IF NOT EXISTS record_intake (
+            at TEXT NOT NULL, sent_at TEXT NULL, agency_code TEXT NULL, province TEXT NULL, kind TEXT NOT NULL, outcome TEXT NOT NULL,
+            reason_code TEXT NULL, subject_id TEXT NULL, decision_date TEXT NULL, listings INTEGER NOT NULL, event_id TEXT NULL, relayed_at TEXT NULL);
+        CREATE INDEX IF NOT EXISTS ix_record_intake_at ON record_intake (at);
+        CREATE INDEX IF NOT EXISTS ix_record_intake_agency ON record_intake (agency_code, at);
+        CREATE INDEX IF NOT EXISTS ix_record_intake_event ON record_intake (event_id) WHERE event_id IS NOT NULL AND relayed_at IS NULL;
+        -- the error queues as the console knows them: one row per message the aggregator moved there (the move writes it,
+        -- a replay or discard deletes it), so the failed-messages view groups without reading the queue
+        CREATE TABLE IF NOT EXISTS failed_messages (
+            queue TEXT NOT NULL, message_id TEXT NOT NULL, group_id TEXT NOT NULL, message_type TEXT NULL, exception_type TEXT NOT NULL,
+            cause TEXT NOT NULL, reason TEXT NOT NULL, agency_code TEXT NULL, publisher_user TEXT NULL, source_record_id TEXT NULL, revision INTEGER NULL,
+            failed_at TEXT NULL, replays INTEGER NOT NULL, indexed_at TEXT NOT NULL, PRIMARY KEY (queue, message_id));
+        CREATE INDEX IF NOT EXISTS ix_failed_messages_group ON failed_messages (queue, group_id);
+        """,
     ];
 }

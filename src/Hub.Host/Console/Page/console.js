@@ -7,6 +7,9 @@
   const API = "/api/operator/console";
   const FAST = 5000;   // queues, quarantine, services
   const SLOW = 15000;  // failed messages: each read goes through the error queue
+  const QUALITY = 30000; // data quality over a day; a week or a month is read every LONG_QUALITY (seconds of database work each at scale)
+  const LONG_QUALITY = 300000;
+  let lastQuality = 0;
   const $ = (id) => document.getElementById(id);
   const open = new Set();  // groups whose messages are shown
   let timers = [];
@@ -87,6 +90,10 @@
     await refreshFailed();
     timers.push(setInterval(refreshFast, FAST));
     timers.push(setInterval(() => { if (Date.now() - lastFailed >= SLOW - 100) refreshFailed(); }, SLOW));
+    await refreshQuality();
+    timers.push(setInterval(() => {
+      if (Date.now() - lastQuality >= ($("period-kind").value === "day" ? QUALITY : LONG_QUALITY) - 100) refreshQuality();
+    }, QUALITY));
   }
 
   function failed(e) {
@@ -101,10 +108,11 @@
   // ---- queues -----------------------------------------------------------------------------------------------------
   async function refreshFast() {
     try {
-      const [q, quarantine, services] = await Promise.all([call("/queues"), call("/quarantine"), call("/services")]);
+      const [q, quarantine, services, agencies] = await Promise.all([call("/queues"), call("/quarantine"), call("/services"), call("/agencies")]);
       renderQueues(q);
       renderQuarantine(quarantine);
       renderServices(services);
+      renderAgencies(agencies);
       $("status").textContent = "updated " + new Date().toLocaleTimeString() + " · refreshes every " + FAST / 1000 + " s";
     } catch (e) {
       if (!failed(e)) $("status").textContent = "could not refresh: " + e.message;
@@ -306,6 +314,64 @@
     replaceRows(document.querySelector("#services tbody"), rows);
   }
 
+  // ---- data quality, critical time, agencies ----------------------------------------------------------------------
+  const pct = (v) => v === null || v === undefined ? "–" : Math.round(v * 100) + " %";
+  const pair = (a, b) => age(a) + " / " + age(b);
+
+  async function refreshQuality() {
+    lastQuality = Date.now();
+    const kind = $("period-kind").value;
+    const date = $("period-date").value;
+    try {
+      const r = await call("/quality?period=" + encodeURIComponent(kind) + (date ? "&date=" + encodeURIComponent(date) : ""));
+      renderQuality(r);
+    } catch (e) {
+      if (!failed(e)) $("quality-summary").textContent = "could not read the figures: " + e.message;
+    }
+  }
+
+  function renderQuality(report) {
+    const p = report.period;
+    const flagged = report.agencies.filter((a) => a.concentration || a.volumeWithoutEffect).length;
+    $("quality-summary").textContent = "From " + p.firstDay + " to " + p.lastDay + " (China Standard Time): " + report.agencies.length +
+      " agenc" + (report.agencies.length === 1 ? "y" : "ies") + " sent records" + (flagged ? ", " + flagged + " flagged." : ".");
+    const rows = report.agencies.map((a) => el("tr", { class: a.concentration || a.volumeWithoutEffect ? "flagged" : "", "data-agency": a.agencyCode || "" },
+      el("td", {}, a.agencyCode || "(no verified publisher)", a.province ? el("div", { class: "hint" }, "province " + a.province) : null),
+      el("td", { class: "n", "data-field": "received" }, num(a.received), el("div", { class: "hint" }, "before " + num(a.previousReceived))),
+      el("td", { class: "n" }, num(a.accepted)),
+      el("td", { class: "n" }, num(a.duplicates)),
+      el("td", {}, num(a.rejected), Object.entries(a.rejectedByReason).map(([code, n]) => el("div", { class: "hint" }, code + " " + num(n)))),
+      el("td", { class: "n" }, num(a.subjects)),
+      el("td", { class: "n", "data-field": "effective" }, num(a.effectiveListings), el("div", { class: "hint" }, "before " + num(a.previousListings))),
+      el("td", { class: "n" }, pct(a.regionShare)),
+      el("td", { class: "n" }, pair(a.decisionToArrivalP50Seconds, a.decisionToArrivalP95Seconds)),
+      el("td", {},
+        a.concentration ? el("span", { class: "badge bad", "data-flag": "concentration", title: "sends most of its province's records" }, "concentration") : null,
+        a.volumeWithoutEffect ? el("span", { class: "badge bad", "data-flag": "volume-without-effect", title: "volume grew, listings that took effect did not" }, "volume without effect") : null)));
+    if (rows.length === 0) rows.push(el("tr", {}, el("td", { colspan: "10", class: "hint" }, "no records in this period")));
+    replaceRows(document.querySelector("#quality tbody"), rows);
+    const critical = report.criticalTimes.map((c) => el("tr", { "data-agency": c.agencyCode || "" },
+      el("td", {}, c.agencyCode || "(no verified publisher)"),
+      el("td", { class: "n" }, num(c.applied)),
+      el("td", { class: "n" }, pair(c.decisionToAppliedP50Seconds, c.decisionToAppliedP95Seconds)),
+      el("td", { class: "n" }, num(c.relayed)),
+      el("td", { class: "n" }, pair(c.appliedToRelayedP50Seconds, c.appliedToRelayedP95Seconds))));
+    if (critical.length === 0) critical.push(el("tr", {}, el("td", { colspan: "5", class: "hint" }, "nothing applied in this period")));
+    replaceRows(document.querySelector("#critical tbody"), critical);
+  }
+
+  function renderAgencies(agencies) {
+    const rows = agencies.map((a) => el("tr", { class: a.silent ? "silent" : "", "data-agency": a.agencyCode },
+      el("td", {}, a.agencyCode, a.province ? el("div", { class: "hint" }, "province " + a.province) : null),
+      el("td", {}, a.lastArrivalAt ? time(a.lastArrivalAt) : "never"),
+      el("td", { class: "n" }, age(a.medianGapSeconds)),
+      el("td", {}, a.silent
+        ? el("span", { class: "badge bad" }, "silent " + age(a.silentForSeconds))
+        : a.judged ? el("span", { class: "badge ok" }, "on rhythm") : el("span", { class: "badge" }, "no rhythm yet"))));
+    if (rows.length === 0) rows.push(el("tr", {}, el("td", { colspan: "4", class: "hint" }, "no agencies")));
+    replaceRows(document.querySelector("#agencies tbody"), rows);
+  }
+
   // ---- wiring -----------------------------------------------------------------------------------------------------
   document.addEventListener("DOMContentLoaded", () => {
     $("sign-in").addEventListener("submit", (ev) => {
@@ -318,6 +384,8 @@
     });
     $("sign-out").addEventListener("click", () => { sessionStorage.removeItem(KEY); showSignIn(null); });
     $("replay-all").addEventListener("click", () => act("/failed/replay-all", null, "Replayed"));
+    $("quality-period").addEventListener("change", () => refreshQuality());
+    $("quality-period").addEventListener("submit", (ev) => { ev.preventDefault(); refreshQuality(); });
     if (sessionStorage.getItem(KEY)) start(); else showSignIn(null);
   });
 })();
