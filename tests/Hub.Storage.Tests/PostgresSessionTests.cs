@@ -66,6 +66,26 @@ public sealed class PostgresSessionTests
     }
 
     [Test]
+    public async Task The_core_name_backfill_at_start_reads_an_index_of_the_organisations_without_one_not_every_subject()
+    {
+        // at ten million subjects the backfill's read scanned the table at every start, outlasted the command timeout
+        // and was retried for ever
+        var db = new IndexDatabase(new PostgresDialect(), _db.ConnectionString, TimeProvider.System);
+        await db.MigrateAsync(CancellationToken.None);
+        await using var c = new NpgsqlConnection(_db.ConnectionString);
+        await c.OpenAsync();
+        await Scalar(c, "SET enable_seqscan = off"); // a young table would be scanned whatever indexes it has: ask which one serves
+        var sql = new IndexSql(new PostgresDialect()).OrganizationsWithoutCore.Replace("@Limit", "500", StringComparison.Ordinal);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "EXPLAIN " + sql;
+        var plan = new System.Text.StringBuilder();
+        await using (var reader = await cmd.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) plan.AppendLine(reader.GetString(0));
+
+        Assert.That(plan.ToString(), Does.Contain("ix_subjects_core_missing"), plan.ToString());
+    }
+
+    [Test]
     public async Task The_batch_read_of_active_listings_by_source_probes_the_source_index_not_the_expiry_index()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Samples.Now);
