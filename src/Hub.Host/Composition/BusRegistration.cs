@@ -66,6 +66,12 @@ public static class BusRegistration
                             // hub-aggregator is no impersonator: failed and skipped messages move with its own user_id
                             e.MoveAsTheHub(cfg.SendTopology, hubUsers);
                         });
+                    if (aggregator.Enabled)
+                        cfg.ReceiveEndpoint(aggregator.BulkQueueName, e =>
+                        {
+                            e.ConfigureAggregatorBulkEndpoint(context, aggregator);
+                            e.MoveAsTheHub(cfg.SendTopology, hubUsers);
+                        });
                 });
             }
             else
@@ -75,7 +81,10 @@ public static class BusRegistration
                 {
                     cfg.ConfigureJsonSerializerOptions(Compact);
                     if (aggregator.Enabled)
+                    {
                         cfg.ReceiveEndpoint(aggregator.QueueName, e => e.ConfigureAggregatorEndpoint(context, aggregator));
+                        cfg.ReceiveEndpoint(aggregator.BulkQueueName, e => e.ConfigureAggregatorBulkEndpoint(context, aggregator));
+                    }
                 });
             }
         });
