@@ -140,7 +140,29 @@ public static partial class HubCli
             "accepted is not yet applied: a notice that breaks a rule (a wrong check character, an unknown legal basis) is quarantined by the " +
             $"aggregator and answered by a RecordRejected event on {agency}'s subscriber queue; an operator lists them with " +
             $"`hub quarantine list --agency {agency}` (received since {state.StartedAt:yyyy-MM-dd HH:mm:ss}Z)");
+        if (o.GetValueOrDefault("operator-key") is { Length: > 0 } operatorKey)
+            await QuarantinedSinceAsync(hub, operatorKey, agency, state.StartedAt, stdout, stderr, ct);
         return state.Rejected > 0 ? 1 : 0;
+    }
+
+    /// <summary>With an operator's key: the records of the agency the aggregator quarantined since the load began, as far
+    /// as it has applied them by now (the newest 1,000 the quarantine API gives).</summary>
+    private static async Task QuarantinedSinceAsync(HttpClient hub, string operatorKey, string agency, DateTimeOffset since, TextWriter stdout, TextWriter stderr,
+        CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/operator/quarantine?agency={Uri.EscapeDataString(agency)}&limit=1000");
+        request.Headers.Remove("X-Api-Key");
+        request.Headers.Add("X-Api-Key", operatorKey);
+        using var response = await hub.SendAsync(request, ct);
+        var (body, _) = await ReadAsync(response, stderr, ct);
+        if (body is null) return;
+        var rows = JsonDocument.Parse(body).RootElement.EnumerateArray()
+            .Where(q => q.GetProperty("receivedAt").GetDateTimeOffset() >= since).ToList();
+        await stdout.WriteLineAsync($"quarantined by the aggregator so far (since the load began; it may still be applying): {rows.Count:N0}" +
+                                    (rows.Count == 1_000 ? " or more" : ""));
+        foreach (var q in rows)
+            await stdout.WriteLineAsync($"  {q.GetProperty("sourceRecordId").GetString()}\trevision {q.GetProperty("revision")}\t" +
+                                        $"{q.GetProperty("reasonCode").GetString()}\t{q.GetProperty("reason").GetString()}");
     }
 
     private sealed record ChunkAnswer(int Code, int Accepted, IReadOnlyList<(int Position, string? Id, string Reason)> Refused);

@@ -18,10 +18,11 @@ public static partial class HubCli
         usage:
           hub id check VALUE...                         check identifiers (USCC, organisation code, ID number)
           hub ingest FILE --agency CODE [--removals]    send a file of court notices (JSON array or JSON lines)
-          hub load FILE --agency CODE [--chunk N] [--restart]
+          hub load FILE --agency CODE [--chunk N] [--restart] [--operator-key KEY]
                                                         send a large file of court notices (JSON lines) through the bulk
                                                         door in chunks of up to 5,000, with progress; resumes after an
-                                                        interruption (state in FILE.hubload); refusals in FILE.rejects
+                                                        interruption (state in FILE.hubload); refusals in FILE.rejects;
+                                                        with an operator's key, also what the aggregator quarantined
           hub lookup --uscc|--ric|--org-code VALUE      show a subject, its relations and listings
           hub broker-definitions [--agencies FILE] [--catalogue FILE]
                                                         print the RabbitMQ definitions (vhost, users, permissions)

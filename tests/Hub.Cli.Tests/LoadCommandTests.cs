@@ -30,6 +30,18 @@ public sealed class LoadCommandTests
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
         {
+            if (request.Method == HttpMethod.Get)
+            {
+                Assert.That(request.RequestUri!.PathAndQuery, Is.EqualTo("/api/operator/quarantine?agency=COURT-34-1122&limit=1000"));
+                Assert.That(request.Headers.GetValues("X-Api-Key"), Is.EqualTo(new[] { "hub_operator" }));
+                const string quarantine = """
+                    [ { "id": "Q2", "agencyCode": "COURT-34-1122", "sourceRecordId": "N-5", "revision": 1, "kind": "JudgmentDefaulterListed",
+                        "reasonCode": "invalid-identifier", "reason": "subject.uscc: check character is 'D', expected 'C'", "messageId": "m", "receivedAt": "2099-01-01T00:00:00Z" },
+                      { "id": "Q1", "agencyCode": "COURT-34-1122", "sourceRecordId": "OLD-1", "revision": 1, "kind": "JudgmentDefaulterListed",
+                        "reasonCode": "unknown-basis", "reason": "before this load", "messageId": "m", "receivedAt": "2000-01-01T00:00:00Z" } ]
+                    """;
+                return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(quarantine, Encoding.UTF8, "application/json") };
+            }
             Assert.That(request.RequestUri!.AbsolutePath, Is.EqualTo("/api/adapters/court/COURT-34-1122/notices/bulk"));
             Assert.That(request.Content!.Headers.ContentType!.MediaType, Is.EqualTo("application/x-ndjson"));
             if (Requests.Count >= DownAfter) throw new HttpRequestException("Connection refused (127.0.0.1:5080)");
@@ -112,6 +124,20 @@ public sealed class LoadCommandTests
         Assert.That(door.Requests.Skip(2), Is.EqualTo(new[] { new[] { "N-5", "N-6" }, ["N-7"] }), "only what no answer confirmed");
         Assert.That(stdout, Does.Contain("6 accepted, 1 refused at the door"));
         Assert.That(System.IO.File.ReadAllText(file + ".rejects"), Is.EqualTo("2\tN-2\tcaseCode is missing\n"), "the refusal once");
+    }
+
+    [Test]
+    public async Task With_an_operators_key_the_report_names_what_the_aggregator_quarantined_since_the_load_began()
+    {
+        var file = File(Notice(5), Notice(6));
+        var door = new FakeDoor();
+
+        var (code, stdout, stderr) = await Load(door, file, "--operator-key", "hub_operator");
+
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain("quarantined by the aggregator so far (since the load began; it may still be applying): 1"));
+        Assert.That(stdout, Does.Contain("  N-5\trevision 1\tinvalid-identifier\tsubject.uscc: check character is 'D', expected 'C'"));
+        Assert.That(stdout, Does.Not.Contain("OLD-1"));
     }
 
     [Test]
