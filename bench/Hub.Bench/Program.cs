@@ -26,6 +26,10 @@ using RabbitMQ.Client.Events;
 // The embedded default (in-memory bus, SQLite) beside the raw baseline and the Hub in server mode (Embedded.cs):
 //   dotnet run -c Release --project bench/Hub.Bench -- --embedded [--notices N] [--rounds R] [--embedded-dir DIR] [--embedded-only]
 //   dotnet run -c Release --project bench/Hub.Bench -- --failed-view [--failed N]
+// The bulk path (requests of 5,000 to the bulk door, batch messages of 500) beside the raw baseline, server mode and embedded (Bulk.cs):
+//   dotnet run -c Release --project bench/Hub.Bench -- --bulk [--notices N] [--rounds R]
+// `hub load` of N notices against a Hub.Host.dll process (server mode): wall time, CPU per notice per process, the Hub's memory (Bulk.cs):
+//   dotnet run -c Release --project bench/Hub.Bench -- --bulk-load N [--bulk-dir DIR]
 // Needs RabbitMQ and PostgreSQL (deploy/local/start-services.sh starts both).
 
 namespace Hub.Bench;
@@ -39,6 +43,8 @@ internal static partial class Bench
         if (args.Contains("--checks")) return await CheckBench.RunAsync(args);
         if (args.Contains("--entities")) return await EntityIndexAsync(args);
         if (args.Contains("--failed-view")) return await FailedView(args);
+        if (args.Contains("--bulk-load")) return await BulkLoadAsync(args);
+        if (args.Contains("--bulk")) NoticesPath = BulkPath;
         var notices = Arg(args, "--notices", 20_000);
         Posters = Arg(args, "--posters", 4);
         var rounds = Arg(args, "--rounds", 2);
@@ -72,7 +78,7 @@ internal static partial class Bench
             var hubWarm = await HubEndToEnd(Requests(warmup), [], warmup, 0, args);
             Console.WriteLine($"warm-up (not counted): raw {rawWarm.Rate:N0} msg/s, Hub {hubWarm.Rate:N0} notices/s, {warmup:N0} each");
         }
-        if (warmup > 0 && args.Contains("--embedded"))
+        if (warmup > 0 && (args.Contains("--embedded") || args.Contains("--bulk")))
         {
             var embeddedWarm = await EmbeddedEndToEnd(Requests(warmup), [], warmup, 0, args);
             Console.WriteLine($"warm-up (not counted): Hub embedded default {embeddedWarm.Rate:N0} notices/s");
@@ -86,6 +92,11 @@ internal static partial class Bench
         if (Arg(args, "--fanout", 0) is > 0 and var subscribers)
         {
             await Fanout(requests, warmRequests, notices, hostWarmup, rounds, envelopeSize, subscribers, Arg(args, "--fanout-receiving", 5), args);
+            return 0;
+        }
+        if (args.Contains("--bulk"))
+        {
+            await Bulk(notices, hostWarmup, rounds, envelopeSize, args);
             return 0;
         }
         if (args.Contains("--embedded"))
@@ -383,7 +394,7 @@ internal static partial class Bench
             {
                 using var content = new ByteArrayContent(body);
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-                using var r = await client.PostAsync("/api/adapters/court/COURT-34-1122/notices", content);
+                using var r = await client.PostAsync(NoticesPath, content);
                 r.EnsureSuccessStatusCode();
             }
             finally { gate.Release(); }

@@ -24,6 +24,13 @@ public sealed class AggregatorOptions
     /// its own, so that a beat never waits behind a backlog of records.</summary>
     public string HeartbeatQueueName { get; set; } = "hub.heartbeats";
 
+    /// <summary>Queue the aggregator consumes the batch contracts (the bulk path) from.</summary>
+    public string BulkQueueName { get; set; } = "hub.aggregator.bulk";
+
+    /// <summary>Batch messages in flight at once on the bulk queue (its prefetch and concurrent-message limit): enough to
+    /// keep the applier fed (a court's batch holds 500 records) while memory holds only a few batches.</summary>
+    public int BulkPrefetch { get; set; } = 4;
+
     /// <summary>Most records applied in one transaction. Larger batches amortise the per-batch reads and the commit
     /// (measured in docs/BENCHMARKS.md: 500 beats 100 by about a third on PostgreSQL).</summary>
     public int BatchSize { get; set; } = 500;

@@ -23,6 +23,8 @@ public static class AggregatorRegistration
         x.AddConsumer<CreditRepairGrantedConsumer>();
         x.AddConsumer<AuditRecordedConsumer>();
         x.AddConsumer<HubHeartbeatConsumer>();
+        x.AddConsumer<JudgmentDefaulterListedBatchConsumer>();
+        x.AddConsumer<AdministrativePenaltyRecordedBatchConsumer>();
     }
 
     /// <summary>The heartbeats of Hub processes without an index: a queue of their own, one at a time, no retries (the
@@ -56,6 +58,20 @@ public static class AggregatorRegistration
         e.ConfigureConsumer<DisputeResolvedConsumer>(context);
         e.ConfigureConsumer<CreditRepairGrantedConsumer>(context);
         e.ConfigureConsumer<AuditRecordedConsumer>(context);
+    }
+
+    /// <summary>The aggregator's bulk queue: the batch contracts, their records handed to the same <see cref="RecordSequencer"/>
+    /// as the single records of the main queue. A queue of its own, so that few batch messages are in flight at once
+    /// (<see cref="AggregatorOptions.BulkPrefetch"/>, each up to about 1,000 records) where the main queue lets a thousand
+    /// single messages be; the same retries and error queue.</summary>
+    public static void ConfigureAggregatorBulkEndpoint(this IReceiveEndpointConfigurator e, IRegistrationContext context, AggregatorOptions o)
+    {
+        var inFlight = Math.Max(o.BulkPrefetch, 1);
+        e.PrefetchCount = inFlight;
+        e.ConcurrentMessageLimit = inFlight;
+        e.UseMessageRetry(r => r.Intervals(200, 1_000, 5_000));
+        e.ConfigureConsumer<JudgmentDefaulterListedBatchConsumer>(context);
+        e.ConfigureConsumer<AdministrativePenaltyRecordedBatchConsumer>(context);
     }
 
     /// <summary>The aggregator's services (applier, relay, broker users) — needs IndexDatabase, RecordRules, the

@@ -18,6 +18,11 @@ public static partial class HubCli
         usage:
           hub id check VALUE...                         check identifiers (USCC, organisation code, ID number)
           hub ingest FILE --agency CODE [--removals]    send a file of court notices (JSON array or JSON lines)
+          hub load FILE --agency CODE [--chunk N] [--restart] [--operator-key KEY]
+                                                        send a large file of court notices (JSON lines) through the bulk
+                                                        door in chunks of up to 5,000, with progress; resumes after an
+                                                        interruption (state in FILE.hubload); refusals in FILE.rejects;
+                                                        with an operator's key, also what the aggregator quarantined
           hub lookup --uscc|--ric|--org-code VALUE      show a subject, its relations and listings
           hub broker-definitions [--agencies FILE] [--catalogue FILE]
                                                         print the RabbitMQ definitions (vhost, users, permissions)
@@ -59,6 +64,7 @@ public static partial class HubCli
             {
                 ["id", "check", .. var values] when values.Length > 0 => IdCheck(values, stdout),
                 ["ingest", var file, .. var rest] => await IngestAsync(file, Options(rest), stdout, stderr, http, ct),
+                ["load", var file, .. var rest] => await LoadAsync(file, Options(rest), stdout, stderr, http, ct),
                 ["lookup", .. var rest] => await LookupAsync(Options(rest), stdout, stderr, http, ct),
                 ["broker-definitions", .. var rest] => await BrokerDefinitionsAsync(Options(rest), stdout, stderr, ct),
                 ["audit", "verify", .. var rest] => await AuditVerifyAsync(Options(rest), stdout, stderr, http, ct),
@@ -326,7 +332,7 @@ public static partial class HubCli
         {
             if (!rest[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"unexpected '{rest[i]}'");
             var name = rest[i][2..];
-            if (name is "removals" or "all") { o[name] = null; continue; }
+            if (name is "removals" or "all" or "restart") { o[name] = null; continue; }
             if (i + 1 >= rest.Length) throw new ArgumentException($"--{name} needs a value");
             o[name] = rest[++i];
         }

@@ -64,8 +64,8 @@ public sealed class ProcessSplitTests
         var paths = JsonNode.Parse(await _adapterClient.GetStringAsync("/openapi/v1.json"))!["paths"]!.AsObject().Select(p => p.Key).ToList();
         Assert.That(paths, Is.EquivalentTo(new[]
         {
-            "/api/whoami", "/api/adapters/court/{agency}/notices", "/api/adapters/court/{agency}/removals", "/api/adapters/court/{agency}/disputes",
-            "/api/adapters/court/{agency}/dispute-decisions",
+            "/api/whoami", "/api/adapters/court/{agency}/notices", "/api/adapters/court/{agency}/notices/bulk", "/api/adapters/court/{agency}/removals",
+            "/api/adapters/court/{agency}/disputes", "/api/adapters/court/{agency}/dispute-decisions",
         }));
         using var subjects = await _adapterClient.GetAsync($"/api/subjects?uscc={CompanyUscc}");
         Assert.That(subjects.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));

@@ -34,6 +34,79 @@ public sealed partial class CourtAdapter(CourtNoticeMapper mapper, HubPublisher 
     public Task<IReadOnlyList<NoticeResult>> SubmitDisputeDecisionsAsync(string agencyCode, IReadOnlyList<BodyItem> items, CancellationToken ct) =>
         SubmitAsync<CourtDisputeDecision, Contracts.DisputeResolved>(agencyCode, items, n => mapper.Map(n, agencyCode), m => m.Source.SourceRecordId, ct);
 
+    /// <summary>
+    /// The bulk path: the same notices read and answered the same way, the readable ones published as
+    /// <see cref="Contracts.JudgmentDefaulterListedBatch"/> messages of <see cref="BulkBatchSize"/> records (about 1 MB)
+    /// in their order, a few at a time. A notice is accepted when the broker confirmed its batch, failed when it did not.
+    /// </summary>
+    public async Task<IReadOnlyList<NoticeResult>> SubmitListingsBulkAsync(string agencyCode, IReadOnlyList<BodyItem> items, CancellationToken ct)
+    {
+        var results = new NoticeResult[items.Count];
+        var readable = new List<(int Index, string Id, Contracts.JudgmentDefaulterListed Message, IReadOnlyList<string> Warnings)>(items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var mapped = Read<CourtNotice, Contracts.JudgmentDefaulterListed>(agencyCode, items[i], n => mapper.Map(n, agencyCode), out var rejected);
+            if (mapped is null) results[i] = rejected!;
+            else readable.Add((i, mapped.Message!.Source.SourceRecordId, mapped.Message, mapped.Warnings));
+        }
+        using var gate = new SemaphoreSlim(BulkParallelism);
+        await Task.WhenAll(readable.Chunk(BulkBatchSize).Select(PublishBatch));
+        return results;
+
+        async Task PublishBatch((int Index, string Id, Contracts.JudgmentDefaulterListed Message, IReadOnlyList<string> Warnings)[] chunk)
+        {
+            await gate.WaitAsync(ct);
+            try
+            {
+                await publisher.PublishAsync(new Contracts.JudgmentDefaulterListedBatch { Records = chunk.Select(c => c.Message).ToList() }, agencyCode, ct);
+                foreach (var c in chunk) results[c.Index] = new NoticeResult(items[c.Index].Position, c.Id, "accepted", null, c.Warnings);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                LogBatchPublishFailed(ex, agencyCode, chunk.Length, chunk[0].Id);
+                foreach (var c in chunk)
+                    results[c.Index] = new NoticeResult(items[c.Index].Position, c.Id, "failed", "the message broker did not confirm the batch holding the notice; send it again", c.Warnings);
+            }
+            finally { gate.Release(); }
+        }
+    }
+
+    /// <summary>Records per batch message on the bulk path: about 1 MB of compact JSON (a listing is about 1.7 KB), and
+    /// the aggregator's transaction size.</summary>
+    public const int BulkBatchSize = 500;
+
+    /// <summary>Batch messages of one request published at once (each waits for its confirm).</summary>
+    private const int BulkParallelism = 4;
+
+    /// <summary>One notice read and mapped; null, with the answer refusing it, when it cannot be.</summary>
+    private Mapped<TEvent>? Read<TNotice, TEvent>(string agencyCode, BodyItem item, Func<TNotice, Mapped<TEvent>> map, out NoticeResult? rejected)
+        where TNotice : class where TEvent : class
+    {
+        rejected = null;
+        if (item.Error is not null || item.Json is null)
+        {
+            rejected = Rejected(item.Position, null, item.Error ?? "empty");
+            return null;
+        }
+        TNotice? notice;
+        try { notice = item.Json.Value.Deserialize<TNotice>(Json); }
+        catch (JsonException ex)
+        {
+            // the serializer's message names .NET types; the court needs the field and what it should hold
+            rejected = Rejected(item.Position, item.SourceRecordId,
+                $"{(ex.Path is { Length: > 2 } path ? path[2..] : "a field")}: the value is of the wrong kind (text where the court's field holds text, a number or text for amounts and dates)");
+            return null;
+        }
+        var mapped = notice is null ? Mapped<TEvent>.Fail("empty notice") : map(notice);
+        if (mapped.Message is null)
+        {
+            rejected = Rejected(item.Position, item.SourceRecordId, mapped.Error!);
+            LogUnreadable(agencyCode, item.Position, mapped.Error!);
+            return null;
+        }
+        return mapped;
+    }
+
     private async Task<IReadOnlyList<NoticeResult>> SubmitAsync<TNotice, TEvent>(string agencyCode, IReadOnlyList<BodyItem> items,
         Func<TNotice, Mapped<TEvent>> map, Func<TEvent, string> sourceId, CancellationToken ct)
         where TNotice : class where TEvent : class
@@ -45,28 +118,13 @@ public sealed partial class CourtAdapter(CourtNoticeMapper mapper, HubPublisher 
         {
             var index = i;
             var item = items[i];
-            if (item.Error is not null || item.Json is null)
+            var mapped = Read(agencyCode, item, map, out var rejected);
+            if (mapped is null)
             {
-                results[i] = Rejected(item.Position, null, item.Error ?? "empty");
+                results[i] = rejected!;
                 continue;
             }
-            TNotice? notice;
-            try { notice = item.Json.Value.Deserialize<TNotice>(Json); }
-            catch (JsonException ex)
-            {
-                // the serializer's message names .NET types; the court needs the field and what it should hold
-                results[i] = Rejected(item.Position, item.SourceRecordId,
-                    $"{(ex.Path is { Length: > 2 } path ? path[2..] : "a field")}: the value is of the wrong kind (text where the court's field holds text, a number or text for amounts and dates)");
-                continue;
-            }
-            var mapped = notice is null ? Mapped<TEvent>.Fail("empty notice") : map(notice);
-            if (mapped.Message is null)
-            {
-                results[i] = Rejected(item.Position, item.SourceRecordId, mapped.Error!);
-                LogUnreadable(agencyCode, item.Position, mapped.Error!);
-                continue;
-            }
-            var id = sourceId(mapped.Message);
+            var id = sourceId(mapped.Message!);
             tasks.Add(PublishOne());
 
             async Task PublishOne()
@@ -74,7 +132,7 @@ public sealed partial class CourtAdapter(CourtNoticeMapper mapper, HubPublisher 
                 await gate.WaitAsync(ct);
                 try
                 {
-                    await publisher.PublishAsync(mapped.Message, agencyCode, ct);
+                    await publisher.PublishAsync(mapped.Message!, agencyCode, ct);
                     results[index] = new NoticeResult(item.Position, id, "accepted", null, mapped.Warnings);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -93,6 +151,9 @@ public sealed partial class CourtAdapter(CourtNoticeMapper mapper, HubPublisher 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Court notice {Position} from {AgencyCode} unreadable: {Reason}")]
     private partial void LogUnreadable(string agencyCode, int position, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Publishing a batch of {Count} notices from {AgencyCode} (the first {SourceRecordId}) failed after retries")]
+    private partial void LogBatchPublishFailed(Exception ex, string agencyCode, int count, string sourceRecordId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Publishing notice {SourceRecordId} from {AgencyCode} failed after retries")]
     private partial void LogPublishFailed(Exception ex, string agencyCode, string sourceRecordId);

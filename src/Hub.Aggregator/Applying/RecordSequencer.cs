@@ -56,6 +56,22 @@ public sealed partial class RecordSequencer : IAsyncDisposable, IDisposable
         return entry.Done.Task.WaitAsync(ct);
     }
 
+    /// <summary>Queues the records of one batch message, in their order and behind those handed over before; completes
+    /// when every one of them has been applied (their batches committed), and fails as soon as one's batch fails.</summary>
+    public Task SubmitManyAsync(IReadOnlyList<Incoming> items, CancellationToken ct)
+    {
+        if (items.Count == 0) return Task.CompletedTask;
+        _ = _loop.Value;
+        var done = new Task[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            var entry = new Entry(items[i], new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            if (!_channel.Writer.TryWrite(entry)) throw new OperationCanceledException("the aggregator is stopping");
+            done[i] = entry.Done.Task;
+        }
+        return Task.WhenAll(done).WaitAsync(ct);
+    }
+
     private async Task LoopAsync(CancellationToken ct)
     {
         var reader = _channel.Reader;

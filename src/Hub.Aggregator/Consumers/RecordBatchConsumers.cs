@@ -18,6 +18,46 @@ public abstract class RecordConsumer<T>(RecordSequencer sequencer, BrokerUsers u
     }
 }
 
+/// <summary>
+/// Thin consumers of the batch contracts (the bulk path): each record of a batch becomes an <see cref="Incoming"/> of its
+/// own, exactly as if it had come alone — with the publisher the transport vouches for the batch, and a message id of
+/// its own (<c>{batch message id}.{position from 1}</c>), so a redelivered batch drops the records already applied by
+/// the inbox as a redelivered single message is — and all are handed to the <see cref="RecordSequencer"/> in the
+/// batch's order, one after the other. The batch completes (is acknowledged) when every record's batch has committed;
+/// when one fails the whole message goes to the retry, where the records applied before are duplicates. A null entry
+/// names nothing to apply or refuse and is skipped.
+/// </summary>
+public abstract class RecordBatchConsumer<TBatch, T>(RecordSequencer sequencer, BrokerUsers users, AuditPublishers hub) : IConsumer<TBatch>
+    where TBatch : class where T : class
+{
+    protected abstract IReadOnlyList<T?>? RecordsOf(TBatch batch);
+
+    public Task Consume(ConsumeContext<TBatch> context)
+    {
+        var (agency, user) = Publisher.Of(context, users, hub);
+        return sequencer.SubmitManyAsync(RecordBatch.Items(context.MessageId?.ToString("N"), RecordsOf(context.Message) ?? [], agency, user),
+            context.CancellationToken);
+    }
+}
+
+/// <summary>The records of a batch message as the aggregator applies them.</summary>
+public static class RecordBatch
+{
+    /// <summary>Each record of the batch message <paramref name="messageId"/> as an <see cref="Incoming"/> of its own, in
+    /// order: the batch's publisher, and the message id <see cref="RecordMessageId"/>; null entries skipped.</summary>
+    public static List<Incoming> Items(string? messageId, IReadOnlyList<object?> records, string? agency, string? user)
+    {
+        var items = new List<Incoming>(records.Count);
+        for (var i = 0; i < records.Count; i++)
+            if (records[i] is { } record)
+                items.Add(new Incoming(messageId is null ? null : RecordMessageId(messageId, i + 1), record, agency, user));
+        return items;
+    }
+
+    /// <summary>The inbox id of the record at <paramref name="position"/> (from 1) of the batch message <paramref name="messageId"/>.</summary>
+    public static string RecordMessageId(string messageId, int position) => $"{messageId}.{position}";
+}
+
 /// <summary>Who published a message, as far as its transport can vouch for it.</summary>
 public static class Publisher
 {
@@ -50,3 +90,15 @@ public sealed class OrganizationRegisteredConsumer(RecordSequencer sequencer, Br
 public sealed class ListingDisputedConsumer(RecordSequencer sequencer, BrokerUsers users, AuditPublishers hub) : RecordConsumer<ListingDisputed>(sequencer, users, hub);
 public sealed class DisputeResolvedConsumer(RecordSequencer sequencer, BrokerUsers users, AuditPublishers hub) : RecordConsumer<DisputeResolved>(sequencer, users, hub);
 public sealed class CreditRepairGrantedConsumer(RecordSequencer sequencer, BrokerUsers users, AuditPublishers hub) : RecordConsumer<CreditRepairGranted>(sequencer, users, hub);
+
+public sealed class JudgmentDefaulterListedBatchConsumer(RecordSequencer sequencer, BrokerUsers users, AuditPublishers hub)
+    : RecordBatchConsumer<JudgmentDefaulterListedBatch, JudgmentDefaulterListed>(sequencer, users, hub)
+{
+    protected override IReadOnlyList<JudgmentDefaulterListed?>? RecordsOf(JudgmentDefaulterListedBatch batch) => batch.Records;
+}
+
+public sealed class AdministrativePenaltyRecordedBatchConsumer(RecordSequencer sequencer, BrokerUsers users, AuditPublishers hub)
+    : RecordBatchConsumer<AdministrativePenaltyRecordedBatch, AdministrativePenaltyRecorded>(sequencer, users, hub)
+{
+    protected override IReadOnlyList<AdministrativePenaltyRecorded?>? RecordsOf(AdministrativePenaltyRecordedBatch batch) => batch.Records;
+}

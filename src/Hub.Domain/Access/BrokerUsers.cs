@@ -74,12 +74,13 @@ public sealed class BrokerUsers(AgencyRegistry agencies, LegalBasisCatalogue cat
             ? agency
             : null;
 
-    /// <summary>The inbound exchanges an agency of <paramref name="kind"/> may write to, sorted; empty when its kind
+    /// <summary>The inbound exchanges an agency of <paramref name="kind"/> may write to (those of its record kinds and of
+    /// their batch contracts), sorted; empty when its kind
     /// issues nothing in the catalogue.</summary>
     public IReadOnlyList<string> ExchangesFor(string kind) => catalogue.Bases
         .Where(b => b.IssuerKinds.Contains(kind, StringComparer.OrdinalIgnoreCase))
         .SelectMany(b => b.RecordKinds)
-        .Select(ExchangeOf)
+        .SelectMany(kind => BatchExchangeOf(kind) is { } batch ? [ExchangeOf(kind), batch] : new[] { ExchangeOf(kind) })
         .Distinct(StringComparer.Ordinal)
         .Order(StringComparer.Ordinal)
         .ToList();
@@ -96,6 +97,11 @@ public sealed class BrokerUsers(AgencyRegistry agencies, LegalBasisCatalogue cat
     public static string ExchangeOf(string recordKind) =>
         typeof(SourceStamp).Assembly.GetType($"{typeof(SourceStamp).Namespace}.{recordKind}")?.GetCustomAttribute<EntityNameAttribute>()?.EntityName
         ?? throw new InvalidDataException($"the catalogue names record kind '{recordKind}', which is no contract with an exchange in Hub.Contracts");
+
+    /// <summary>The exchange of the batch contract of a record kind (<c>{kind}Batch</c>, the bulk path), or null when the
+    /// kind has none.</summary>
+    public static string? BatchExchangeOf(string recordKind) =>
+        typeof(SourceStamp).Assembly.GetType($"{typeof(SourceStamp).Namespace}.{recordKind}Batch")?.GetCustomAttribute<EntityNameAttribute>()?.EntityName;
 
     /// <summary>The one queue an agency may read (consume): <c>hub.subscriber.{its user}</c>.</summary>
     public static string SubscriberQueuePattern(string agencyCode) => $"^{Regex.Escape("hub.subscriber." + UserOf(agencyCode))}$";

@@ -27,6 +27,13 @@ public static class CourtAdapterApi
                 SubmitAsync(agency, "court-notices.submit", http, adapter.SubmitListingsAsync, audit, time, o.Value, ct)),
             "Post judgment-defaulter notices", "in the public portal's field names (`iname`, `caseCode`, `cardNum`, `businessEntity`, `regDate`, …)",
             OpenApiDescription.CourtNoticeExample());
+        Describe(api.MapPost("/notices/bulk", (string agency, HttpContext http, CourtAdapter adapter, IAuditTrail audit, TimeProvider time, IOptions<CourtAdapterOptions> o, CancellationToken ct) =>
+                SubmitAsync(agency, "court-notices.submit-bulk", http, adapter.SubmitListingsBulkAsync, audit, time, o.Value, ct)),
+            "Post judgment-defaulter notices in bulk",
+            "as `/notices`; for large transfers (`hub load`): the readable notices go to the bus as batch messages of 500 " +
+            "(JudgmentDefaulterListedBatch), each applied record by record exactly as a notice posted to `/notices`, and a notice is " +
+            "`accepted` once the broker confirmed its batch",
+            OpenApiDescription.CourtNoticeExample());
         Describe(api.MapPost("/removals", (string agency, HttpContext http, CourtAdapter adapter, IAuditTrail audit, TimeProvider time, IOptions<CourtAdapterOptions> o, CancellationToken ct) =>
                 SubmitAsync(agency, "court-removals.submit", http, adapter.SubmitRemovalsAsync, audit, time, o.Value, ct)),
             "Post removal notices", "(`id`, `listingId` — the `id` the listing was posted under —, `legalBasis`, `reason`, `effectiveDate`)",

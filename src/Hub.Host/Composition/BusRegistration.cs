@@ -74,6 +74,12 @@ public static class BusRegistration
                             e.ConfigureHeartbeatEndpoint(context);
                             e.MoveAsTheHub(cfg.SendTopology, hubUsers);
                         });
+                    if (aggregator.Enabled)
+                        cfg.ReceiveEndpoint(aggregator.BulkQueueName, e =>
+                        {
+                            e.ConfigureAggregatorBulkEndpoint(context, aggregator);
+                            e.MoveAsTheHub(cfg.SendTopology, hubUsers);
+                        });
                 });
             }
             else
@@ -83,7 +89,10 @@ public static class BusRegistration
                 {
                     cfg.ConfigureJsonSerializerOptions(Compact);
                     if (aggregator.Enabled)
+                    {
                         cfg.ReceiveEndpoint(aggregator.QueueName, e => e.ConfigureAggregatorEndpoint(context, aggregator));
+                        cfg.ReceiveEndpoint(aggregator.BulkQueueName, e => e.ConfigureAggregatorBulkEndpoint(context, aggregator));
+                    }
                 });
             }
         });

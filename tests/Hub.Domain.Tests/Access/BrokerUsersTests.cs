@@ -27,26 +27,27 @@ public sealed class BrokerUsersTests
         Assert.That(Users.AgencyOf(brokerUser), Is.Null);
 
     [Test]
-    public void Courts_may_write_the_judgment_defaulter_exchanges_and_disputes_only()
+    public void Courts_may_write_the_judgment_defaulter_exchanges_their_batch_exchange_and_disputes_only()
     {
         Assert.That(Users.ExchangesFor("court"),
-            Is.EqualTo(new[] { "hub.dispute-resolved", "hub.judgment-defaulter-listed", "hub.judgment-defaulter-removed", "hub.listing-disputed" }));
+            Is.EqualTo(new[] { "hub.dispute-resolved", "hub.judgment-defaulter-listed", "hub.judgment-defaulter-listed-batch", "hub.judgment-defaulter-removed", "hub.listing-disputed" }));
         Assert.That(Users.WritePattern("court"),
-            Is.EqualTo(@"^(hub\.dispute-resolved|hub\.judgment-defaulter-listed|hub\.judgment-defaulter-removed|hub\.listing-disputed)$"));
+            Is.EqualTo(@"^(hub\.dispute-resolved|hub\.judgment-defaulter-listed|hub\.judgment-defaulter-listed-batch|hub\.judgment-defaulter-removed|hub\.listing-disputed)$"));
     }
 
     [TestCase("food-safety")]
     [TestCase("labour")]
     [TestCase("environment")]
-    public void Bureaus_that_issue_penalties_may_write_the_penalty_disputes_and_repair_exchanges_only(string kind) =>
+    public void Bureaus_that_issue_penalties_may_write_the_penalty_batch_disputes_and_repair_exchanges_only(string kind) =>
         Assert.That(Users.WritePattern(kind),
-            Is.EqualTo(@"^(hub\.administrative-penalty-recorded|hub\.credit-repair-granted|hub\.dispute-resolved|hub\.listing-disputed)$"));
+            Is.EqualTo(@"^(hub\.administrative-penalty-recorded|hub\.administrative-penalty-recorded-batch|hub\.credit-repair-granted|hub\.dispute-resolved|hub\.listing-disputed)$"));
 
     [Test]
     public void Market_regulators_register_organisations_and_record_food_safety_penalties_as_the_catalogue_says() =>
         Assert.That(Users.ExchangesFor("market"), Is.EqualTo(new[]
         {
-            "hub.administrative-penalty-recorded", "hub.credit-repair-granted", "hub.dispute-resolved", "hub.listing-disputed", "hub.organization-registered",
+            "hub.administrative-penalty-recorded", "hub.administrative-penalty-recorded-batch", "hub.credit-repair-granted", "hub.dispute-resolved",
+            "hub.listing-disputed", "hub.organization-registered",
         }));
 
     [Test]
