@@ -59,28 +59,11 @@ internal static partial class Bench
         try
         {
             await using var hub = EmbeddedHost(Path.Combine(folder.FullName, "hub.db"), locked, args);
-            using var client = hub.CreateClient();
-            using var progress = new HubProgress(hub.Services);
-            await WaitReady(client);
-            await Authenticate(hub, client);
-            await PostAll(client, warmRequests);
-            await progress.WaitForAppliedAsync(warm);
-            await progress.WaitForPublishedAsync(2L * warm);
-            await JitSettled();
-
-            var cpu = CpuUse.Start();
-            var sw = Stopwatch.StartNew();
-            await PostAll(client, requests);
-            var accepted = sw.Elapsed;
-            await progress.WaitForAppliedAsync(warm + n);
-            var elapsed = sw.Elapsed;
-            await progress.WaitForPublishedAsync(2L * (warm + n));
-            var relayed = sw.Elapsed;
-            var used = cpu.PerMessage(n);
+            var (rate, used, accepted, elapsed, relayed) = await TimeIngest(hub, requests, warmRequests, n, warm);
             await ExpectListings(hub.Services, warm + n);
             Console.WriteLine($"  (adapter: all {n:N0} accepted after {accepted.TotalSeconds:0.0} s; index complete after {elapsed.TotalSeconds:0.0} s; " +
                               $"all {2 * n:N0} outbound events published after {relayed.TotalSeconds:0.0} s)");
-            return (n / elapsed.TotalSeconds, used, locked.Count);
+            return (rate, used, locked.Count);
         }
         finally
         {

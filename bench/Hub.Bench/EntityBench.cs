@@ -130,21 +130,8 @@ internal static partial class Bench
     {
         await using var vhost = await RabbitMqTestVhost.CreateAsync();
         await using var hub = EntityHost(vhost, cs, args);
-        using var client = hub.CreateClient();
-        using var progress = new HubProgress(hub.Services);
-        await WaitReady(client);
-        await Authenticate(hub, client);
-        await PostAll(client, warmRequests);
-        await progress.WaitForAppliedAsync(warm);
-        await progress.WaitForPublishedAsync(2L * warm);
-        await JitSettled();
-        var cpu = CpuUse.Start();
-        var sw = Stopwatch.StartNew();
-        await PostAll(client, requests);
-        await progress.WaitForAppliedAsync(warm + n);
-        var elapsed = sw.Elapsed;
-        await progress.WaitForPublishedAsync(2L * (warm + n));
-        return (n / elapsed.TotalSeconds, cpu.PerMessage(n));
+        var (rate, cpu, _, _, _) = await TimeIngest(hub, requests, warmRequests, n, warm);
+        return (rate, cpu);
     }
 
     private static WebApplicationFactory<global::Program> EntityHost(RabbitMqTestVhost vhost, string index, string[] args) =>

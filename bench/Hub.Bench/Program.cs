@@ -296,6 +296,34 @@ internal static partial class Bench
         client.DefaultRequestHeaders.Add(HubAuthenticationHandler.ApiKeyHeader, key);
     }
 
+    /// <summary>
+    /// The timed part of an ingest run on a host already built: authenticates as a court, sends <paramref name="warm"/>
+    /// notices uncounted and waits for them and their events, waits until the JIT is quiet, then times N; CPU is counted
+    /// until every outbound event was published.
+    /// </summary>
+    static async Task<(double Rate, string Cpu, TimeSpan Accepted, TimeSpan Applied, TimeSpan Relayed)> TimeIngest(
+        WebApplicationFactory<global::Program> hub, List<byte[]> requests, List<byte[]> warmRequests, int n, int warm)
+    {
+        using var client = hub.CreateClient();
+        using var progress = new HubProgress(hub.Services);
+        await WaitReady(client);
+        await Authenticate(hub, client);
+        await PostAll(client, warmRequests);
+        await progress.WaitForAppliedAsync(warm);
+        await progress.WaitForPublishedAsync(2L * warm);
+        await JitSettled();
+
+        var cpu = CpuUse.Start();
+        var sw = Stopwatch.StartNew();
+        await PostAll(client, requests);
+        var accepted = sw.Elapsed;
+        await progress.WaitForAppliedAsync(warm + n);
+        var applied = sw.Elapsed;
+        await progress.WaitForPublishedAsync(2L * (warm + n));
+        var relayed = sw.Elapsed;
+        return (n / applied.TotalSeconds, cpu.PerMessage(n), accepted, applied, relayed);
+    }
+
     /// <summary>One COUNT after the timing: the index really holds the listings the aggregator reported.</summary>
     static async Task ExpectListings(IServiceProvider services, int n)
     {
