@@ -78,7 +78,7 @@ public sealed class ConsoleServerModeTests
     private async Task<List<JsonElement>> Groups() => (await Get("/api/operator/console/failed")).GetProperty("groups").EnumerateArray().ToList();
 
     /// <summary>Publishes into the vhost as <paramref name="uri"/>'s user, with confirms.</summary>
-    private static async Task PublishAsync(Uri uri, string exchange, string body, string? userId, IDictionary<string, object?>? headers = null)
+    internal static async Task PublishAsync(Uri uri, string exchange, string body, string? userId, IDictionary<string, object?>? headers = null)
     {
         await using var connection = await new ConnectionFactory { Uri = uri }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
@@ -90,7 +90,7 @@ public sealed class ConsoleServerModeTests
     }
 
     /// <summary>A court's listing that failed in an earlier run: the envelope as MassTransit moved it, with its fault headers.</summary>
-    private static string FailedListing(string sourceId, string uscc) => new JsonObject
+    internal static string FailedListing(string sourceId, string uscc) => new JsonObject
     {
         ["messageId"] = Guid.NewGuid().ToString(),
         ["messageType"] = new JsonArray("urn:message:hub:judgment-defaulter-listed:v1"),
@@ -104,7 +104,7 @@ public sealed class ConsoleServerModeTests
             """),
     }.ToJsonString();
 
-    private static Dictionary<string, object?> Fault(string exceptionType, string message) => new()
+    internal static Dictionary<string, object?> Fault(string exceptionType, string message) => new()
     {
         ["MT-Reason"] = Encoding.UTF8.GetBytes("fault"),
         ["MT-Fault-ExceptionType"] = Encoding.UTF8.GetBytes(exceptionType),
