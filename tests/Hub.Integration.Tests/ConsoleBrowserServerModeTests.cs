@@ -32,11 +32,7 @@ public sealed class ConsoleBrowserServerModeTests
     {
         _vhost = await RabbitMqTestVhost.CreateAsync();
         _database = await PostgresTestDatabase.CreateAsync();
-        var settings = HubFactory.ServerMode(_vhost.HubAmqpUri, _database.ConnectionString);
-        var admin = TestServers.RabbitMq.UserInfo.Split(':', 2);
-        settings["Hub:Console:ManagementUrl"] = TestServers.RabbitMqManagement.ToString();
-        settings["Hub:Console:ManagementUser"] = Uri.UnescapeDataString(admin[0]);
-        settings["Hub:Console:ManagementPassword"] = Uri.UnescapeDataString(admin[1]);
+        var settings = HubFactory.WithManagementApi(HubFactory.ServerMode(_vhost.HubAmqpUri, _database.ConnectionString));
         settings["Urls"] = "http://127.0.0.1:0";
         _hub = new HubFactory(settings);
         _hub.UseKestrel(0);

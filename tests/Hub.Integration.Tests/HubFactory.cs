@@ -52,6 +52,16 @@ public sealed class HubFactory(IReadOnlyDictionary<string, string?> settings, IL
         ["ConnectionStrings:Index"] = postgres,
         ["Hub:Publishing:MaxRetryAttempts"] = "3",
     };
+
+    /// <summary><paramref name="settings"/> with the console reading the test broker's management API as its administrator.</summary>
+    public static Dictionary<string, string?> WithManagementApi(Dictionary<string, string?> settings)
+    {
+        var admin = Hub.Testing.TestServers.RabbitMq.UserInfo.Split(':', 2);
+        settings["Hub:Console:ManagementUrl"] = Hub.Testing.TestServers.RabbitMqManagement.ToString();
+        settings["Hub:Console:ManagementUser"] = Uri.UnescapeDataString(admin[0]);
+        settings["Hub:Console:ManagementPassword"] = Uri.UnescapeDataString(admin[1]);
+        return settings;
+    }
 }
 
 internal static class Eventually

@@ -173,11 +173,7 @@ public sealed class OperatorCliServerModeTests
     {
         _vhost = await RabbitMqTestVhost.CreateAsync();
         _database = await PostgresTestDatabase.CreateAsync();
-        var settings = HubFactory.ServerMode(_vhost.HubAmqpUri, _database.ConnectionString);
-        var admin = TestServers.RabbitMq.UserInfo.Split(':', 2);
-        settings["Hub:Console:ManagementUrl"] = TestServers.RabbitMqManagement.ToString();
-        settings["Hub:Console:ManagementUser"] = Uri.UnescapeDataString(admin[0]);
-        settings["Hub:Console:ManagementPassword"] = Uri.UnescapeDataString(admin[1]);
+        var settings = HubFactory.WithManagementApi(HubFactory.ServerMode(_vhost.HubAmqpUri, _database.ConnectionString));
         _hub = new HubFactory(settings);
         _court = await _hub.ClientAsAsync(Court);
         _operator = await _hub.ClientAsAsync("operator:test");
@@ -195,36 +191,9 @@ public sealed class OperatorCliServerModeTests
     }
 
     /// <summary>A court's listing as MassTransit moved it to the error queue after a deadlock, with its fault headers.</summary>
-    private async Task PublishFailedAsync(string sourceId, string uscc, string faultMessage)
-    {
-        var body = new JsonObject
-        {
-            ["messageId"] = Guid.NewGuid().ToString(),
-            ["messageType"] = new JsonArray("urn:message:hub:judgment-defaulter-listed:v1"),
-            ["message"] = JsonNode.Parse($$"""
-                {
-                  "source": { "agencyCode": "{{Court}}", "sourceRecordId": "{{sourceId}}", "revision": 1 },
-                  "legalBasis": "JD-2", "caseNumber": "(2026)皖1122执4001号", "enforcingCourt": "来安县人民法院",
-                  "subject": { "kind": "Organization", "name": "滁州命令行测试有限公司", "uscc": "{{uscc}}" },
-                  "decisionDate": "2026-06-20"
-                }
-                """),
-        }.ToJsonString();
-        await using var connection = await new ConnectionFactory { Uri = _vhost.HubAmqpUri }.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
-        var props = new BasicProperties
-        {
-            ContentType = Envelope, DeliveryMode = DeliveryModes.Persistent, MessageId = Guid.NewGuid().ToString(), UserId = BrokerUsers.UserOf(Court),
-            Headers = new Dictionary<string, object?>
-            {
-                ["MT-Reason"] = Encoding.UTF8.GetBytes("fault"),
-                ["MT-Fault-ExceptionType"] = Encoding.UTF8.GetBytes("Npgsql.PostgresException"),
-                ["MT-Fault-Message"] = Encoding.UTF8.GetBytes(faultMessage),
-                ["MT-Fault-Timestamp"] = Encoding.UTF8.GetBytes("2026-06-21T03:04:05.0000000Z"),
-            },
-        };
-        await channel.BasicPublishAsync("hub.aggregator_error", "", mandatory: false, props, Encoding.UTF8.GetBytes(body));
-    }
+    private Task PublishFailedAsync(string sourceId, string uscc, string faultMessage) =>
+        ConsoleServerModeTests.PublishAsync(_vhost.HubAmqpUri, "hub.aggregator_error", ConsoleServerModeTests.FailedListing(sourceId, uscc),
+            BrokerUsers.UserOf(Court), ConsoleServerModeTests.Fault("Npgsql.PostgresException", faultMessage));
 
     [Test, Order(1)]
     public async Task Hub_failed_groups_by_cause_lists_a_group_and_hub_replay_applies_it()
