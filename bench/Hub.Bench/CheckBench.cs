@@ -249,28 +249,11 @@ internal static class CheckBench
     /// representatives unless it already is (a marker row says so); its connection string.</summary>
     private static async Task<string> EnsureIndexAsync(int companies, bool reload)
     {
-        var cs = new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin) { Database = Database }.ConnectionString;
-        await using (var admin = new NpgsqlConnection(TestServers.PostgresAdmin))
+        var (cs, reused) = await BenchDatabase.OpenAsync(Database, "bench_checks_loaded", companies.ToString(CultureInfo.InvariantCulture), reload);
+        if (reused)
         {
-            await admin.OpenAsync();
-            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @n", admin);
-            exists.Parameters.AddWithValue("n", Database);
-            if (await exists.ExecuteScalarAsync() is not null)
-            {
-                if (!reload && await LoadedAsync(cs) == companies)
-                {
-                    Console.WriteLine($"index: reusing database {Database} ({companies * 2:N0} subjects; --reload generates it again)");
-                    return cs;
-                }
-                NpgsqlConnection.ClearAllPools();
-                await using var drop = new NpgsqlCommand($"DROP DATABASE {Database} WITH (FORCE)", admin);
-                await drop.ExecuteNonQueryAsync();
-            }
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {Database}", admin);
-            await create.ExecuteNonQueryAsync();
-            // as deploy/postgres/create-database.sql sets it on the Hub's role: the Hub's statements are short, JIT is all cost
-            await using var jit = new NpgsqlCommand($"ALTER DATABASE {Database} SET jit = off", admin);
-            await jit.ExecuteNonQueryAsync();
+            Console.WriteLine($"index: reusing database {Database} ({companies * 2:N0} subjects; --reload generates it again)");
+            return cs;
         }
         var sw = Stopwatch.StartNew();
         await new IndexDatabase(new PostgresDialect(), cs, TimeProvider.System).MigrateAsync(CancellationToken.None);
@@ -279,28 +262,9 @@ internal static class CheckBench
         var counts = await LoadAsync(c, companies);
         Console.WriteLine($"index: generated {counts} in {sw.Elapsed.TotalSeconds:0} s; analysing");
         await using (var analyze = new NpgsqlCommand("ANALYZE", c)) { analyze.CommandTimeout = 0; await analyze.ExecuteNonQueryAsync(); }
-        await using (var mark = new NpgsqlCommand("CREATE TABLE bench_checks_loaded (companies integer NOT NULL); INSERT INTO bench_checks_loaded VALUES (@n)", c))
-        {
-            mark.Parameters.AddWithValue("n", companies);
-            await mark.ExecuteNonQueryAsync();
-        }
+        await BenchDatabase.MarkAsync(cs, "bench_checks_loaded", companies.ToString(CultureInfo.InvariantCulture));
         Console.WriteLine($"index: ready after {sw.Elapsed.TotalSeconds:0} s");
         return cs;
-    }
-
-    private static async Task<int?> LoadedAsync(string cs)
-    {
-        try
-        {
-            await using var c = new NpgsqlConnection(cs);
-            await c.OpenAsync();
-            await using var cmd = new NpgsqlCommand("SELECT companies FROM bench_checks_loaded", c);
-            return await cmd.ExecuteScalarAsync() as int?;
-        }
-        catch (PostgresException)
-        {
-            return null; // no marker: not (completely) loaded
-        }
     }
 
     /// <summary>

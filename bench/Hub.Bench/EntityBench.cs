@@ -322,29 +322,13 @@ internal static partial class Bench
 
     private static async Task<string> EnsureEntityIndexAsync(int companies, int people, bool reload)
     {
-        var cs = new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin) { Database = EntityDatabase, CommandTimeout = 0 }.ConnectionString;
         var marker = $"{companies}/{people}";
-        await using (var admin = new NpgsqlConnection(TestServers.PostgresAdmin))
+        var (cs, reused) = await BenchDatabase.OpenAsync(EntityDatabase, "bench_entities_loaded", marker, reload);
+        if (reused)
         {
-            await admin.OpenAsync();
-            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @n", admin);
-            exists.Parameters.AddWithValue("n", EntityDatabase);
-            if (await exists.ExecuteScalarAsync() is not null)
-            {
-                if (!reload && await EntityMarkerAsync(cs) == marker)
-                {
-                    Console.WriteLine($"index: reusing database {EntityDatabase} ({companies + people:N0} subjects; --reload generates it again)");
-                    await new IndexDatabase(new PostgresDialect(), cs, TimeProvider.System).MigrateAsync(CancellationToken.None);
-                    return cs;
-                }
-                NpgsqlConnection.ClearAllPools();
-                await using var drop = new NpgsqlCommand($"DROP DATABASE {EntityDatabase} WITH (FORCE)", admin);
-                await drop.ExecuteNonQueryAsync();
-            }
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {EntityDatabase}", admin);
-            await create.ExecuteNonQueryAsync();
-            await using var jit = new NpgsqlCommand($"ALTER DATABASE {EntityDatabase} SET jit = off", admin);
-            await jit.ExecuteNonQueryAsync();
+            Console.WriteLine($"index: reusing database {EntityDatabase} ({companies + people:N0} subjects; --reload generates it again)");
+            await new IndexDatabase(new PostgresDialect(), cs, TimeProvider.System).MigrateAsync(CancellationToken.None);
+            return cs;
         }
         var sw = Stopwatch.StartNew();
         await new IndexDatabase(new PostgresDialect(), cs, TimeProvider.System).MigrateAsync(CancellationToken.None);
@@ -378,7 +362,7 @@ internal static partial class Bench
         }
         foreach (var (table, name, definition) in foreignKeys) await Exec(c, $"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}");
         await Exec(c, "VACUUM ANALYZE");
-        await Exec(c, $"CREATE TABLE bench_entities_loaded (population text NOT NULL); INSERT INTO bench_entities_loaded VALUES ('{marker}')");
+        await BenchDatabase.MarkAsync(cs, "bench_entities_loaded", marker);
         Console.WriteLine($"index: ready after {sw.Elapsed.TotalSeconds:0} s");
         return cs;
     }
@@ -417,21 +401,6 @@ internal static partial class Bench
     {
         await using var cmd = new NpgsqlCommand(sql, c) { CommandTimeout = 0 };
         await cmd.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<string?> EntityMarkerAsync(string cs)
-    {
-        try
-        {
-            await using var c = new NpgsqlConnection(cs);
-            await c.OpenAsync();
-            await using var cmd = new NpgsqlCommand("SELECT population FROM bench_entities_loaded", c);
-            return await cmd.ExecuteScalarAsync() as string;
-        }
-        catch (PostgresException)
-        {
-            return null;
-        }
     }
 
     /// <summary>
