@@ -450,6 +450,8 @@ internal sealed class CpuUse
     private readonly TimeSpan _self, _jitTime;
     private readonly long _jitted;
     private readonly double _broker, _database;
+    private readonly int _gen0, _gen2;
+    private readonly TimeSpan _gcPause;
 
     private CpuUse()
     {
@@ -458,6 +460,7 @@ internal sealed class CpuUse
         _jitTime = System.Runtime.JitInfo.GetCompilationTime();
         _broker = Seconds("beam.smp");
         _database = Seconds("postgres");
+        (_gen0, _gen2, _gcPause) = (GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalPauseDuration());
     }
 
     public static CpuUse Start() => new();
@@ -469,8 +472,12 @@ internal sealed class CpuUse
         var database = (Seconds("postgres") - _database) * 1e6 / n;
         var jitted = System.Runtime.JitInfo.GetCompiledMethodCount() - _jitted;
         var jitMs = (System.Runtime.JitInfo.GetCompilationTime() - _jitTime).TotalMilliseconds;
+        var gcs = GC.CollectionCount(0) - _gen0;
+        var gen2 = GC.CollectionCount(2) - _gen2;
+        var pause = (GC.GetTotalPauseDuration() - _gcPause).TotalMilliseconds;
         return string.Create(CultureInfo.InvariantCulture,
-            $"bench process {self:0} µs, RabbitMQ {broker:0} µs, PostgreSQL {database:0} µs (bench process JIT: {jitted:N0} methods, {jitMs * 1000 / n:0} µs)");
+            $"bench process {self:0} µs, RabbitMQ {broker:0} µs, PostgreSQL {database:0} µs (bench process JIT: {jitted:N0} methods, {jitMs * 1000 / n:0} µs; " +
+            $"GC: {gcs:N0} collections, {gen2:N0} of them full, paused {pause:N0} ms in all)");
     }
 
     /// <summary>CPU seconds all processes named <paramref name="command"/> have used (and their reaped children).</summary>

@@ -36,23 +36,45 @@ internal sealed class BulkInsert<T>(string table, BulkColumn[] columns, Func<T, 
 
     private async Task UnnestAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<T> rows, CancellationToken ct)
     {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = _unnestSql;
+        foreach (var (name, array) in Arrays(rows))
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            p.Value = array;
+            command.Parameters.Add(p);
+        }
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>PostgreSQL: the unnest insert as a command of <paramref name="batch"/>, writing only if
+    /// <paramref name="condition"/> (SQL over further parameters, which the caller adds) holds.</summary>
+    public DbBatchCommand UnnestCommand(DbBatch batch, IReadOnlyList<T> rows, string condition)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = $"{_unnestSql} WHERE {condition}";
+        foreach (var (name, array) in Arrays(rows))
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            p.Value = array;
+            command.Parameters.Add(p);
+        }
+        return command;
+    }
+
+    /// <summary>One array per column, as the unnest statement's parameters c0, c1, …</summary>
+    private IEnumerable<(string Name, Array Values)> Arrays(IReadOnlyList<T> rows)
+    {
         var arrays = columns.Select(c => Array.CreateInstance(c.ClrType, rows.Count)).ToArray();
         for (var r = 0; r < rows.Count; r++)
         {
             var v = values(rows[r]);
             for (var c = 0; c < columns.Length; c++) arrays[c].SetValue(v[c] is DateTimeOffset t ? t.ToUniversalTime() : v[c], r);
         }
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = _unnestSql;
-        for (var c = 0; c < columns.Length; c++)
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = "c" + c;
-            p.Value = arrays[c];
-            command.Parameters.Add(p);
-        }
-        await command.ExecuteNonQueryAsync(ct);
+        return arrays.Select((a, c) => ("c" + c.ToString(CultureInfo.InvariantCulture), a));
     }
 
     private async Task RowByRowAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<T> rows, CancellationToken ct)

@@ -434,14 +434,67 @@ public sealed partial class IndexDatabase
     public Task<int> PrunePublishedOutboxAsync(DateTimeOffset before, int limit, CancellationToken ct) =>
         ExecuteAsync(_sql.PrunePublishedOutbox, new { Before = before, Limit = limit }, ct);
 
-    /// <summary>Appends entries to the audit chain in a transaction of their own. The HTTP doors' disclosures wait for
-    /// it, so it runs on the preparing pool.</summary>
+    /// <summary>
+    /// Appends entries to the audit chain in a transaction of their own. The HTTP doors' disclosures wait for it, so it
+    /// runs on the preparing pool, and on PostgreSQL in one round trip while this process knows the chain's head: the
+    /// chain's lock and an insert that writes only if the head is still the one this process appended last, in one
+    /// implicit transaction. When another process (or a transaction that appends with its own work) has moved the head,
+    /// that insert writes nothing and the append reads the head under the lock, in four round trips.
+    /// </summary>
     public async Task AppendAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct)
     {
         if (entries.Count == 0) return;
+        if (_dialect.AuditLockSql is { } lockSql && Volatile.Read(ref _auditHead) is { } head)
+        {
+            var appended = await AppendAuditAfterAsync(lockSql, head, entries, ct);
+            if (appended is not null)
+            {
+                Volatile.Write(ref _auditHead, appended);
+                return;
+            }
+        }
         await using var session = await BeginAsync(ct, preparing: true, auditLock: true);
         await session.AppendAuditAsync(entries, ct);
         await session.CommitAsync(ct);
+        Volatile.Write(ref _auditHead, session.AppendedAudit);
+    }
+
+    /// <summary>The head of the audit chain as this process last appended it; a hint, checked under the chain's lock.</summary>
+    private AuditRow? _auditHead;
+
+    /// <summary>The one-round-trip append after <paramref name="head"/>: the new head, or null (nothing written) when the
+    /// chain's head is no longer <paramref name="head"/>. Forgets the head on failure, as the outcome may be unknown.</summary>
+    private async Task<AuditRow?> AppendAuditAfterAsync(string lockSql, AuditRow head, IReadOnlyList<AuditEntry> entries, CancellationToken ct)
+    {
+        var rows = IndexSession.Link(entries, (head.Seq, head.Hash));
+        try
+        {
+            await using var c = await OpenAsync(ct, preparing: true);
+            await using var batch = c.CreateBatch();
+            var take = batch.CreateBatchCommand();
+            take.CommandText = lockSql;
+            batch.BatchCommands.Add(take);
+            var insert = IndexSession.AuditRows.UnnestCommand(batch, rows, _sql.AuditStillAfter);
+            AddParameter(insert, "head", head.Seq);
+            AddParameter(insert, "head_hash", head.Hash);
+            batch.BatchCommands.Add(insert);
+            // no transaction: the statements of one batch run in one implicit transaction, committed as it ends
+            await batch.ExecuteNonQueryAsync(ct);
+            return insert.RecordsAffected == rows.Count ? rows[^1] : null;
+        }
+        catch
+        {
+            Volatile.Write(ref _auditHead, null);
+            throw;
+        }
+    }
+
+    private static void AddParameter(DbBatchCommand command, string name, object value)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        command.Parameters.Add(p);
     }
 
     /// <summary>

@@ -57,7 +57,7 @@ public sealed class IndexSession : IAsyncDisposable
         // a pair queued by two aggregators at once is one review
         " ON CONFLICT DO NOTHING");
 
-    private static readonly BulkInsert<AuditRow> AuditRows = new("audit_log",
+    internal static readonly BulkInsert<AuditRow> AuditRows = new("audit_log",
         [new("seq", "bigint", typeof(long)), new("at", "timestamptz", typeof(DateTimeOffset)), new("principal", "text", typeof(string)), new("agency_code", "text", typeof(string)), new("action", "text", typeof(string)), new("scope", "text", typeof(string)), new("subject_id", "text", typeof(string)), new("outcome", "text", typeof(string)), new("detail", "text", typeof(string)), new("channel", "text", typeof(string)), new("prev_hash", "text", typeof(string)), new("hash", "text", typeof(string))],
         r => [r.Seq, r.At, r.Principal, r.AgencyCode, r.Action, r.Scope, r.SubjectId, r.Outcome, r.Detail, r.Channel, r.PrevHash, r.Hash]);
 
@@ -215,7 +215,18 @@ public sealed class IndexSession : IAsyncDisposable
             await _connection.ExecuteAsync(new CommandDefinition(lockSql, transaction: _transaction, cancellationToken: ct));
         _auditLocked = true;
         var head = await _connection.QueryFirstOrDefaultAsync<AuditRow>(new CommandDefinition(_sql.AuditHead, transaction: _transaction, cancellationToken: ct));
-        var (seq, prev) = head is null ? (0L, AuditChain.Genesis) : (head.Seq, head.Hash);
+        var rows = Link(entries, head is null ? (0L, AuditChain.Genesis) : (head.Seq, head.Hash));
+        await AuditRows.ExecuteAsync(_connection, _transaction, rows, ct);
+        AppendedAudit = rows[^1];
+    }
+
+    /// <summary>The last entry this session appended to the audit chain (the chain's head once it commits).</summary>
+    public AuditRow? AppendedAudit { get; private set; }
+
+    /// <summary>The entries as rows of the chain after <paramref name="head"/> (seq 0 and the genesis hash: an empty chain).</summary>
+    internal static List<AuditRow> Link(IReadOnlyList<AuditEntry> entries, (long Seq, string Hash) head)
+    {
+        var (seq, prev) = head;
         var rows = new List<AuditRow>(entries.Count);
         foreach (var e in entries)
         {
@@ -223,7 +234,7 @@ public sealed class IndexSession : IAsyncDisposable
             rows.Add(row);
             prev = row.Hash;
         }
-        await AuditRows.ExecuteAsync(_connection, _transaction, rows, ct);
+        return rows;
     }
 
     public Task CommitAsync(CancellationToken ct) => _transaction.CommitAsync(ct);

@@ -291,6 +291,11 @@ internal sealed class IndexSql(ISqlDialect dialect)
         """;
 
     public string AuditHead { get; } = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
+
+    /// <summary>The audit chain's head is still entry @head with hash @head_hash (0: the chain is empty).</summary>
+    public string AuditStillAfter { get; } =
+        // max(seq), not "no seq > @head": a generic plan of the latter scans the whole log
+        "COALESCE((SELECT max(seq) FROM audit_log), 0) = @head AND (@head = 0 OR EXISTS (SELECT 1 FROM audit_log WHERE seq = @head AND hash = @head_hash))";
     public string AuditPage { get; } = "SELECT * FROM audit_log WHERE seq > @After ORDER BY seq LIMIT @Limit";
     public string AuditOfSubject { get; } = "SELECT * FROM audit_log WHERE subject_id = @Subject ORDER BY seq DESC LIMIT @Limit";
     public string AuditLatest { get; } = "SELECT * FROM audit_log ORDER BY seq DESC LIMIT @Limit";
