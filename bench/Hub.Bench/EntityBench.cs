@@ -43,7 +43,7 @@ internal static partial class Bench
                           $"{searches:N0} name searches, ingest of {notices:N0} notices x {rounds} round(s); {Environment.ProcessorCount} cores");
         var cs = await EnsureEntityIndexAsync(companies, people, args.Contains("--reload"));
         var population = new Population(companies, people);
-        if (!args.Contains("--cold")) await PrewarmAsync(cs);
+        if (!args.Contains("--cold")) await BenchDatabase.PrewarmAsync(cs);
 
         if (!args.Contains("--no-queries"))
         {
@@ -348,59 +348,23 @@ internal static partial class Bench
                          "AND conrelid::regclass::text IN ('subjects', 'subject_identifiers', 'relations', 'listings')", c))
         await using (var r = await read.ExecuteReaderAsync())
             while (await r.ReadAsync()) foreignKeys.Add((r.GetString(0), r.GetString(1), r.GetString(2)));
-        foreach (var (table, name, _) in foreignKeys) await Exec(c, $"ALTER TABLE {table} DROP CONSTRAINT {name}");
-        foreach (var (name, _) in indexes) await Exec(c, $"DROP INDEX {name}");
+        foreach (var (table, name, _) in foreignKeys) await BenchDatabase.Exec(c, $"ALTER TABLE {table} DROP CONSTRAINT {name}");
+        foreach (var (name, _) in indexes) await BenchDatabase.Exec(c, $"DROP INDEX {name}");
         var population = new Population(companies, people);
         await LoadEntitiesAsync(c, population);
         Console.WriteLine($"index: rows in after {sw.Elapsed.TotalSeconds:0} s; building {indexes.Count} indexes and {foreignKeys.Count} foreign keys");
-        await Exec(c, "SET maintenance_work_mem = '1GB'");
+        await BenchDatabase.Exec(c, "SET maintenance_work_mem = '1GB'");
         foreach (var (name, definition) in indexes)
         {
             var isw = Stopwatch.StartNew();
-            await Exec(c, definition);
+            await BenchDatabase.Exec(c, definition);
             Console.WriteLine($"  {name}: {isw.Elapsed.TotalSeconds:0} s");
         }
-        foreach (var (table, name, definition) in foreignKeys) await Exec(c, $"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}");
-        await Exec(c, "VACUUM ANALYZE");
+        foreach (var (table, name, definition) in foreignKeys) await BenchDatabase.Exec(c, $"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}");
+        await BenchDatabase.Exec(c, "VACUUM ANALYZE");
         await BenchDatabase.MarkAsync(cs, "bench_entities_loaded", marker);
         Console.WriteLine($"index: ready after {sw.Elapsed.TotalSeconds:0} s");
         return cs;
-    }
-
-    /// <summary>
-    /// Reads every page of the index's tables and their indexes once, so that the operating system holds them as it does
-    /// on a server that has run for a while (what <c>pg_prewarm</c> does, which needs a superuser to install): the
-    /// lookups then measure the Hub, not the disk's first reads of a database generated minutes ago. <c>--cold</c> skips it.
-    /// </summary>
-    private static async Task PrewarmAsync(string cs)
-    {
-        var sw = Stopwatch.StartNew();
-        await using var c = new NpgsqlConnection(cs);
-        await c.OpenAsync();
-        string[] tables = ["subjects", "subject_identifiers", "relations", "listings", "subject_merges"];
-        foreach (var t in tables) await Exec(c, $"SELECT count(*) FROM {t}");
-        var indexes = new List<(string Table, string Column, string? Predicate)>();
-        await using (var read = new NpgsqlCommand("""
-            SELECT t.relname, a.attname, pg_get_expr(x.indpred, x.indrelid)
-            FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0]
-            WHERE t.relname = ANY(@tables)
-            """, c))
-        {
-            read.Parameters.AddWithValue("tables", tables);
-            await using var r = await read.ExecuteReaderAsync();
-            while (await r.ReadAsync()) indexes.Add((r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2)));
-        }
-        // each index read whole in its order: no table scan, no sort, so the planner walks the index
-        await Exec(c, "SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off");
-        foreach (var (table, column, predicate) in indexes)
-            await Exec(c, $"SELECT count(*) FROM (SELECT {column} FROM {table} WHERE {column} IS NOT NULL{(predicate is null ? "" : $" AND {predicate}")} ORDER BY {column}) x");
-        Console.WriteLine($"index: {tables.Length} tables and {indexes.Count} indexes read once, as a running server holds them ({sw.Elapsed.TotalSeconds:0} s; --cold skips it)");
-    }
-
-    private static async Task Exec(NpgsqlConnection c, string sql)
-    {
-        await using var cmd = new NpgsqlCommand(sql, c) { CommandTimeout = 0 };
-        await cmd.ExecuteNonQueryAsync();
     }
 
     /// <summary>
