@@ -7,7 +7,7 @@ namespace Hub.DedupeQuality;
 /// <summary>One row of a generated list: what the list says (name, ID number, birth date, region, address, phone), and
 /// the truth — the entity it is, and how its ID number and name were written.</summary>
 internal sealed record LabelledRow(string RowId, int Entity, string Name, string IdNumber, string BirthDate, string Region, string Address,
-    string IdForm, string NameForm, string Phone = "");
+    string IdForm, string NameForm, string Phone = "", string Representative = "", string RepresentativeId = "", string RepresentativeForm = "");
 
 /// <summary>
 /// Generates lists of persons and of organisations as several agencies would have written them, with the truth. Every
@@ -40,6 +40,15 @@ internal sealed record LabelledRow(string RowId, int Entity, string Name, string
 /// Phone in 35% of rows: the company's landline (70% of companies; 15% have a second, half their rows) or the contact's
 /// mobile; a sister company at the same address shares the landline (one office); written with dashes, spaces or an
 /// extension in a third.</para>
+/// <para>Legal representatives (法定代表人), set before any run, not to reach the target: every organisation has one, a
+/// person drawn as persons are (surnames by frequency, 8% one of the 30 commonest names — namesakes across companies
+/// come from that), with a whole ID number of the organisation's province. A sister company has the parent's
+/// representative in 60% (one owner, two cities); 3% of organisations are represented by the representative of an
+/// earlier, unrelated organisation of the province (one person, several companies); 5% changed their representative:
+/// 35% of their rows (older lists) name the earlier one. A row names the representative in 80% (court and credit lists
+/// and registers carry the name; some legacy lists have no such column) — 3% with spaces, 2.5% a character typed for
+/// another, as persons' names — and of those 30% give the ID number too: 65% masked (as courts publish it), 35% whole,
+/// 2% of them mistyped (an invalid number).</para>
 /// </summary>
 internal sealed class LabelledSet(Random rng, double missing)
 {
@@ -51,7 +60,18 @@ internal sealed class LabelledSet(Random rng, double missing)
 
     /// <summary>An organisation; <paramref name="Core"/> is its trade name and industry (皖东建设工程).</summary>
     private sealed record Organization(int Id, string Name, string Core, string Uscc, bool Legacy, string? English, string Province, string Region,
-        string Address, string Phone, string? Phone2);
+        string Address, string Phone, string? Phone2)
+    {
+        /// <summary>The legal representative now, and the one before for an organisation that changed.</summary>
+        public Representative Current { get; set; } = null!;
+
+        public Representative? Earlier { get; set; }
+
+        public Organization? SisterOf { get; init; }
+    }
+
+    /// <summary>A legal representative: a person's name and whole ID number.</summary>
+    private sealed record Representative(string Name, string Full);
 
     // ---- persons ----
 
@@ -266,9 +286,19 @@ internal sealed class LabelledSet(Random rng, double missing)
             var o = NewOrganization(entities.Count, null);
             entities.Add(o);
             if (rng.NextDouble() < 0.05 && entities.Count < count && China.Provinces.Single(p => p.Code == o.Province).Cities.Length > 1)
-                entities.Add(NewOrganization(entities.Count, o));
+                entities.Add(NewOrganization(entities.Count, o) with { SisterOf = o });
         }
         _organizations = entities;
+        var byProvince = new Dictionary<string, List<Organization>>();
+        foreach (var o in entities)
+        {
+            if (!byProvince.TryGetValue(o.Province, out var earlier)) byProvince[o.Province] = earlier = [];
+            o.Current = o.SisterOf is { } sisterOf && rng.NextDouble() < 0.6 ? sisterOf.Current
+                : earlier.Count > 0 && rng.NextDouble() < 0.03 ? earlier[rng.Next(earlier.Count)].Current
+                : NewRepresentative(o.Province);
+            if (rng.NextDouble() < 0.05) o.Earlier = NewRepresentative(o.Province);
+            earlier.Add(o);
+        }
         var rows = new List<LabelledRow>();
         foreach (var o in entities)
             for (var k = Appearances(); k > 0; k--) rows.Add(OrganizationRow(o));
@@ -393,7 +423,47 @@ internal sealed class LabelledSet(Random rng, double missing)
             var number = o.Phone2 is { } second && rng.Next(2) == 0 ? second : o.Phone;
             phone = number[0] == '0' && rng.NextDouble() < 0.1 ? $"{number[..^8]}-{number[^8..]}转{rng.Next(100, 999)}" : WrittenPhone(number);
         }
-        return new LabelledRow("", o.Id, name, id, "", region, address, idForm, nameForm, phone);
+        var (representative, representativeId, representativeForm) = RepresentativeOf(o);
+        return new LabelledRow("", o.Id, name, id, "", region, address, idForm, nameForm, phone, representative, representativeId, representativeForm);
+    }
+
+    /// <summary>A legal representative of the province: a name drawn as persons' are, a whole ID number (born 1950–1995).</summary>
+    private Representative NewRepresentative(string provinceCode)
+    {
+        var male = rng.NextDouble() < 0.75;
+        string name;
+        if (rng.NextDouble() < 0.08)
+        {
+            var common = China.CommonNames.Where(n => n.Male == male).ToArray();
+            name = common[rng.Next(common.Length)].Name;
+        }
+        else
+        {
+            var given = male ? China.MaleGiven : China.FemaleGiven;
+            name = Weighted(China.Surnames, x => x.Weight).Name + given[rng.Next(given.Length)];
+        }
+        var born = new DateOnly(1950, 1, 1).AddDays(rng.Next(46 * 365));
+        return new Representative(name, Ric(County(China.Provinces.Single(p => p.Code == provinceCode)), born, male));
+    }
+
+    /// <summary>The representative as a row gives it: the name in 80% of rows (the earlier one in 35% of an organisation
+    /// that changed), written with spaces or a typed-for character now and then, and in 30% of those the ID number.</summary>
+    private (string Name, string Id, string Form) RepresentativeOf(Organization o)
+    {
+        if (rng.NextDouble() >= 0.8) return ("", "", "none");
+        var (rep, form) = o.Earlier is { } earlier && rng.NextDouble() < 0.35 ? (earlier, "earlier") : (o.Current, "name");
+        var name = rep.Name;
+        var v = rng.NextDouble();
+        if (v < 0.03) (name, form) = (Spaced(name), form + "+spaced");
+        else if (v < 0.055 && Confused(name, from: 1) is { } typo) (name, form) = (typo, form + "+typo");
+        if (rng.NextDouble() >= 0.3) return (name, "", form);
+        var w = rng.NextDouble();
+        return w switch
+        {
+            < 0.02 => (name, Typo(rep.Full, 6, 17, "0123456789"), form + "+id-typo"),
+            < 0.02 + 0.98 * 0.65 => (name, ResidentIdNumber.MaskNumber(rep.Full), form + "+masked"),
+            _ => (name, rep.Full, form + "+whole"),
+        };
     }
 
     /// <summary>The name with its place written another way: without it, with the province before the city, or the city in

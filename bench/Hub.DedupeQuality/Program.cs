@@ -37,22 +37,38 @@ internal static class Program
     {
         await using (var w = new StreamWriter(file, false, encoding))
         {
-            await w.WriteAsync("row_id,name,id_number,birth_date,region,address,phone,entity,id_form,name_form\n");
+            await w.WriteAsync("row_id,name,id_number,birth_date,region,address,phone,representative,representative_id,entity,id_form,name_form,representative_form\n");
             foreach (var r in rows)
-                await w.WriteAsync(string.Join(',', new[] { r.RowId, r.Name, r.IdNumber, r.BirthDate, r.Region, r.Address, r.Phone,
-                    r.Entity.ToString(CultureInfo.InvariantCulture), r.IdForm, r.NameForm }.Select(CsvFile.Quote)) + "\n");
+                await w.WriteAsync(string.Join(',', new[] { r.RowId, r.Name, r.IdNumber, r.BirthDate, r.Region, r.Address, r.Phone, r.Representative,
+                    r.RepresentativeId, r.Entity.ToString(CultureInfo.InvariantCulture), r.IdForm, r.NameForm, r.RepresentativeForm }.Select(CsvFile.Quote)) + "\n");
         }
         var entities = rows.Select(r => r.Entity).Distinct().Count();
         Console.WriteLine();
         Console.WriteLine($"## {kind}: {rows.Count:N0} rows of {entities:N0} entities ({file}, {encoding.WebName})");
         Console.WriteLine("id forms:   " + Shares(rows.Select(r => r.IdForm)));
         Console.WriteLine("name forms: " + Shares(rows.Select(r => r.NameForm)));
+        if (kind == "organization") Console.WriteLine("representative forms: " + Shares(rows.Select(r => r.RepresentativeForm)));
         if (!run) return true;
 
-        var clusters = file + ".clusters.csv";
-        var review = file + ".review.csv";
-        var errors = file + ".stderr.txt";
-        string[] extra = kind == "person" ? ["--birth-date", "birth_date", "--address", "address", "--phone", "phone"] : ["--address", "address", "--phone", "phone"];
+        if (kind == "person")
+            return await ScoreAsync(kind, rows, file, "", ["--birth-date", "birth_date", "--address", "address", "--phone", "phone"]);
+        // the same list without and with the legal representative's columns: before and after on identical rows
+        string[] extra = ["--address", "address", "--phone", "phone"];
+        return await ScoreAsync(kind, rows, file, "without the representative", extra)
+             & await ScoreAsync(kind, rows, file, "with the representative", [.. extra, "--representative", "representative", "--representative-id", "representative_id"]);
+    }
+
+    private static async Task<bool> ScoreAsync(string kind, List<LabelledRow> rows, string file, string label, string[] extra)
+    {
+        var suffix = label.Length == 0 ? "" : "." + label.Split(' ')[0];
+        var clusters = file + suffix + ".clusters.csv";
+        var review = file + suffix + ".review.csv";
+        var errors = file + suffix + ".stderr.txt";
+        if (label.Length > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"### {label}: hub dedupe {string.Join(' ', extra)}");
+        }
         var watch = Stopwatch.StartNew();
         int code;
         await using (var stdout = new StreamWriter(clusters, false, new UTF8Encoding(false)))
@@ -122,7 +138,9 @@ internal static class Program
                     var (a, b) = (rows[i], rows[j]);
                     string reason;
                     if (a.IdForm.StartsWith("another", StringComparison.Ordinal) || b.IdForm.StartsWith("another", StringComparison.Ordinal)) reason = "one row carries another subject's identifier (a shifted spreadsheet row)";
-                    else if (noKey.Contains(a.IdForm) || noKey.Contains(b.IdForm)) reason = "one row has no valid ID number (missing, mistyped, a registration number) and not the further evidence a link by name needs";
+                    else if (noKey.Contains(a.IdForm) || noKey.Contains(b.IdForm))
+                        reason = "one row has no valid ID number (missing, mistyped, a registration number) and not the further evidence a link by name needs" +
+                                 (kind == "person" || a.RepresentativeForm == "" ? "" : RepresentativeReason(a, b));
                     else if (kind == "person" && (a.IdForm == "masked-typo" || b.IdForm == "masked-typo")) reason = "a masked number was mistyped";
                     else if (kind == "person" && NameNormalizer.Normalize(a.Name) != NameNormalizer.Normalize(b.Name)) reason = "masked number, name written differently (typo, the dot of a Uyghur name)";
                     else if (kind == "person" && (a.NameForm.Contains("birth-typo", StringComparison.Ordinal) || b.NameForm.Contains("birth-typo", StringComparison.Ordinal))) reason = "masked number, birth date mistyped";
@@ -135,6 +153,14 @@ internal static class Program
         }
         return counts;
     }
+
+    /// <summary>What the two rows' legal representatives were, for a missed pair of organisations without an identifier.</summary>
+    private static string RepresentativeReason(LabelledRow a, LabelledRow b) =>
+        a.RepresentativeForm == "none" || b.RepresentativeForm == "none" ? "; a row names no representative"
+        : a.RepresentativeForm.StartsWith("earlier", StringComparison.Ordinal) != b.RepresentativeForm.StartsWith("earlier", StringComparison.Ordinal)
+            ? "; the representative changed between the rows"
+            : NameNormalizer.Normalize(a.Representative) != NameNormalizer.Normalize(b.Representative) ? "; the representative's name written differently"
+            : "; the same representative's name";
 
     /// <summary>The province the matcher sees for a person's row: its region's, or its number's.</summary>
     private static string? Province(LabelledRow r) =>

@@ -7,14 +7,14 @@ namespace Hub.Cli;
 
 /// <summary>
 /// <c>hub dedupe FILE.csv --id COL --name COL [--birth-date COL] [--region COL] [--address COL] [--phone COL] [--id-number COL]
-/// --kind person|organization [--review FILE]</c>: prints <c>row_id,cluster_id</c> for every row, in input order, with
+/// [--representative COL [--representative-id COL]] --kind person|organization [--review FILE]</c>: prints <c>row_id,cluster_id</c> for every row, in input order, with
 /// the aggregator's matching rules (<see cref="Deduplicator"/>). Rows with problems are reported on standard error (ID
 /// numbers masked) and still clustered with what is left of them. Exit codes: 0 every row clustered; 1 the file
 /// refused (a column missing, unreadable, row ids missing or repeated); 2 usage or no such file.
 /// </summary>
 public static class DedupeCommand
 {
-    private static readonly string[] Known = ["id", "name", "birth-date", "region", "address", "phone", "id-number", "kind", "review"];
+    private static readonly string[] Known = ["id", "name", "birth-date", "region", "address", "phone", "id-number", "representative", "representative-id", "kind", "review"];
 
     public static async Task<int> RunAsync(string file, Dictionary<string, string?> o, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
@@ -28,6 +28,10 @@ public static class DedupeCommand
             null => throw new ArgumentException("dedupe needs --kind person|organization"),
             var k => throw new ArgumentException($"--kind is person or organization, not '{k}'"),
         };
+        if (kind == SubjectKind.Person && (o.ContainsKey("representative") || o.ContainsKey("representative-id")))
+            throw new ArgumentException("--representative and --representative-id are an organisation's legal representative: --kind organization");
+        if (o.ContainsKey("representative-id") && !o.ContainsKey("representative"))
+            throw new ArgumentException("--representative-id needs --representative COLUMN (the representative's name)");
         if (!File.Exists(file)) { await stderr.WriteLineAsync($"hub: no file {file}"); return 2; }
 
         var err = new Buffered(stderr);
@@ -69,6 +73,8 @@ public static class DedupeCommand
             ("id", idColumn, null), ("name", nameColumn, DedupeField.Name), ("birth-date", o.GetValueOrDefault("birth-date"), DedupeField.BirthDate),
             ("region", o.GetValueOrDefault("region"), DedupeField.Region), ("address", o.GetValueOrDefault("address"), DedupeField.Address),
             ("phone", o.GetValueOrDefault("phone"), DedupeField.Phone), ("id-number", o.GetValueOrDefault("id-number"), DedupeField.IdNumber),
+            ("representative", o.GetValueOrDefault("representative"), DedupeField.Representative),
+            ("representative-id", o.GetValueOrDefault("representative-id"), DedupeField.RepresentativeId),
         };
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (option, column, _) in named)
@@ -116,7 +122,8 @@ public static class DedupeCommand
                 badRows++;
                 continue;
             }
-            var found = dedupe.Add(new DedupeRow(Field("name") ?? "", Field("id-number"), Field("birth-date"), Field("region"), Field("address"), Field("phone")));
+            var found = dedupe.Add(new DedupeRow(Field("name") ?? "", Field("id-number"), Field("birth-date"), Field("region"), Field("address"), Field("phone"),
+                Field("representative"), Field("representative-id")));
             foreach (var p in found)
                 err.Line($"{file}: line {line} (row {Safe(id)}), column '{columnOf[p.Field]}': {p.Message}");
             if (found.Count > 0) badRows++;

@@ -44,9 +44,12 @@ public static partial class HubCli
                                                         (these five need an operator's key: scope operate)
           hub dedupe FILE.csv --id COL --name COL --kind person|organization
                  [--id-number COL] [--birth-date COL] [--region COL] [--address COL] [--phone COL] [--review FILE]
+                 [--representative COL [--representative-id COL]]
                                                         print row_id,cluster_id for every row of a CSV list (UTF-8 or
                                                         GB18030) with the aggregator's matching rules; --review writes
-                                                        the grey pairs with score and evidence. Works offline
+                                                        the grey pairs with score and evidence; --representative: an
+                                                        organisation's legal representative's name, --representative-id
+                                                        their ID number (whole or masked). Works offline
         options:
           --hub URL         the Hub's address (default: $HUB_URL or http://localhost:5080)
           --api-key KEY     sent as X-Api-Key (default: $HUB_API_KEY)

@@ -145,6 +145,62 @@ public sealed class DedupeTests
         }
     }
 
+    /// <summary>Organisations without identifiers, with their legal representatives (法定代表人) and their ID numbers.</summary>
+    private static string Represented => $"""
+        id,name,region,法定代表人,法定代表人身份证号,org
+        R1,皖东建设工程有限公司,341122,王建国,{WangJianguo},wandong
+        R2,滁州市皖东建设工程有限责任公司,3411,王 建国,{ResidentIdNumber.MaskNumber(WangJianguo)},wandong
+        R3,合肥市皖东建设工程有限公司,340100,王建国,{WangJianguo},hefei
+        R4,皖东建设工程有限公司,安徽,张伟,{ZhangWeiA},zhang-a
+        R5,皖东建设工程有限公司,34,张伟,{ResidentIdNumber.MaskNumber(ZhangWeiB)},zhang-b
+        R6,华信科技有限公司,341122,王建国,{WangJianguo},huaxin
+
+        """;
+
+    [Test]
+    public void Organisations_join_by_core_name_and_representative_but_sister_companies_and_namesake_representatives_do_not()
+    {
+        var file = TempFile(Represented, new UTF8Encoding(false));
+        var review = file + ".review.csv";
+        try
+        {
+            var (code, stdout, stderr) = Run("dedupe", file, "--id", "id", "--name", "name", "--region", "region", "--representative", "法定代表人",
+                "--representative-id", "法定代表人身份证号", "--kind", "organization", "--review", review);
+
+            Assert.That(code, Is.Zero, stderr);
+            AssertClusters(stdout, Labels(Represented));
+            var pairs = File.ReadAllText(review);
+            Assert.That(pairs, Does.Contain("R1,R3,").And.Contain("legal representative +0.35 the same legal representative (the same whole ID number)")
+                .And.Contain("city -0.30"), "the sister company with the same representative in another city is only reviewed");
+            Assert.That(pairs + stderr, Does.Not.Contain(WangJianguo).And.Not.Contain(ZhangWeiA).And.Not.Contain("王建国"),
+                "neither the representative's number nor name is written");
+
+            // without the columns, R1 and R2 have only the core name and the province: a review, not a link
+            var (_, without, _) = Run("dedupe", file, "--id", "id", "--name", "name", "--region", "region", "--kind", "organization");
+            Assert.That(without, Does.Contain("R2,R2\n"));
+        }
+        finally
+        {
+            File.Delete(file);
+            File.Delete(review);
+        }
+    }
+
+    [TestCase("person", "--representative", "法定代表人", "an organisation's legal representative")]
+    [TestCase("organization", "--representative-id", "法定代表人身份证号", "--representative-id needs --representative")]
+    public void A_representative_for_persons_or_an_id_number_without_the_name_is_a_usage_error(string kind, string option, string column, string error)
+    {
+        var file = TempFile(Represented, new UTF8Encoding(false));
+        try
+        {
+            var (code, stdout, stderr) = Run("dedupe", file, "--id", "id", "--name", "name", option, column, "--kind", kind);
+            Assert.That(code, Is.EqualTo(2));
+            Assert.That(stdout, Is.Empty);
+            Assert.That(stderr, Does.Contain(error));
+        }
+        finally { File.Delete(file); }
+    }
+
     [Test]
     public void A_utf8_file_with_a_bad_byte_late_is_said_to_be_damaged_not_read_garbled()
     {

@@ -6,8 +6,10 @@ using Hub.Domain.Identifiers;
 namespace Hub.Domain.Resolution;
 
 /// <summary>One row of a list to de-duplicate, as the file has it: text, not yet checked.</summary>
+/// <param name="Representative">An organisation's legal representative's name.</param>
+/// <param name="RepresentativeId">Their ID number, whole or masked (used with <paramref name="Representative"/> only).</param>
 public sealed record DedupeRow(string Name, string? IdNumber = null, string? BirthDate = null, string? Region = null, string? Address = null,
-    string? Phone = null);
+    string? Phone = null, string? Representative = null, string? RepresentativeId = null);
 
 public enum DedupeField
 {
@@ -17,6 +19,8 @@ public enum DedupeField
     Region,
     Address,
     Phone,
+    Representative,
+    RepresentativeId,
 }
 
 /// <summary>A field of a row (0-based) that could not be used: it is treated as absent. Never holds a whole ID number.</summary>
@@ -40,13 +44,13 @@ public sealed record DedupeResult(IReadOnlyList<int> ClusterOf, IReadOnlyList<De
 /// Candidates come from blocking keys in dictionaries, never from comparing every row with every other: rows with
 /// identical facts are one group (compared once); groups meet only when they share a whole ID number or USCC, a masked
 /// ID number and name (persons) or an organisation code (organisations), or the name with the birth date, the address
-/// or the phone (persons) or the core name (organisations), where the rules link with further evidence or review. Pairs the strong identifiers
+/// or the phone (persons) or the core name, alone and with the legal representative's name (organisations), where the rules link with further evidence or review. Pairs the strong identifiers
 /// already decide are not scored again. A block larger than <see cref="Window"/> groups compares each group with the
 /// <see cref="Window"/> groups before it only (and says so in <see cref="DedupeResult.Notes"/>).
 /// </para>
 /// <para>
 /// Clusters are joined with union-find, and never so that one cluster holds two whole ID numbers or two birth dates
-/// (persons), two USCCs or two organisation codes (organisations): as in the aggregator, a row that two such subjects
+/// (persons), two USCCs, two organisation codes or two cities (organisations): as in the aggregator, a row that two such subjects
 /// fit (a masked number and name shared by two people with whole numbers) links to neither, and a link that would
 /// chain two of them together is refused; both go to the review queue instead. Links are applied strongest first, then
 /// in row order, so the result does not depend on dictionary order. A cluster is named by its first row.
@@ -138,8 +142,30 @@ public sealed class Deduplicator(SubjectKind kind)
                     ? $"{row.IdNumber.Trim()} is neither a USCC (18 characters) nor an organisation code (9): treated as absent"
                     : $"{row.IdNumber.Trim()} is not a valid {(check.Scheme == IdentifierScheme.Uscc ? "USCC" : "organisation code")} ({check.Reason}): treated as absent")));
         }
-        var facts = new OrganizationFacts(row.Name.Trim(), uscc, code, region, Address: Trimmed(row.Address), Phone: Trimmed(row.Phone));
+        var (representative, representativeNumber) = Representative(row, index, problems);
+        var facts = new OrganizationFacts(row.Name.Trim(), uscc, code, region, Address: Trimmed(row.Address), Phone: Trimmed(row.Phone),
+            RepresentativeName: representative, RepresentativeNumber: representativeNumber);
         Join(_organizations, facts, () => new Group(Count, null, facts));
+    }
+
+    /// <summary>The legal representative: the name normalised as persons' names are, and their ID number checked as a
+    /// person's (whole, 15 digits upgraded, or masked); an ID number without a name, or an invalid one, is treated as
+    /// absent and reported.</summary>
+    private static (string? Name, string? Number) Representative(DedupeRow row, int index, List<DedupeProblem> problems)
+    {
+        var name = NameNormalizer.Normalize(row.Representative ?? "");
+        string? number = null;
+        if (!string.IsNullOrWhiteSpace(row.RepresentativeId))
+        {
+            var check = ResidentIdNumber.Check(row.RepresentativeId);
+            if (!check.IsValid)
+                problems.Add(new DedupeProblem(index, DedupeField.RepresentativeId,
+                    Masked($"{Hide(row.RepresentativeId)} is not an ID number ({check.Reason}): treated as absent")));
+            else if (name.Length == 0)
+                problems.Add(new DedupeProblem(index, DedupeField.RepresentativeId, "an ID number without the representative's name: treated as absent"));
+            else number = check.Normalized;
+        }
+        return (name.Length == 0 ? null : name, number);
     }
 
     private static string? Trimmed(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
@@ -172,7 +198,7 @@ public sealed class Deduplicator(SubjectKind kind)
         var notes = new List<string>();
         foreach (var g in _groups)
             for (var r = g.First; r >= 0; r = _nextInGroup[r])
-                sets.Set(r, g.Strong, g.Second);
+                sets.Set(r, g.Strong, g.Second, g.City);
 
         // 1. rows with the same facts: one decision for the whole group
         var selfJoined = new bool[_groups.Count];
@@ -259,7 +285,7 @@ public sealed class Deduplicator(SubjectKind kind)
                 reviews.Add(new Edge(a.First, b.First, With(score, "conflict",
                     kind == SubjectKind.Person
                         ? "kept apart: linking would put two whole ID numbers or two birth dates in one cluster"
-                        : "kept apart: linking would put two USCCs or two organisation codes in one cluster")));
+                        : "kept apart: linking would put two USCCs, two organisation codes or two cities in one cluster")));
         }
 
         // 6. clusters named by their first row; grey pairs between different clusters, the best pair per two clusters
@@ -406,8 +432,11 @@ public sealed class Deduplicator(SubjectKind kind)
                 Strong = organization!.Uscc;
                 Weak = organization.OrganizationCode ?? (Strong is null ? null : Uscc.EmbeddedOrganizationCode(Strong));
                 Second = Weak;
+                City = organization.RegionCode is { Length: >= 4 } place ? place[..4] : null;
                 LinkBlock = Weak;
-                ReviewBlocks = [organization.CoreName];
+                // the core name, and with the representative's name: a large block of one trade name still meets
+                // the rows that name the same representative
+                ReviewBlocks = organization.RepresentativeName is { } rep ? [organization.CoreName, organization.CoreName + "\u001fr" + rep] : [organization.CoreName];
             }
         }
 
@@ -426,6 +455,11 @@ public sealed class Deduplicator(SubjectKind kind)
         /// <summary>What a cluster holds one of at most besides <see cref="Strong"/>: birth date / organisation code.</summary>
         public string? Second { get; }
 
+        /// <summary>An organisation's city (its registration authority, from the region or the USCC), when known: a
+        /// cluster holds one at most, unless a strong identifier forced it — sister companies of one trade name and
+        /// representative in two cities are not chained together by a row that names neither city.</summary>
+        public string? City { get; }
+
         public string? LinkBlock { get; }
         public string[] ReviewBlocks { get; } = [];
     }
@@ -438,6 +472,7 @@ public sealed class Deduplicator(SubjectKind kind)
         private readonly int[] _size;
         private readonly string?[] _strong;
         private readonly string?[] _second;
+        private readonly string?[] _city;
 
         public Clusters(int n)
         {
@@ -445,10 +480,11 @@ public sealed class Deduplicator(SubjectKind kind)
             _size = new int[n];
             _strong = new string?[n];
             _second = new string?[n];
+            _city = new string?[n];
             for (var i = 0; i < n; i++) (_parent[i], _size[i]) = (i, 1);
         }
 
-        public void Set(int row, string? strong, string? second) => (_strong[row], _second[row]) = (strong, second);
+        public void Set(int row, string? strong, string? second, string? city) => (_strong[row], _second[row], _city[row]) = (strong, second, city);
 
         public int Find(int x)
         {
@@ -464,43 +500,47 @@ public sealed class Deduplicator(SubjectKind kind)
         {
             var (ra, rb) = (Find(a), Find(b));
             if (ra == rb) return true;
-            if (!forced && (Differ(_strong[ra], _strong[rb]) || Differ(_second[ra], _second[rb]))) return false;
+            if (!forced && (Differ(_strong[ra], _strong[rb]) || Differ(_second[ra], _second[rb]) || Differ(_city[ra], _city[rb]))) return false;
             if (_size[ra] < _size[rb]) (ra, rb) = (rb, ra);
             _parent[rb] = ra;
             _size[ra] += _size[rb];
             _strong[ra] ??= _strong[rb];
             _second[ra] ??= _second[rb];
+            _city[ra] ??= _city[rb];
             return true;
         }
 
         public Probe Start(int row)
         {
             var r = Find(row);
-            return new Probe(_strong[r], _second[r]);
+            return new Probe(_strong[r], _second[r], _city[r]);
         }
 
-        public (string? Strong, string? Second) Of(int row)
+        public (string? Strong, string? Second, string? City) Of(int row)
         {
             var r = Find(row);
-            return (_strong[r], _second[r]);
+            return (_strong[r], _second[r], _city[r]);
         }
 
         private static bool Differ(string? x, string? y) => x is not null && y is not null && !string.Equals(x, y, StringComparison.Ordinal);
     }
 
     /// <summary>What the clusters seen so far hold; <see cref="Take"/> is false once two of them cannot be one.</summary>
-    private sealed class Probe(string? strong, string? second)
+    private sealed class Probe(string? strong, string? second, string? city)
     {
         private string? _strong = strong;
         private string? _second = second;
+        private string? _city = city;
 
         public bool Take(Clusters sets, int row)
         {
-            var (s, t) = sets.Of(row);
+            var (s, t, c) = sets.Of(row);
             if (s is not null && _strong is not null && s != _strong) return false;
             if (t is not null && _second is not null && t != _second) return false;
+            if (c is not null && _city is not null && c != _city) return false;
             _strong ??= s;
             _second ??= t;
+            _city ??= c;
             return true;
         }
     }

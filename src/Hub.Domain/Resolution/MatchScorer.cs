@@ -46,11 +46,19 @@ public sealed record PersonFacts(string NormalizedName, string? FullNumber = nul
 }
 
 /// <summary>What the matcher knows of an organisation. <see cref="RepresentativeId"/> identifies the legal
-/// representative (a hub id, an ID number); <see cref="RepresentativeName"/> is their normalised name, weaker evidence
-/// used when no identity of the representative is known on both sides.</summary>
+/// representative (a hub id); <see cref="RepresentativeName"/> is their normalised name, weaker evidence used when no
+/// identity of the representative is known on both sides — unless <see cref="RepresentativeNumber"/>, their ID number
+/// as a list gives it (whole, normalised to 18 characters, or masked), tells with the name who they are by the persons'
+/// rules (<see cref="MatchScorer.Score(PersonFacts, PersonFacts)"/>).</summary>
 public sealed record OrganizationFacts(string Name, string? Uscc = null, string? OrganizationCode = null, string? Region = null,
-    string? RepresentativeId = null, string? Address = null, string? Phone = null, string? RepresentativeName = null)
+    string? RepresentativeId = null, string? Address = null, string? Phone = null, string? RepresentativeName = null,
+    string? RepresentativeNumber = null)
 {
+    /// <summary>The legal representative as a person the rules can compare: their name with the ID number, if any.</summary>
+    public PersonFacts? Representative => RepresentativeName is { Length: > 0 } n
+        ? RepresentativeNumber is { } x && x.Contains('*', StringComparison.Ordinal) ? new PersonFacts(n, MaskedNumber: x) : new PersonFacts(n, FullNumber: RepresentativeNumber)
+        : null;
+
     public string Name { get; init { field = value; CoreName = OrganizationNames.Core(value); } } = Name;
 
     public string CoreName { get; private set; } = OrganizationNames.Core(Name);
@@ -78,7 +86,9 @@ public sealed record OrganizationFacts(string Name, string? Uscc = null, string?
 /// number links too, without a birth date; name with one of them, or with a landline and a birth date, is reviewed. A
 /// different address or number counts nothing against: people move and change numbers.</para>
 /// <para>Organisations: the core name (<see cref="OrganizationNames"/>, 0.55) with the same legal representative (0.35)
-/// links; a representative of the same name is 0.25 where no identity is known on both sides. The same province adds
+/// links; a representative of the same name is 0.25 where no identity is known on both sides, and where the lists give
+/// the representative's ID number (whole or masked) the persons' rules tell whether it is the same person (0.35) or
+/// another (−0.2). The same province adds
 /// 0.1 and with the same address or phone (0.25 each) it links; address and phone together link without a region. Two
 /// different cities of one province (both regions known to the city, from a region code or a USCC) are different
 /// registration authorities and so different companies: −0.3, which address and phone together do not make up for (a
@@ -131,9 +141,8 @@ public static class MatchScorer
         if (a.RepresentativeId is { } pa && b.RepresentativeId is { } pb)
             e.Add(pa == pb ? new Evidence("legal representative", 0.35, "the same legal representative")
                 : new Evidence("legal representative", -0.2, "different legal representatives"));
-        else if (a.RepresentativeName is { Length: > 0 } na && b.RepresentativeName is { Length: > 0 } nb)
-            e.Add(na == nb ? new Evidence("legal representative's name", 0.25, "a legal representative of the same name")
-                : new Evidence("legal representative's name", -0.2, "legal representatives of different names"));
+        else if (a.Representative is { } repA && b.Representative is { } repB)
+            e.Add(Representatives(repA, repB));
         if (a.RegionCode is { Length: >= 2 } ra && b.RegionCode is { Length: >= 2 } rb)
         {
             if (ra[..2] != rb[..2]) e.Add(new Evidence("province", -0.05, "different provinces"));
@@ -144,6 +153,23 @@ public static class MatchScorer
         if (a.AddressKey is { } xa && xa == b.AddressKey) e.Add(new Evidence("address", 0.25, "the same address (building)"));
         if (a.PhoneKey is { } ta && ta == b.PhoneKey) e.Add(new Evidence("phone", 0.25, "the same phone number"));
         return new MatchScore(Math.Clamp(Math.Round(e.Sum(x => x.Weight), 4), 0, 0.99), e);
+    }
+
+    /// <summary>Two legal representatives known by name (and perhaps ID number), by the persons' rules: the same
+    /// person (the same whole number, or masked number and name) counts as the same representative; another person (a
+    /// different number or name) against; the same name and nothing that decides, as a representative of the same name.</summary>
+    private static Evidence Representatives(PersonFacts a, PersonFacts b)
+    {
+        var person = Score(a, b);
+        if (person.Decision == MatchDecision.Link)
+            return new Evidence("legal representative", 0.35, a.FullNumber is not null && b.FullNumber is not null
+                ? "the same legal representative (the same whole ID number)"
+                : "the same legal representative (the same masked ID number and name)");
+        if (person.Score == 0)
+            return a.NormalizedName != b.NormalizedName
+                ? new Evidence("legal representative's name", -0.2, "legal representatives of different names")
+                : new Evidence("legal representative", -0.2, $"different legal representatives ({person.Evidence[0].Detail})");
+        return new Evidence("legal representative's name", 0.25, "a legal representative of the same name");
     }
 
     private static MatchScore Final(double score, string feature, string detail) => new(score, [new Evidence(feature, score, detail)]);

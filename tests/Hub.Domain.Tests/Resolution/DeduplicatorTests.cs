@@ -150,6 +150,35 @@ public sealed class DeduplicatorTests
     }
 
     [Test]
+    public void Organisations_without_identifiers_join_by_core_name_and_representative_but_not_sisters_namesakes_or_a_row_both_sisters_fit()
+    {
+        var wang = Ric("19780512");
+        var namesake = Ric("19780512", "517");
+        var (result, problems) = Run(SubjectKind.Organization,
+            new DedupeRow("安徽皖东建设工程有限公司", Region: "341122", Representative: "王建国", RepresentativeId: wang),
+            new DedupeRow("皖东建设工程有限责任公司", Region: "3411", Representative: "王 建国", RepresentativeId: ResidentIdNumber.MaskNumber(wang)),
+            // the sister company in Hefei: the same trade name and representative, another city
+            new DedupeRow("合肥市皖东建设工程有限公司", Region: "340100", Representative: "王建国", RepresentativeId: wang),
+            // neither city: the Chuzhou company and its Hefei sister both fit, so it links to neither
+            new DedupeRow("皖东建设工程有限公司", Representative: "王建国", RepresentativeId: wang.ToLowerInvariant()),
+            // a namesake representative (another number) of a company of the same name in the province
+            new DedupeRow("皖东建设工程有限公司", Region: "安徽省", Representative: "王建国", RepresentativeId: namesake),
+            // the same representative, another company
+            new DedupeRow("华信科技有限公司", Region: "341122", Representative: "王建国", RepresentativeId: wang),
+            new DedupeRow("华信科技有限公司", Region: "341122", Representative: "王建国", RepresentativeId: wang[..17] + (wang[17] == '1' ? '2' : '1')));
+
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 0, 2, 3, 4, 5, 5 }));
+        Assert.That(problems.Select(p => (p.Row, p.Field)), Is.EqualTo(new[] { (6, DedupeField.RepresentativeId) }));
+        Assert.That(problems[0].Message, Does.Not.Contain(wang[..17]), "an ID number is never reported whole");
+        var byPair = result.Reviews.ToDictionary(r => (r.RowA, r.RowB), r => r.Score);
+        Assert.That(result.Reviews.Single(r => result.ClusterOf[r.RowA] == 0 && r.RowB == 2).Score.Score, Is.EqualTo(0.6).Within(1e-9),
+            "sisters: core name and representative, two cities: a review");
+        Assert.That(byPair.Keys, Does.Contain((0, 3)).Or.Contain((1, 3)));
+        Assert.That(result.Reviews.Where(r => r.RowB == 3).SelectMany(r => r.Score.Evidence).Select(e => e.Feature), Does.Contain("ambiguous"));
+        Assert.That(byPair.Keys.Any(k => k.Item2 == 4), Is.False, "a namesake representative: 0.45, not even a review");
+    }
+
+    [Test]
     public void An_organisation_code_that_two_uscc_embed_links_to_neither()
     {
         var a = UsccOf("341122", "15678901");

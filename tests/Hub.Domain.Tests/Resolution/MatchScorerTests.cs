@@ -146,6 +146,63 @@ public sealed class MatchScorerTests
         Assert.That(s.Evidence.Select(e => e.Feature), Does.Contain("city"));
     }
 
+    private static string Ric(string region, string birth, string sequence)
+    {
+        var first17 = region + birth + sequence;
+        return first17 + ResidentIdNumber.CheckCharacter(first17);
+    }
+
+    [Test]
+    public void Rows_of_one_organisation_without_identifiers_link_by_core_name_and_the_representative_known_by_whole_or_masked_number()
+    {
+        var wang = Ric("341122", "19780512", "361");
+        var whole = new OrganizationFacts("安徽皖东建设工程有限公司", RepresentativeName: "王建国", RepresentativeNumber: wang);
+        var masked = new OrganizationFacts("皖东建设工程有限责任公司", RepresentativeName: "王建国", RepresentativeNumber: ResidentIdNumber.MaskNumber(wang));
+
+        var s = MatchScorer.Score(whole, masked);
+        Assert.That((s.Decision, s.Score), Is.EqualTo((MatchDecision.Link, 0.9)));
+        Assert.That(s.Evidence.Select(e => (e.Feature, e.Weight, e.Detail)), Does.Contain(("legal representative", 0.35,
+            "the same legal representative (the same masked ID number and name)")));
+        Assert.That(MatchScorer.Score(whole, whole with { Name = "滁州市皖东建设工程有限公司" }).Evidence[^1].Detail,
+            Is.EqualTo("the same legal representative (the same whole ID number)"));
+        Assert.That(s.Evidence.Any(e => e.Detail.Contains("王建国", StringComparison.Ordinal) || e.Detail.Contains(wang[10..14], StringComparison.Ordinal)), Is.False,
+            "neither the representative's name nor number is repeated in the evidence");
+        Assert.That(MatchScorer.Score(whole with { RepresentativeNumber = null }, masked).Decision, Is.EqualTo(MatchDecision.Review),
+            "the name alone on one side is a representative of the same name (0.25): a review without the province");
+        Assert.That(MatchScorer.Score(whole with { RepresentativeName = null }, masked).Evidence.Select(e => e.Feature), Is.EqualTo(new[] { "name" }),
+            "a number without a name is no representative");
+    }
+
+    [Test]
+    public void Sister_companies_with_the_same_representative_in_two_cities_are_not_linked()
+    {
+        var wang = Ric("341122", "19780512", "361");
+        var chuzhou = new OrganizationFacts("滁州市皖东建设工程有限公司", Region: "341122", RepresentativeName: "王建国", RepresentativeNumber: wang);
+        var hefei = new OrganizationFacts("合肥市皖东建设工程有限公司", Region: "340104", RepresentativeName: "王建国", RepresentativeNumber: wang);
+
+        var s = MatchScorer.Score(chuzhou, hefei);
+        Assert.That((s.Decision, s.Score), Is.EqualTo((MatchDecision.Review, 0.6)), "core name 0.55 + representative 0.35 − two cities 0.3");
+        Assert.That(MatchScorer.Score(chuzhou with { Address = "安徽省滁州市城关区人民路88号" }, hefei with { Address = "滁州市城关区人民路88号" }).Decision,
+            Is.EqualTo(MatchDecision.Review), "and in one building");
+    }
+
+    [Test]
+    public void A_namesake_representative_does_not_link_different_organisations()
+    {
+        var zhangA = Ric("340104", "19800101", "475");
+        var zhangB = Ric("340104", "19800101", "613");
+        var a = new OrganizationFacts("安徽华信建设工程有限公司", Region: "34", RepresentativeName: "张伟", RepresentativeNumber: zhangA);
+        var b = new OrganizationFacts("华信建设工程有限公司", Region: "34", RepresentativeName: "张伟", RepresentativeNumber: ResidentIdNumber.MaskNumber(zhangB));
+
+        var s = MatchScorer.Score(a, b);
+        Assert.That((s.Decision, s.Score), Is.EqualTo((MatchDecision.Distinct, 0.45)),
+            "the same name, another masked number: another person, which counts against");
+        Assert.That(s.Evidence.Single(e => e.Feature == "legal representative").Weight, Is.EqualTo(-0.2));
+        Assert.That(MatchScorer.Score(a, b with { RepresentativeNumber = zhangB }).Score, Is.EqualTo(0.45).Within(1e-9), "different whole numbers");
+        Assert.That(MatchScorer.Score(a, new OrganizationFacts("华信科技有限公司", Region: "34", RepresentativeName: "张伟", RepresentativeNumber: zhangA)).Score,
+            Is.Zero, "the same representative of another company: a different core name is never linked");
+    }
+
     private static string TestUscc(string region)
     {
         var body = "MA2N0K1X";
