@@ -27,6 +27,21 @@ public sealed class AggregatorOptions
     /// <summary>Queue the aggregator consumes the batch contracts (the bulk path) from.</summary>
     public string BulkQueueName { get; set; } = "hub.aggregator.bulk";
 
+    /// <summary>The aggregator's receive queues whose failed messages operators work — the single-record path's and the
+    /// bulk path's, in that order: each moves what fails for good to its error queue (<see cref="ErrorQueueOf"/>), which
+    /// the console indexes, lists, replays to the queue and discards. The heartbeat queue is not one of them (a beat that
+    /// failed is worth nothing later).</summary>
+    public IReadOnlyList<string> WorkedQueues => [QueueName, BulkQueueName];
+
+    /// <summary>The error queue of <see cref="WorkedQueues"/>, in the same order.</summary>
+    public IReadOnlyList<string> ErrorQueues => WorkedQueues.Select(ErrorQueueOf).ToList();
+
+    /// <summary>The queue MassTransit moves a receive queue's failed messages to: <c>{queue}_error</c>.</summary>
+    public static string ErrorQueueOf(string queue) => queue + ErrorSuffix;
+
+    /// <summary>MassTransit's suffix of an error queue's name.</summary>
+    public const string ErrorSuffix = "_error";
+
     /// <summary>Batch messages in flight at once on the bulk queue (its prefetch and concurrent-message limit): enough to
     /// keep the applier fed (a court's batch holds 500 records) while memory holds only a few batches.</summary>
     public int BulkPrefetch { get; set; } = 4;

@@ -57,11 +57,12 @@ public static partial class HubCli
             using var one = await hub.GetAsync($"{ConsolePath}failed/groups/{Uri.EscapeDataString(group)}{(limit is null ? "" : $"?limit={limit}")}", ct);
             var (messages, failed) = await OperatorReadAsync(one, stderr, ct);
             if (messages is not { } list) return failed;
-            Table.Write(stdout, ["MESSAGE", "TYPE", "AGENCY", "RECORD", "REV", "FAILED", "REPLAYS", "REASON"],
+            // a batch of the bulk path: its first record, and how many it carries
+            Table.Write(stdout, ["MESSAGE", "QUEUE", "TYPE", "AGENCY", "RECORD", "REV", "RECORDS", "FAILED", "REPLAYS", "REASON"],
                 list.EnumerateArray().Select(m => new[]
                 {
-                    m.GetProperty("id").GetString() ?? "", Text(m, "messageType") ?? "-", Text(m, "agencyCode") ?? "-", Text(m, "sourceRecordId") ?? "-",
-                    Count(Long(m, "revision")), Time(m, "failedAt"),
+                    m.GetProperty("id").GetString() ?? "", Text(m, "queue") ?? "-", Text(m, "messageType") ?? "-", Text(m, "agencyCode") ?? "-",
+                    Text(m, "sourceRecordId") ?? "-", Count(Long(m, "revision")), Count(Long(m, "records")), Time(m, "failedAt"),
                     m.GetProperty("replays").GetInt32() + (m.GetProperty("repeat").GetBoolean() ? " (repeat)" : ""),
                     Cut(m.GetProperty("reason").GetString(), 120),
                 }));
@@ -75,19 +76,27 @@ public static partial class HubCli
             await stderr.WriteLineAsync($"hub: {Text(view, "problem") ?? "failed messages cannot be read here"}");
             return 0;
         }
+        // each error queue (the single-record path's, the bulk path's) with its groups
         var groups = view.GetProperty("groups").EnumerateArray().ToList();
-        var inQueue = view.GetProperty("inQueue").GetInt64();
-        var read = view.GetProperty("read").GetInt32();
-        await stdout.WriteLineAsync($"{view.GetProperty("queue").GetString()}: {inQueue} message(s) in {groups.Count} group(s)" +
-                                    (read < inQueue ? $" (the groups count the first {read})" : ""));
-        Table.Write(stdout, ["GROUP", "COUNT", "REPEATS", "EXCEPTION", "AGENCIES", "FIRST", "LAST", "CAUSE"],
-            groups.Select(g => new[]
-            {
-                g.GetProperty("id").GetString() ?? "", g.GetProperty("count").GetInt32().ToString(CultureInfo.InvariantCulture),
-                g.GetProperty("repeats").GetInt32().ToString(CultureInfo.InvariantCulture), g.GetProperty("exceptionType").GetString() ?? "",
-                string.Join(",", g.GetProperty("agencies").EnumerateArray().Select(a => a.GetString())), Time(g, "firstFailedAt"), Time(g, "lastFailedAt"),
-                Cut(g.GetProperty("cause").GetString(), 100),
-            }));
+        foreach (var queue in view.GetProperty("queues").EnumerateArray())
+        {
+            var name = queue.GetProperty("queue").GetString() ?? "";
+            var inQueue = queue.GetProperty("inQueue").GetInt64();
+            var read = queue.GetProperty("read").GetInt64();
+            var own = groups.Where(g => g.GetProperty("queue").GetString() == name).ToList();
+            await stdout.WriteLineAsync($"{name}: {inQueue} message(s) in {own.Count} group(s)" +
+                                        (read < inQueue ? $" (the groups count the first {read})" : "") +
+                                        (inQueue > 0 ? $", replayed to {queue.GetProperty("replaysTo").GetString()}" : ""));
+            if (own.Count == 0) continue;
+            Table.Write(stdout, ["GROUP", "COUNT", "REPEATS", "EXCEPTION", "AGENCIES", "FIRST", "LAST", "CAUSE"],
+                own.Select(g => new[]
+                {
+                    g.GetProperty("id").GetString() ?? "", g.GetProperty("count").GetInt32().ToString(CultureInfo.InvariantCulture),
+                    g.GetProperty("repeats").GetInt32().ToString(CultureInfo.InvariantCulture), g.GetProperty("exceptionType").GetString() ?? "",
+                    string.Join(",", g.GetProperty("agencies").EnumerateArray().Select(a => a.GetString())), Time(g, "firstFailedAt"), Time(g, "lastFailedAt"),
+                    Cut(g.GetProperty("cause").GetString(), 100),
+                }));
+        }
         if (groups.Count > 0) await stdout.WriteLineAsync("hub failed --group GROUP lists a group's messages; hub replay --group GROUP sends them back");
         return 0;
     }

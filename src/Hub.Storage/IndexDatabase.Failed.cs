@@ -19,6 +19,8 @@ public sealed class FailedMessageRow
     public DateTimeOffset? FailedAt { get; set; }
     public int Replays { get; set; }
     public DateTimeOffset IndexedAt { get; set; }
+    /// <summary>A batch of the bulk path: how many records it carries (its first one is named above); null for one record.</summary>
+    public int? Records { get; set; }
 }
 
 /// <summary>One group of an error queue's index: a cause, how many, how many repeats, when.</summary>
@@ -42,12 +44,12 @@ public sealed partial class IndexDatabase
          new("message_type", "text", typeof(string)), new("exception_type", "text", typeof(string)), new("cause", "text", typeof(string)),
          new("reason", "text", typeof(string)), new("agency_code", "text", typeof(string)), new("publisher_user", "text", typeof(string)),
          new("source_record_id", "text", typeof(string)), new("revision", "integer", typeof(int?)), new("failed_at", "timestamptz", typeof(DateTimeOffset?)),
-         new("replays", "integer", typeof(int)), new("indexed_at", "timestamptz", typeof(DateTimeOffset))],
+         new("replays", "integer", typeof(int)), new("indexed_at", "timestamptz", typeof(DateTimeOffset)), new("records", "integer", typeof(int?))],
         r => [r.Queue, r.MessageId, r.GroupId, r.MessageType, r.ExceptionType, r.Cause, r.Reason, r.AgencyCode, r.PublisherUser, r.SourceRecordId,
-              r.Revision, r.FailedAt, r.Replays, r.IndexedAt],
+              r.Revision, r.FailedAt, r.Replays, r.IndexedAt, r.Records],
         // a message that fails again after a replay is indexed again with its repeat (its row went with the replay)
         " ON CONFLICT (queue, message_id) DO UPDATE SET group_id = excluded.group_id, replays = excluded.replays, failed_at = excluded.failed_at, " +
-        "exception_type = excluded.exception_type, cause = excluded.cause, reason = excluded.reason, indexed_at = excluded.indexed_at");
+        "exception_type = excluded.exception_type, cause = excluded.cause, reason = excluded.reason, indexed_at = excluded.indexed_at, records = excluded.records");
 
     /// <summary>Indexes messages moved to an error queue (the same message again: its row is brought up to date).</summary>
     public async Task IndexFailedAsync(IReadOnlyList<FailedMessageRow> rows, CancellationToken ct)

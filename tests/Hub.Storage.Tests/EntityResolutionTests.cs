@@ -190,7 +190,7 @@ public sealed class EntityResolutionTests<TTarget> : IndexFixture<TTarget> where
 
     /// <summary>What the migrations since the masked form (and those after it) added, taken away again.</summary>
     private const string Earlier = "DELETE FROM subject_identifiers WHERE scheme = 'ric-masked'; DROP INDEX ix_subjects_core_missing; DROP INDEX ix_subjects_core_name; " +
-                                   "DROP INDEX ix_subjects_person_name; ALTER TABLE subjects DROP COLUMN core_name; ";
+                                   "DROP INDEX ix_subjects_person_name; ALTER TABLE subjects DROP COLUMN core_name; ALTER TABLE failed_messages DROP COLUMN records; ";
 
     [Test]
     public async Task Migrating_gives_the_whole_numbers_an_earlier_build_stored_their_masked_form()

@@ -24,11 +24,15 @@ public static class ConsoleApi
 
     public sealed record FailedGroupView(string Id, string Queue, string ExceptionType, string Cause, int Count, int Repeats,
         DateTimeOffset? FirstFailedAt, DateTimeOffset? LastFailedAt, IReadOnlyList<string> Agencies);
-    /// <summary><see cref="Read"/> of <see cref="InQueue"/> messages were grouped; when fewer, the groups count those read.</summary>
-    public sealed record FailedView(bool Available, string? Problem, string Queue, long InQueue, long Read, IReadOnlyList<FailedGroupView> Groups,
-        string? Source = null);
-    public sealed record FailedMessageView(string Id, string GroupId, string? MessageType, string ExceptionType, string Reason, string? AgencyCode,
-        string? PublisherUser, string? SourceRecordId, int? Revision, DateTimeOffset? FailedAt, int Replays, bool Repeat);
+    /// <summary>One error queue: <see cref="Read"/> of its <see cref="InQueue"/> messages were grouped, from its <see cref="Source"/>
+    /// (<c>index</c> or <c>scan</c>); its messages are replayed to <see cref="ReplaysTo"/>.</summary>
+    public sealed record FailedQueueView(string Queue, string ReplaysTo, long InQueue, long Read, string? Source);
+    /// <summary>Every error queue's groups in one list (each names its queue); <see cref="InQueue"/> and <see cref="Read"/> summed
+    /// over <see cref="Queues"/>; <see cref="Source"/> <c>index</c> when every queue was grouped from the index, else <c>scan</c>.</summary>
+    public sealed record FailedView(bool Available, string? Problem, IReadOnlyList<FailedQueueView> Queues, long InQueue, long Read,
+        IReadOnlyList<FailedGroupView> Groups, string? Source = null);
+    public sealed record FailedMessageView(string Id, string GroupId, string Queue, string? MessageType, string ExceptionType, string Reason, string? AgencyCode,
+        string? PublisherUser, string? SourceRecordId, int? Revision, int? Records, DateTimeOffset? FailedAt, int Replays, bool Repeat);
     public sealed record FailedActionView(string Action, int Count, IReadOnlyList<string> MessageIds);
     public sealed record DiscardRequest(string? Reason);
 
@@ -63,25 +67,33 @@ public static class ConsoleApi
 
         api.MapGet("/failed", async (FailedStore store, CancellationToken ct) =>
         {
-            if (!store.Available) return Results.Ok(new FailedView(false, FailedStore.EmbeddedProblem, store.Queue, 0, 0, []));
-            FailedGroups found;
+            if (!store.Available)
+                return Results.Ok(new FailedView(false, store.EmbeddedProblem,
+                    store.Queues.Select(q => new FailedQueueView(q, FailedMessages.SourceQueueOf(q), 0, 0, null)).ToList(), 0, 0, []));
+            IReadOnlyList<FailedGroups> found;
             try { found = await store.GroupsAsync(ct); }
             catch (BrokerUnavailableException ex) { return Problems.Unavailable(ex.Message); }
-            var groups = found.Groups.Select(g => new FailedGroupView(g.Id, g.Queue, g.ExceptionType, g.Cause, g.Count, g.Repeats, g.FirstFailedAt,
-                g.LastFailedAt, g.Agencies)).OrderByDescending(g => g.Count).ThenBy(g => g.Id, StringComparer.Ordinal).ToList();
-            return Results.Ok(new FailedView(true, null, store.Queue, found.InQueue, found.Read, groups, found.Source));
-        }).RequireScope(Scopes.Operate).WithSummary("The messages in the aggregator's error queue, grouped by cause (exception type, normalised message, queue)")
-            .WithDescription("Counts only: no record is named. `source` `index`: grouped from the Hub's index of the error queue " +
+            var groups = found.SelectMany(q => q.Groups).Select(g => new FailedGroupView(g.Id, g.Queue, g.ExceptionType, g.Cause, g.Count, g.Repeats,
+                g.FirstFailedAt, g.LastFailedAt, g.Agencies)).OrderByDescending(g => g.Count).ThenBy(g => g.Id, StringComparer.Ordinal).ToList();
+            return Results.Ok(new FailedView(true, null, found.Select(q => new FailedQueueView(q.Queue, FailedMessages.SourceQueueOf(q.Queue), q.InQueue, q.Read,
+                    q.Source)).ToList(), found.Sum(q => q.InQueue), found.Sum(q => q.Read), groups,
+                found.All(q => q.Source == "index") ? "index" : "scan"));
+        }).RequireScope(Scopes.Operate).WithSummary("The messages in the aggregator's error queues, grouped by cause (exception type, normalised message, queue)")
+            .WithDescription("One error queue per queue the aggregator consumes records from: `hub.aggregator_error` (single records) and " +
+                             "`hub.aggregator.bulk_error` (the bulk path's batches), each in `queues` with its depth and the queue its messages " +
+                             "are replayed to; the groups of all of them in one list, each naming its queue. Counts only: no record is named. " +
+                             "A queue's `source` `index`: grouped from the Hub's index of the error queue " +
                              "(written as messages are moved there, emptied by replays and discards), used while it counts exactly what the broker " +
                              "says the queue holds. `scan`: read over AMQP without acknowledging (the messages go back in their places), up to " +
-                             "`Hub:Console:FailedScanLimit` (10,000); `read` < `inQueue` says the groups count the first ones. Server mode only: on " +
+                             "`Hub:Console:FailedScanLimit` (10,000); `read` < `inQueue` says the groups count the first ones. The top-level " +
+                             "`inQueue` and `read` are summed over the queues, `source` is `index` only when every queue's is. Server mode only: on " +
                              "the embedded default `available` is false.")
             .Produces<FailedView>().ProducesProblem(503);
 
         api.MapGet("/failed/groups/{groupId}", async (string groupId, int? limit, FailedStore store, HttpContext http, IAuditTrail audit, TimeProvider time,
             CancellationToken ct) =>
         {
-            if (!store.Available) return Problems.Conflict(FailedStore.EmbeddedProblem);
+            if (!store.Available) return Problems.Conflict(store.EmbeddedProblem);
             IReadOnlyList<FailedMessage> messages;
             try { messages = await store.OfGroupAsync(groupId, Math.Clamp(limit ?? 200, 1, 1000), ct); }
             catch (BrokerUnavailableException ex) { return Problems.Unavailable(ex.Message); }
@@ -89,23 +101,25 @@ public static class ConsoleApi
             await audit.WriteAsync(Entry(http, time, "failed.read", "disclosed", $"{messages.Count} failed messages of group {groupId}"), ct);
             return Results.Ok(messages.Select(View).ToList());
         }).RequireScope(Scopes.Operate).WithSummary("The failed messages of one group: reason, source agency, source record id, time, repeat")
+            .WithDescription("A batch of the bulk path is named by its first record (agency, source record id, revision) with `records`, how many " +
+                             "it carries; `records` is null for a message of one record. Audited as a disclosure.")
             .Produces<List<FailedMessageView>>().ProducesProblem(404).ProducesProblem(503);
 
         api.MapPost("/failed/messages/{messageId}/replay", (string messageId, FailedStore store, HttpContext http, IAuditTrail audit, TimeProvider time,
                 CancellationToken ct) =>
-            Replay(store, http, audit, time, m => m.Id == messageId, $"message {messageId}", ct))
-            .RequireScope(Scopes.Operate).WithSummary("Send one failed message back to the queue it failed on")
+            Replay(store, http, audit, time, m => m.Id == messageId, one: true, $"message {messageId}", ct))
+            .RequireScope(Scopes.Operate).WithSummary("Send one failed message back to the queue it failed on (`hub.aggregator` or `hub.aggregator.bulk`)")
             .WithDescription("Published again with the header `hub-replays` counting the replays (a message that fails again shows as a repeat), " +
                              "then taken out of the error queue once the broker confirmed the copy. 404 when it is not there (any more); audited.")
             .Produces<FailedActionView>().ProducesProblem(404).ProducesProblem(409).ProducesProblem(503);
         api.MapPost("/failed/groups/{groupId}/replay", (string groupId, FailedStore store, HttpContext http, IAuditTrail audit, TimeProvider time,
                 CancellationToken ct) =>
-            Replay(store, http, audit, time, m => m.GroupId == groupId, $"group {groupId}", ct))
+            Replay(store, http, audit, time, m => m.GroupId == groupId, one: true, $"group {groupId}", ct))
             .RequireScope(Scopes.Operate).WithSummary("Send every failed message of a group back to the queue it failed on")
             .Produces<FailedActionView>().ProducesProblem(404).ProducesProblem(409).ProducesProblem(503);
         api.MapPost("/failed/replay-all", (FailedStore store, HttpContext http, IAuditTrail audit, TimeProvider time, CancellationToken ct) =>
-            Replay(store, http, audit, time, _ => true, "all", ct))
-            .RequireScope(Scopes.Operate).WithSummary("Send every failed message read (up to the scan limit) back to the queue it failed on")
+            Replay(store, http, audit, time, _ => true, one: false, "all", ct))
+            .RequireScope(Scopes.Operate).WithSummary("Send every failed message read (up to the scan limit of each error queue) back to the queue it failed on")
             .Produces<FailedActionView>().ProducesProblem(404).ProducesProblem(409).ProducesProblem(503);
         api.MapPost("/failed/messages/{messageId}/discard", (string messageId, DiscardRequest request, FailedStore store, HttpContext http, IAuditTrail audit,
                 TimeProvider time, CancellationToken ct) =>
@@ -200,16 +214,16 @@ public static class ConsoleApi
     }
 
     private static async Task<IResult> Replay(FailedStore store, HttpContext http, IAuditTrail audit, TimeProvider time, Func<FailedMessage, bool> chosen,
-        string what, CancellationToken ct)
+        bool one, string what, CancellationToken ct)
     {
-        if (!store.Available) return Problems.Conflict(FailedStore.EmbeddedProblem);
+        if (!store.Available) return Problems.Conflict(store.EmbeddedProblem);
         var by = http.Caller().Principal;
         FailedAction done;
-        try { done = await store.ReplayAsync(chosen, by, ct); }
+        try { done = await store.ReplayAsync(chosen, one, by, ct); }
         catch (BrokerUnavailableException ex) { return Problems.Unavailable(ex.Message); }
         if (done.Done.Count == 0) return Problems.NotFound($"no failed message matches {what} (replayed or discarded meanwhile?); nothing changed");
-        await audit.WriteAsync(Entry(http, time, "failed.replay", "replayed", $"{done.Done.Count} message(s) of {what} to {FailedMessages.SourceQueueOf(store.Queue)}: " +
-                                                                            Ids(done.Done)), ct);
+        var to = string.Join(" and ", done.Done.Select(m => FailedMessages.SourceQueueOf(m.Queue)).Distinct());
+        await audit.WriteAsync(Entry(http, time, "failed.replay", "replayed", $"{done.Done.Count} message(s) of {what} to {to}: " + Ids(done.Done)), ct);
         return Results.Ok(new FailedActionView("replayed", done.Done.Count, done.Done.Select(m => m.Id).ToList()));
     }
 
@@ -219,14 +233,14 @@ public static class ConsoleApi
         if (string.IsNullOrWhiteSpace(reason)) return Problems.BadRequest("a discard needs a written reason", "reason");
         reason = Hub.Domain.Identifiers.ResidentIdNumber.MaskAllIn(reason.Trim());
         if (reason.Length > 500) return Problems.BadRequest("the reason is longer than 500 characters", "reason");
-        if (!store.Available) return Problems.Conflict(FailedStore.EmbeddedProblem);
+        if (!store.Available) return Problems.Conflict(store.EmbeddedProblem);
         FailedAction done;
-        try { done = await store.DiscardAsync(chosen, http.Caller().Principal, ct); }
+        try { done = await store.DiscardAsync(chosen, one: true, http.Caller().Principal, ct); }
         catch (BrokerUnavailableException ex) { return Problems.Unavailable(ex.Message); }
         if (done.Done.Count == 0) return Problems.NotFound($"no failed message matches {what} (replayed or discarded meanwhile?); nothing changed");
         await audit.WriteAsync(Entry(http, time, "failed.discard", "discarded",
             $"{done.Done.Count} message(s) of {what}, because: {reason}; " + string.Join("; ", done.Done.Take(50).Select(m =>
-                $"{m.Id} {m.MessageType} {m.AgencyCode}/{m.SourceRecordId} ({m.ExceptionType})"))), ct);
+                $"{m.Id} {m.Queue} {m.MessageType} {m.AgencyCode}/{m.SourceRecordId}{(m.Records is { } n ? $" [batch of {n}]" : "")} ({m.ExceptionType})"))), ct);
         return Results.Ok(new FailedActionView("discarded", done.Done.Count, done.Done.Select(m => m.Id).ToList()));
     }
 
@@ -241,8 +255,8 @@ public static class ConsoleApi
         _ => Problems.Make(409, d.Outcome, "Not done", d.Detail, d.ReasonCode is null ? null : new Dictionary<string, object?> { ["reasonCode"] = d.ReasonCode }),
     };
 
-    private static FailedMessageView View(FailedMessage m) => new(m.Id, m.GroupId, m.MessageType, m.ExceptionType, m.Reason, m.AgencyCode, m.PublisherUser,
-        m.SourceRecordId, m.Revision, m.FailedAt, m.Replays, m.Repeat);
+    private static FailedMessageView View(FailedMessage m) => new(m.Id, m.GroupId, m.Queue, m.MessageType, m.ExceptionType, m.Reason, m.AgencyCode,
+        m.PublisherUser, m.SourceRecordId, m.Revision, m.Records, m.FailedAt, m.Replays, m.Repeat);
 
     private static AuditEntry Entry(HttpContext http, TimeProvider time, string action, string outcome, string detail)
     {

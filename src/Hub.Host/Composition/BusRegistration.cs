@@ -59,14 +59,15 @@ public static class BusRegistration
                 {
                     cfg.ConfigureJsonSerializerOptions(Compact);
                     broker.Configure(cfg, caFile);
+                    // the console indexes what goes to the error queues of the queues it works (AggregatorOptions.WorkedQueues)
+                    Task Indexed(string queue, RabbitMQ.Client.IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body) =>
+                        context.GetService<OperatorConsole.FailedIndex>()?.MovedAsync(queue, properties, body) ?? Task.CompletedTask;
                     if (aggregator.Enabled)
                         cfg.ReceiveEndpoint(aggregator.QueueName, e =>
                         {
                             e.ConfigureAggregatorEndpoint(context, aggregator);
-                            // hub-aggregator is no impersonator: failed and skipped messages move with its own user_id; the
-                            // console indexes what goes to the error queue
-                            e.MoveAsTheHub(cfg.SendTopology, hubUsers, (queue, properties, body) =>
-                                context.GetService<OperatorConsole.FailedIndex>()?.MovedAsync(queue, properties, body) ?? Task.CompletedTask);
+                            // hub-aggregator is no impersonator: failed and skipped messages move with its own user_id
+                            e.MoveAsTheHub(cfg.SendTopology, hubUsers, Indexed);
                         });
                     if (aggregator.Enabled)
                         cfg.ReceiveEndpoint(aggregator.HeartbeatQueueName, e =>
@@ -78,7 +79,7 @@ public static class BusRegistration
                         cfg.ReceiveEndpoint(aggregator.BulkQueueName, e =>
                         {
                             e.ConfigureAggregatorBulkEndpoint(context, aggregator);
-                            e.MoveAsTheHub(cfg.SendTopology, hubUsers);
+                            e.MoveAsTheHub(cfg.SendTopology, hubUsers, Indexed);
                         });
                 });
             }

@@ -8,7 +8,8 @@ namespace Hub.Host.OperatorConsole;
 /// <summary>
 /// The console's index of the error queues (<c>failed_messages</c>), so that the grouped view of a queue holding
 /// 100,000 messages is one <c>GROUP BY</c> instead of a read of the queue. Fed where messages enter an error queue —
-/// the aggregator's move (<see cref="VouchedPublisher.MoveAsTheHub"/>) tells it of each once the broker has the copy —
+/// the aggregator's move (<see cref="VouchedPublisher.MoveAsTheHub"/>) on each of its worked queues
+/// (<see cref="Hub.Aggregator.AggregatorOptions.WorkedQueues"/>) tells it of each once the broker has the copy —
 /// in batches from a background loop, and emptied where they leave — the console's replay and discard. The view trusts
 /// it only while it counts exactly what the broker says the queue holds; otherwise (messages from before the index, a
 /// batch the database did not take, a purge by other means) the view reads the queue as before, and a read of the
@@ -32,11 +33,11 @@ public sealed partial class FailedIndex(IndexDatabase db, AuditPublishers hub, T
     {
         Queue = m.Queue, MessageId = m.Id, GroupId = m.GroupId, MessageType = m.MessageType, ExceptionType = m.ExceptionType, Cause = m.Cause,
         Reason = m.Reason, AgencyCode = m.AgencyCode, PublisherUser = m.PublisherUser, SourceRecordId = m.SourceRecordId, Revision = m.Revision,
-        FailedAt = m.FailedAt, Replays = m.Replays, IndexedAt = at,
+        FailedAt = m.FailedAt, Replays = m.Replays, IndexedAt = at, Records = m.Records,
     };
 
     public static FailedMessage Message(FailedMessageRow r) => new(r.MessageId, r.Queue, r.MessageType, r.ExceptionType, r.Reason, r.AgencyCode,
-        r.PublisherUser, r.SourceRecordId, r.Revision, r.FailedAt, r.Replays, r.GroupId, r.Cause);
+        r.PublisherUser, r.SourceRecordId, r.Revision, r.FailedAt, r.Replays, r.GroupId, r.Cause, r.Records);
 
     /// <summary>Waits until what was moved so far is written (tests and the benchmark).</summary>
     public async Task FlushedAsync(CancellationToken ct)

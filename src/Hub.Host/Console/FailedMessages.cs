@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Hub.Aggregator;
 using Hub.Aggregator.Consumers;
 using Hub.Domain.Identifiers;
 using RabbitMQ.Client;
@@ -13,10 +14,12 @@ namespace Hub.Host.OperatorConsole;
 /// A message in an error queue as the console shows it: why it failed (MassTransit's <c>MT-Fault-*</c> headers), which
 /// record it carries (the envelope's <c>source</c>), when it failed, and how often an operator replayed it before
 /// (<see cref="FailedMessages.ReplaysHeader"/>): a message with replays is a repeat — it failed again after a replay.
+/// A batch of the bulk path (<c>records</c>) is shown by its first record — agency, source record id, revision — and
+/// <see cref="Records"/>, how many it carries (null for a message of one record).
 /// </summary>
 public sealed record FailedMessage(
     string Id, string Queue, string? MessageType, string ExceptionType, string Reason, string? AgencyCode, string? PublisherUser,
-    string? SourceRecordId, int? Revision, DateTimeOffset? FailedAt, int Replays, string GroupId, string Cause)
+    string? SourceRecordId, int? Revision, DateTimeOffset? FailedAt, int Replays, string GroupId, string Cause, int? Records = null)
 {
     public bool Repeat => Replays > 0;
 }
@@ -36,7 +39,7 @@ public static partial class FailedMessages
 
     /// <summary>The queue an error queue's messages go back to (MassTransit names them <c>{queue}_error</c>).</summary>
     public static string SourceQueueOf(string errorQueue) =>
-        errorQueue.EndsWith("_error", StringComparison.Ordinal) ? errorQueue[..^"_error".Length] : errorQueue;
+        errorQueue.EndsWith(AggregatorOptions.ErrorSuffix, StringComparison.Ordinal) ? errorQueue[..^AggregatorOptions.ErrorSuffix.Length] : errorQueue;
 
     /// <summary>Reads one delivered message. Its publisher is the one the broker vouched for when it first came: the
     /// Hub moved it here as itself, naming that publisher in a header (<see cref="VouchedPublisher"/>).</summary>
@@ -48,15 +51,21 @@ public static partial class FailedMessages
         var failedAt = DateTimeOffset.TryParse(Text(headers, "MT-Fault-Timestamp"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
             ? t : properties.Timestamp.UnixTime > 0 ? DateTimeOffset.FromUnixTimeSeconds(properties.Timestamp.UnixTime) : (DateTimeOffset?)null;
         string? type = null, agency = null, sourceId = null;
-        int? revision = null;
+        int? revision = null, records = null;
         try
         {
             var root = JsonDocument.Parse(body.ToArray()).RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new JsonException("no envelope"); // JSON, but no object: nothing more to read
             if (root.TryGetProperty("messageType", out var types) && types.ValueKind == JsonValueKind.Array && types.GetArrayLength() > 0)
                 type = types[0].GetString();
-            if (root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.Object && m.TryGetProperty("source", out var s) &&
-                s.ValueKind == JsonValueKind.Object)
+            var m = root.TryGetProperty("message", out var inner) && inner.ValueKind == JsonValueKind.Object ? inner : default;
+            // a batch of the bulk path: its records' count, and its first record stands for it (all name one agency)
+            if (m.ValueKind == JsonValueKind.Object && m.TryGetProperty("records", out var batch) && batch.ValueKind == JsonValueKind.Array)
+            {
+                records = batch.GetArrayLength();
+                m = records > 0 && batch[0].ValueKind == JsonValueKind.Object ? batch[0] : default;
+            }
+            if (m.ValueKind == JsonValueKind.Object && m.TryGetProperty("source", out var s) && s.ValueKind == JsonValueKind.Object)
             {
                 agency = s.TryGetProperty("agencyCode", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
                 sourceId = s.TryGetProperty("sourceRecordId", out var i) && i.ValueKind == JsonValueKind.String ? i.GetString() : null;
@@ -70,7 +79,7 @@ public static partial class FailedMessages
         var cause = Normalise(message);
         var id = string.IsNullOrEmpty(properties.MessageId) ? "sha-" + Convert.ToHexStringLower(SHA256.HashData(body))[..24] : properties.MessageId!;
         return new FailedMessage(Shown(id, 100)!, queue, Shown(type, 200), Shown(exceptionType, 200)!, ResidentIdNumber.MaskAllIn(Shown(message, 500)!),
-            Shown(agency, 64), Shown(VouchedPublisher.Of(properties, hub), 64), Shown(sourceId, 200), revision, failedAt, Replays(headers), GroupIdOf(queue, exceptionType, cause), cause);
+            Shown(agency, 64), Shown(VouchedPublisher.Of(properties, hub), 64), Shown(sourceId, 200), revision, failedAt, Replays(headers), GroupIdOf(queue, exceptionType, cause), cause, records);
     }
 
     /// <summary>The id of a cause: stable across reads and processes.</summary>

@@ -43,7 +43,7 @@ public sealed class CounterQueueMonitor(BusCounters counters, IOptions<Aggregato
 /// </summary>
 public sealed partial class ManagementQueueMonitor(
     IHttpClientFactory http, IOptions<ConsoleOptions> options, ConsoleBroker broker, CounterQueueMonitor counters, string vhost, Polly.Registry.ResiliencePipelineProvider<string> pipelines,
-    TimeProvider time, ILogger<ManagementQueueMonitor> log) : IQueueMonitor
+    IOptions<AggregatorOptions> aggregator, TimeProvider time, ILogger<ManagementQueueMonitor> log) : IQueueMonitor
 {
     public const string Pipeline = "console-management";
     public const string HttpClientName = "rabbitmq-management";
@@ -91,20 +91,24 @@ public sealed partial class ManagementQueueMonitor(
                 catch (Exception ex) when (!ct.IsCancellationRequested) { LogPeekFailed(ex, name); }
             }
             list.Add(new QueueFigures(name, RoleOf(name), ready, Long(q, "messages_unacknowledged"), Rate(stats, "publish_details"),
-                Rate(stats, "deliver_get_details"), (int?)Long(q, "consumers"), age, name.EndsWith("_error", StringComparison.Ordinal)));
+                Rate(stats, "deliver_get_details"), (int?)Long(q, "consumers"), age, name.EndsWith(AggregatorOptions.ErrorSuffix, StringComparison.Ordinal)));
         }
         return new QueueReport("management", true, null, time.GetUtcNow(),
-            list.OrderBy(q => q.Role switch { "aggregator" => 0, "error" => 1, "subscriber" => 3, _ => 2 }).ThenBy(q => q.Name, StringComparer.Ordinal).ToList());
+            list.OrderBy(q => q.Role switch { "aggregator" => 0, "bulk" => 0, "error" => 1, "subscriber" => 3, _ => 2 }).ThenBy(q => q.Name, StringComparer.Ordinal).ToList());
     }
 
     private async Task<QueueReport> OwnFiguresAsync(string problem, CancellationToken ct) =>
         (await counters.ReadAsync(ct)) with { BrokerReachable = false, Problem = problem };
 
-    private static string RoleOf(string name) =>
-        name.EndsWith("_error", StringComparison.Ordinal) ? "error"
+    /// <summary>A queue's role: <c>error</c> and <c>skipped</c> by MassTransit's suffixes (every endpoint's, the bulk
+    /// path's included), <c>aggregator</c> and <c>bulk</c> the aggregator's queues as configured (<see cref="AggregatorOptions"/>),
+    /// <c>subscriber</c> a bureau's queue.</summary>
+    private string RoleOf(string name) =>
+        name.EndsWith(AggregatorOptions.ErrorSuffix, StringComparison.Ordinal) ? "error"
         : name.EndsWith("_skipped", StringComparison.Ordinal) ? "skipped"
         : name.StartsWith("hub.subscriber.", StringComparison.Ordinal) ? "subscriber"
-        : name == "hub.aggregator" ? "aggregator" : "other";
+        : name == aggregator.Value.QueueName ? "aggregator"
+        : name == aggregator.Value.BulkQueueName ? "bulk" : "other";
 
     private static long? Long(JsonElement q, string name) =>
         q.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null;

@@ -296,5 +296,9 @@ internal static class PostgresSchema
         """
         CREATE INDEX IF NOT EXISTS ix_subjects_core_missing ON subjects (id) WHERE kind = 'Organization' AND core_name IS NULL;
         """,
+        // 16: the bulk path's error queue indexed beside the single-record path's: a failed batch counts its records
+        """
+        ALTER TABLE failed_messages ADD COLUMN IF NOT EXISTS records integer NULL;
+        """,
     ];
 }

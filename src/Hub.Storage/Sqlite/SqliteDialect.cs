@@ -258,5 +258,9 @@ internal static class SqliteSchema
         """
         CREATE INDEX IF NOT EXISTS ix_subjects_core_missing ON subjects (id) WHERE kind = 'Organization' AND core_name IS NULL;
         """,
+        // 15: the bulk path's error queue indexed beside the single-record path's: a failed batch counts its records
+        """
+        ALTER TABLE failed_messages ADD COLUMN records INTEGER NULL;
+        """,
     ];
 }

@@ -167,15 +167,18 @@
       replaceRows(document.querySelector("#failed-groups tbody"), []);
       return;
     }
+    // every error queue (the single-record path's, the bulk path's) with its depth
+    const names = view.queues.map((q) => q.queue).join(" and ");
     summary.textContent = view.inQueue === 0
-      ? "Nothing in " + view.queue + "."
-      : num(view.inQueue) + " message(s) in " + view.queue + " in " + view.groups.length + " group(s)" +
-        (view.read < view.inQueue ? " — grouped from the first " + num(view.read) : "") + ".";
+      ? "Nothing in " + names + "."
+      : view.queues.map((q) => num(q.inQueue) + " message(s) in " + q.queue +
+          (q.read < q.inQueue ? " (grouped from the first " + num(q.read) + ")" : "")).join(", ") +
+        " — " + view.groups.length + " group(s).";
     const rows = [];
     for (const g of view.groups) {
       rows.push(el("tr", { "data-group": g.id },
         el("td", { class: "n" }, num(g.count), g.repeats > 0 ? el("span", { class: "badge repeat", title: "failed again after a replay" }, g.repeats + " repeat") : null),
-        el("td", {}, el("div", {}, g.exceptionType), el("div", { class: "cause" }, g.cause)),
+        el("td", {}, el("div", {}, g.exceptionType), el("div", { class: "cause" }, g.cause), el("div", { class: "hint" }, g.queue)),
         el("td", {}, g.agencies.join(", ")),
         el("td", {}, time(g.lastFailedAt)),
         el("td", { class: "actions" },
@@ -201,8 +204,9 @@
       cell.replaceChildren(el("div", { class: "scroll" }, el("table", {},
         el("thead", {}, el("tr", {}, el("th", {}, "Record"), el("th", {}, "Reason"), el("th", {}, "Failed"), el("th", {}))),
         el("tbody", {}, messages.map((m) => el("tr", { "data-message": m.id },
-          el("td", {}, (m.agencyCode || "?") + " / " + (m.sourceRecordId || "?") + (m.revision ? " r" + m.revision : ""),
-            el("div", { class: "hint" }, m.messageType || "unreadable message"),
+          el("td", {}, (m.agencyCode || "?") + " / " + (m.sourceRecordId || "?") + (m.revision ? " r" + m.revision : "") +
+              (m.records != null ? " and " + num(m.records - 1) + " more record(s)" : ""),
+            el("div", { class: "hint" }, (m.messageType || "unreadable message") + (m.records != null ? " (a batch of " + num(m.records) + ")" : "")),
             m.repeat ? el("span", { class: "badge repeat" }, "repeat ×" + m.replays) : null),
           el("td", { class: "cause" }, m.reason),
           el("td", {}, time(m.failedAt)),
