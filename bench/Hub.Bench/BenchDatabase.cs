@@ -88,6 +88,8 @@ internal static class BenchDatabase
         await Exec(c, "SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off");
         foreach (var (table, column, predicate) in indexes)
             await Exec(c, $"SELECT count(*) FROM (SELECT {column} FROM {table} WHERE {column} IS NOT NULL{(predicate is null ? "" : $" AND {predicate}")} ORDER BY {column}) x");
-        Console.WriteLine($"index: {tables.Length} tables and {indexes.Count} indexes read once, as a running server holds them ({sw.Elapsed.TotalSeconds:0} s; --cold skips it)");
+        await using var size = new NpgsqlCommand("SHOW shared_buffers", c);
+        Console.WriteLine($"index: {tables.Length} tables and {indexes.Count} indexes read once, as a running server holds them ({sw.Elapsed.TotalSeconds:0} s; --cold skips it); " +
+                          $"PostgreSQL shared_buffers {await size.ExecuteScalarAsync()} (HUB_PG_SHARED_BUFFERS=10GB bash deploy/local/start-services.sh sizes it)");
     }
 }

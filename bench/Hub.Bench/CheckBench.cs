@@ -104,6 +104,9 @@ internal static class CheckBench
         }
         Console.WriteLine($"  the same client and host answering GET /health/live (no work), {singles:N0} times: {Percentiles(floor)}");
 
+        Console.WriteLine($"  PostgreSQL's own durable commit (a one-row insert committed, as the audit append must be; no Hub), " +
+                          $"{singles:N0} times: {Percentiles(await CommitsAsync(cs, singles))}");
+
         var batchBodies = Enumerable.Range(0, batches).Select(_ => BatchBody(random, companies, hubIds)).ToList();
         cpu = CpuUse.Start();
         machine = MachineCpu.Start();
@@ -148,6 +151,29 @@ internal static class CheckBench
             batchAppends.Add(sw.Elapsed.TotalMilliseconds);
         }
         Console.WriteLine($"without HTTP, a batch of 1,000: index read {Percentiles(batchReads)}; 1,001 audit entries {Percentiles(batchAppends)}");
+    }
+
+    /// <summary>The durability every audited answer waits for, without the Hub: one-row transactions committed one after
+    /// the other (the WAL flushed to disk each time, as <c>synchronous_commit</c> is on) — the disk's share of a check's
+    /// tail, measured in the same minute.</summary>
+    private static async Task<List<double>> CommitsAsync(string cs, int n)
+    {
+        await using var c = new NpgsqlConnection(cs);
+        await c.OpenAsync();
+        await using (var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS bench_commit_probe (n integer NOT NULL); TRUNCATE bench_commit_probe", c))
+            await create.ExecuteNonQueryAsync();
+        await using var insert = new NpgsqlCommand("INSERT INTO bench_commit_probe VALUES (@n)", c);
+        var p = insert.Parameters.Add("n", NpgsqlDbType.Integer);
+        await insert.PrepareAsync();
+        var times = new List<double>(n);
+        for (var i = 0; i < n; i++)
+        {
+            p.Value = i;
+            var sw = Stopwatch.StartNew();
+            await insert.ExecuteNonQueryAsync();
+            times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        return times;
     }
 
     private static async Task<(List<double> Times, int Restricted)> Singles(HttpClient client, List<byte[]> bodies, int clients)

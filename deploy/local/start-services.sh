@@ -117,7 +117,25 @@ start_postgres() {
     su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='hub'\"" | grep -q 1 ||
       su postgres -c "psql -qc \"CREATE ROLE hub LOGIN CREATEDB PASSWORD 'hub'\""
   fi
+  size_postgres
   log "PostgreSQL up"
+}
+
+# Opt-in, for the index benchmarks: HUB_PG_SHARED_BUFFERS=10GB sizes PostgreSQL's own cache (shared_buffers; 25% of
+# memory is PostgreSQL's advice for a dedicated server) and restarts the cluster when it changes. A database server
+# holds its index's hot pages there; on a VM that pages out page-cache pages untouched for a minute (DAMON reclaim,
+# as this kind of machine does), the default 128 MB leaves lookups waiting on the disk. The tests do not need it.
+size_postgres() {
+  [ -n "${HUB_PG_SHARED_BUFFERS:-}" ] || return 0
+  if [ "$(id -u)" != 0 ]; then log "HUB_PG_SHARED_BUFFERS needs root (ALTER SYSTEM as postgres, and a restart)"; return 0; fi
+  local now
+  now=$(su postgres -c "psql -qtAc 'SHOW shared_buffers'")
+  [ "$now" = "$HUB_PG_SHARED_BUFFERS" ] && return 0
+  log "PostgreSQL shared_buffers $now -> $HUB_PG_SHARED_BUFFERS (restarting the cluster)"
+  su postgres -c "psql -qc \"ALTER SYSTEM SET shared_buffers = '$HUB_PG_SHARED_BUFFERS'\""
+  read -r ver name _ < <(pg_lsclusters -h | head -n1)
+  pg_ctlcluster "$ver" "$name" restart
+  wait_port 5432 "PostgreSQL"
 }
 
 # The sample subscriber runs on the system's Python with Debian's pika (not a pyenv or virtualenv python3 on PATH).
