@@ -25,7 +25,7 @@ namespace Hub.Integration.Tests;
 public sealed class BulkErrorQueueTests
 {
     private const string BulkError = "hub.aggregator.bulk_error";
-    private RabbitMqTestVhost _vhost = default!;
+    private ServerHub _server = default!;
     private PostgresTestDatabase _database = default!;
     private HubFactory _hub = default!;
     private HttpClient _court = default!;
@@ -37,28 +37,22 @@ public sealed class BulkErrorQueueTests
     [OneTimeSetUp]
     public async Task StartHub()
     {
-        _vhost = await RabbitMqTestVhost.CreateAsync();
-        _database = await PostgresTestDatabase.CreateAsync();
-        var settings = HubFactory.WithManagementApi(HubFactory.ServerMode(_vhost.HubAmqpUri, _database.ConnectionString));
-        settings["Hub:Metrics:CacheFor"] = "00:00:00.200";
-        _hub = new HubFactory(settings);
-        _court = await _hub.ClientAsAsync(Court);
-        _operator = await _hub.ClientAsAsync("operator:test");
-        await Eventually.Get(async () => (await _operator.GetAsync("/health/ready")).IsSuccessStatusCode ? "ready" : null, "/health/ready");
-        _courtBroker = await RawBroker.ConnectAsync(await _vhost.CreateAgencyUserAsync(Court));
-        _observer = await RawBroker.ConnectAsync(_vhost.AmqpUri);
+        _server = await ServerHub.StartAsync(s =>
+        {
+            HubFactory.WithManagementApi(s);
+            s["Hub:Metrics:CacheFor"] = "00:00:00.200";
+        });
+        (_database, _hub) = (_server.Database, _server.Hub);
+        _court = await _server.ClientAsync(Court);
+        _operator = await _server.ClientAsync("operator:test");
+        _courtBroker = await _server.AgencyAsync(Court);
+        _observer = await _server.ObserverAsync();
     }
 
     [OneTimeTearDown]
     public async Task StopHub()
     {
-        _court?.Dispose();
-        _operator?.Dispose();
-        if (_hub is not null) await _hub.DisposeAsync();
-        foreach (var broker in new[] { _courtBroker, _observer })
-            if (broker is not null) await broker.DisposeAsync();
-        if (_database is not null) await _database.DisposeAsync();
-        if (_vhost is not null) await _vhost.DisposeAsync();
+        if (_server is not null) await _server.DisposeAsync();
     }
 
     private async Task Sql(string sql)

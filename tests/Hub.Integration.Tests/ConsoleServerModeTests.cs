@@ -24,8 +24,8 @@ namespace Hub.Integration.Tests;
 public sealed class ConsoleServerModeTests
 {
     private const string Envelope = "application/vnd.masstransit+json";
+    private ServerHub _server = default!;
     private RabbitMqTestVhost _vhost = default!;
-    private PostgresTestDatabase _database = default!;
     private HubFactory _hub = default!;
     private HttpClient _court = default!;
     private HttpClient _operator = default!;
@@ -33,23 +33,16 @@ public sealed class ConsoleServerModeTests
     [OneTimeSetUp]
     public async Task StartHub()
     {
-        _vhost = await RabbitMqTestVhost.CreateAsync();
-        _database = await PostgresTestDatabase.CreateAsync();
-        var settings = HubFactory.WithManagementApi(HubFactory.ServerMode(_vhost.HubAmqpUri, _database.ConnectionString));
-        _hub = new HubFactory(settings);
-        _court = await _hub.ClientAsAsync(Court);
-        _operator = await _hub.ClientAsAsync("operator:test");
-        await Eventually.Get(async () => (await _court.GetAsync("/health/ready")).IsSuccessStatusCode ? "ready" : null, "/health/ready");
+        _server = await ServerHub.StartAsync(s => HubFactory.WithManagementApi(s));
+        (_vhost, _hub) = (_server.Vhost, _server.Hub);
+        _court = await _server.ClientAsync(Court);
+        _operator = await _server.ClientAsync("operator:test");
     }
 
     [OneTimeTearDown]
     public async Task StopHub()
     {
-        _court?.Dispose();
-        _operator?.Dispose();
-        if (_hub is not null) await _hub.DisposeAsync();
-        if (_database is not null) await _database.DisposeAsync();
-        if (_vhost is not null) await _vhost.DisposeAsync();
+        if (_server is not null) await _server.DisposeAsync();
     }
 
     private async Task<JsonElement> Get(string path)

@@ -22,11 +22,15 @@ internal sealed class ServerHub : IAsyncDisposable
     public PostgresTestDatabase Database { get; }
     public HubFactory Hub { get; }
 
-    public static async Task<ServerHub> StartAsync()
+    /// <param name="configure">changes to the server-mode settings before the Hub starts (e.g.
+    /// <see cref="HubFactory.WithManagementApi"/>)</param>
+    public static async Task<ServerHub> StartAsync(Action<Dictionary<string, string?>>? configure = null)
     {
         var vhost = await RabbitMqTestVhost.CreateAsync();
         var database = await PostgresTestDatabase.CreateAsync();
-        var server = new ServerHub(vhost, database, new HubFactory(HubFactory.ServerMode(vhost.HubAmqpUri, database.ConnectionString)));
+        var settings = HubFactory.ServerMode(vhost.HubAmqpUri, database.ConnectionString);
+        configure?.Invoke(settings);
+        var server = new ServerHub(vhost, database, new HubFactory(settings));
         var probe = await server.ClientAsync("operator:test");
         await Eventually.Get(async () => (await probe.GetAsync("/health/ready")).IsSuccessStatusCode ? "ready" : null, "/health/ready");
         return server;
