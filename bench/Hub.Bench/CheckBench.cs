@@ -255,18 +255,7 @@ internal static class CheckBench
     }
 
     private static WebApplicationFactory<global::Program> Host(RabbitMqTestVhost vhost, string index) =>
-        new WebApplicationFactory<global::Program>().WithWebHostBuilder(b =>
-        {
-            b.UseEnvironment("Production");
-            b.UseSetting("Urls", "http://127.0.0.1:0");
-            b.UseSetting("Hub:Bus:Transport", "RabbitMq");
-            b.UseSetting("ConnectionStrings:RabbitMq", vhost.HubAmqpUri.ToString());
-            b.UseSetting("Hub:Storage:Provider", "Postgres");
-            b.UseSetting("ConnectionStrings:Index", index);
-            b.UseSetting("Logging:LogLevel:Default", "Warning");
-            b.UseSetting("Logging:LogLevel:Hub", Environment.GetEnvironmentVariable("HUB_BENCH_LOG") ?? "Warning");
-            b.ConfigureServices(s => s.AddSingleton<IStartupFilter>(ServerTimes));
-        });
+        Bench.HubHost(vhost, index, [], b => b.ConfigureServices(s => s.AddSingleton<IStartupFilter>(ServerTimes)));
 
     /// <summary>The time each single check spends in the Hub, from the first middleware to the answer written: what
     /// the client sees beyond it is the loopback socket and the client itself.</summary>

@@ -51,7 +51,7 @@ internal static partial class Bench
         if (!args.Contains("--no-queries"))
         {
             await using var vhost = await RabbitMqTestVhost.CreateAsync();
-            await using var hub = EntityHost(vhost, cs, args);
+            await using var hub = HubHost(vhost, cs, args);
             hub.UseKestrel(0);
             hub.StartServer();
             using var client = hub.CreateClient();
@@ -132,24 +132,11 @@ internal static partial class Bench
         string[] args)
     {
         await using var vhost = await RabbitMqTestVhost.CreateAsync();
-        await using var hub = EntityHost(vhost, cs, args);
+        await using var hub = HubHost(vhost, cs, args);
         var (rate, cpu, _, _, _) = await TimeIngest(hub, requests, warmRequests, n, warm);
         return (rate, cpu);
     }
 
-    private static WebApplicationFactory<global::Program> EntityHost(RabbitMqTestVhost vhost, string index, string[] args) =>
-        new WebApplicationFactory<global::Program>().WithWebHostBuilder(b =>
-        {
-            b.UseEnvironment("Production");
-            b.UseSetting("Urls", "http://127.0.0.1:0");
-            b.UseSetting("Hub:Bus:Transport", "RabbitMq");
-            b.UseSetting("ConnectionStrings:RabbitMq", vhost.HubAmqpUri.ToString());
-            b.UseSetting("Hub:Storage:Provider", "Postgres");
-            b.UseSetting("ConnectionStrings:Index", index);
-            b.UseSetting("Logging:LogLevel:Default", "Warning");
-            foreach (var (key, value) in Settings(args)) b.UseSetting(key, value);
-            b.UseSetting("Logging:LogLevel:Hub", Environment.GetEnvironmentVariable("HUB_BENCH_LOG") ?? "Warning");
-        });
 
     // ---- requests and their timing ----
 

@@ -259,14 +259,22 @@ internal static partial class Bench
     }
 
     static WebApplicationFactory<global::Program> HubHost(RabbitMqTestVhost vhost, PostgresTestDatabase database, string[] args) =>
+        HubHost(vhost, database.ConnectionString, args);
+
+    /// <summary>The whole Hub in server mode on <paramref name="vhost"/> and the PostgreSQL index <paramref name="index"/>
+    /// (listening on a loopback port of its own once Kestrel is asked for), with <c>--set KEY=VALUE</c> settings from
+    /// <paramref name="args"/> and <paramref name="more"/> for a benchmark's own additions.</summary>
+    internal static WebApplicationFactory<global::Program> HubHost(RabbitMqTestVhost vhost, string index, string[] args,
+        Action<IWebHostBuilder>? more = null) =>
         new WebApplicationFactory<global::Program>().WithWebHostBuilder(b =>
         {
             b.UseEnvironment("Production"); // server mode: no first-start keys (the bench makes its own)
+            b.UseSetting("Urls", "http://127.0.0.1:0");
             b.UseSetting("Hub:Bus:Transport", "RabbitMq");
             // as the Hub's own impersonator user: its court adapter publishes with each court's user as user_id
             b.UseSetting("ConnectionStrings:RabbitMq", vhost.HubAmqpUri.ToString());
             b.UseSetting("Hub:Storage:Provider", "Postgres");
-            b.UseSetting("ConnectionStrings:Index", database.ConnectionString);
+            b.UseSetting("ConnectionStrings:Index", index);
             b.UseSetting("Logging:LogLevel:Default", "Warning");
             foreach (var (key, value) in Settings(args)) b.UseSetting(key, value);
             b.UseSetting("Logging:LogLevel:Hub", Environment.GetEnvironmentVariable("HUB_BENCH_LOG") ?? "Warning");
@@ -275,11 +283,12 @@ internal static partial class Bench
             if (args.Contains("--adapter-keys"))
                 b.ConfigureTestServices(s =>
                 {
-                    s.AddSingleton(new IndexDatabase(new Hub.Storage.Postgres.PostgresDialect(), database.ConnectionString, TimeProvider.System));
+                    s.AddSingleton(new IndexDatabase(new Hub.Storage.Postgres.PostgresDialect(), index, TimeProvider.System));
                     s.AddSingleton<ApiKeyService>();
                 });
             if (args.Contains("--no-record-audit"))
                 b.ConfigureTestServices(s => s.AddSingleton<IRecordAuditSink>(new NoRecordAudit()));
+            more?.Invoke(b);
         });
 
     /// <summary>For measuring only: the aggregator's per-record audit entries are dropped.</summary>
