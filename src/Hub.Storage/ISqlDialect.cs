@@ -43,6 +43,12 @@ public interface ISqlDialect
     string ForEachKey(string parameter, string query);
 
     /// <summary>
+    /// A one-row table <c>k</c> with the scalar <paramref name="expression"/> as column <c>id</c>, computed once however
+    /// often the statement joins on <c>k.id</c>.
+    /// </summary>
+    string OneRow(string expression) => $"(SELECT {expression} AS id) k";
+
+    /// <summary>
     /// Appended to a SELECT that takes rows to change in its transaction: locks them, and passes over rows another
     /// transaction holds, so that two processes working the same queue take different rows; empty where a write
     /// transaction already excludes other writers.

@@ -137,37 +137,26 @@ public sealed partial class IndexDatabase
 
     /// <summary>A subject with its identifiers, listings, relations and the subjects on the other side of them,
     /// read over one connection; null when there is no such subject.</summary>
-    public async Task<SubjectDetail?> SubjectDetailAsync(string id, CancellationToken ct)
+    public Task<SubjectDetail?> SubjectDetailAsync(string id, CancellationToken ct) =>
+        SubjectDetailAsync(_sql.SubjectView, new { Id = id }, ct);
+
+    /// <summary>The view of the subject an identifier belongs to (through a merge), found and read in one round trip;
+    /// null when no subject has it.</summary>
+    public Task<SubjectDetail?> SubjectDetailByIdentifierAsync(string scheme, string value, CancellationToken ct) =>
+        SubjectDetailAsync(_sql.SubjectViewByIdentifier, new { Scheme = scheme, Value = value }, ct);
+
+    private async Task<SubjectDetail?> SubjectDetailAsync(string sql, object args, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct, preparing: true);
-        SubjectRow? subject;
-        IReadOnlyList<IdentifierRow> identifiers;
-        IReadOnlyList<ListingRow> listings;
-        IReadOnlyList<RelationRow> relations;
-        await using (var grid = await c.QueryMultipleAsync(new CommandDefinition(_sql.SubjectView, new { Id = id }, cancellationToken: ct)))
-        {
-            subject = await grid.ReadFirstOrDefaultAsync<SubjectRow>();
-            identifiers = (await grid.ReadAsync<IdentifierRow>()).AsList();
-            listings = (await grid.ReadAsync<ListingRow>()).AsList();
-            relations = (await grid.ReadAsync<RelationRow>()).AsList();
-        }
+        await using var grid = await c.QueryMultipleAsync(new CommandDefinition(sql, args, cancellationToken: ct));
+        var subject = await grid.ReadFirstOrDefaultAsync<SubjectRow>();
         if (subject is null) return null;
-        var otherIds = relations.SelectMany(r => new[] { r.OrganizationId, r.PersonId }).Where(x => x != subject.Id).Distinct().ToArray();
-        var sources = listings.Select(l => l.SourceRecordId).Distinct().ToArray();
-        IReadOnlyList<SubjectRow> related = [];
-        IReadOnlyList<ListingRow> relatedListings = [];
-        IReadOnlyList<DisputeRow> disputes = [];
-        if (otherIds.Length + sources.Length > 0)
-        {
-            await using var grid = await c.QueryMultipleAsync(new CommandDefinition(_sql.SubjectViewAround(otherIds.Length > 0, sources.Length > 0),
-                new { Others = otherIds, Sources = sources }, cancellationToken: ct));
-            if (otherIds.Length > 0)
-            {
-                related = (await grid.ReadAsync<SubjectRow>()).AsList();
-                relatedListings = (await grid.ReadAsync<ListingRow>()).AsList();
-            }
-            if (sources.Length > 0) disputes = OfListings(listings, (await grid.ReadAsync<DisputeRow>()).AsList());
-        }
+        var identifiers = (await grid.ReadAsync<IdentifierRow>()).AsList();
+        var listings = (await grid.ReadAsync<ListingRow>()).AsList();
+        var relations = (await grid.ReadAsync<RelationRow>()).AsList();
+        var related = (await grid.ReadAsync<SubjectRow>()).AsList();
+        var relatedListings = (await grid.ReadAsync<ListingRow>()).AsList();
+        var disputes = OfListings(listings, (await grid.ReadAsync<DisputeRow>()).AsList());
         return new SubjectDetail(subject, identifiers, listings, relations, related, disputes, relatedListings);
     }
 

@@ -134,25 +134,44 @@ internal sealed class IndexSql(ISqlDialect dialect)
 
     /// <summary>A subject merged into another is read as that one.</summary>
     private const string ResolvedId = "COALESCE((SELECT into_id FROM subject_merges WHERE merged_id = @Id), @Id)";
-    /// <summary>The subject view's first read, one round trip: the subject (through a merge), its identifiers, listings
-    /// and relations, as <see cref="SubjectById"/>, <see cref="IdentifiersOf"/>, <see cref="ListingsOf"/> and
-    /// <see cref="RelationsOf"/> read them.</summary>
-    public string SubjectView { get; } = $"""
-        SELECT * FROM subjects WHERE id = {ResolvedId};
-        SELECT scheme, value, subject_id, strong FROM subject_identifiers WHERE subject_id = {ResolvedId} ORDER BY strong DESC, scheme;
-        SELECT * FROM listings WHERE subject_id = {ResolvedId} ORDER BY recorded_at, source_revision, parent_listing_id IS NOT NULL, id;
-        SELECT * FROM relations WHERE organization_id = {ResolvedId} OR person_id = {ResolvedId} ORDER BY valid_from, recorded_at, valid_to IS NULL, id
+    /// <summary>The subject an identifier belongs to (a strong one before a weak one of the same value), through a merge.</summary>
+    private const string IdentifiedId = """
+        (SELECT COALESCE((SELECT into_id FROM subject_merges WHERE merged_id = i.subject_id), i.subject_id)
+         FROM subject_identifiers i WHERE i.scheme = @Scheme AND i.value = @Value ORDER BY i.strong DESC LIMIT 1)
         """;
-    /// <summary>The subject view's second read, one round trip: the subjects on the other side of its relations
-    /// (<c>@Others</c>) with their issued listings, and the disputes of its listings' sources (<c>@Sources</c>); either
-    /// part left out when it has no keys.</summary>
-    public string SubjectViewAround(bool others, bool sources) => (others, sources) switch
-    {
-        (true, true) => $"{SubjectsById.Replace("@Ids", "@Others")};\n{IssuedListingsOf.Replace("@Ids", "@Others")};\n{DisputesOfListings.Replace("@Ids", "@Sources")}",
-        (true, false) => $"{SubjectsById.Replace("@Ids", "@Others")};\n{IssuedListingsOf.Replace("@Ids", "@Others")}",
-        (false, true) => DisputesOfListings.Replace("@Ids", "@Sources"),
-        _ => throw new ArgumentException("nothing to read around the subject"),
-    };
+
+    /// <summary>The subject view, by hub id (<c>@Id</c>): see <see cref="View"/>.</summary>
+    public string SubjectView { get; } = View(dialect.OneRow(ResolvedId));
+    /// <summary>The subject view, by an identifier (<c>@Scheme</c>, <c>@Value</c>): see <see cref="View"/>.</summary>
+    public string SubjectViewByIdentifier { get; } = View(dialect.OneRow(IdentifiedId));
+
+    /// <summary>
+    /// The subject view in one round trip: the subject whose id the one-row table <paramref name="k"/> holds
+    /// (<see cref="ISqlDialect.OneRow"/>), its identifiers, listings and
+    /// relations (as <see cref="SubjectById"/>, <see cref="IdentifiersOf"/>, <see cref="ListingsOf"/> and
+    /// <see cref="RelationsOf"/> read them), then one hop out: the subjects on the other side of its relations with their
+    /// issued listings (as <see cref="IssuedListingsOf"/>), and every dispute of its listings' sources (as
+    /// <see cref="DisputesOfListings"/>). Each statement finds the id once and probes by it.
+    /// </summary>
+    private static string View(string k) => $"""
+        SELECT s.* FROM {k} JOIN subjects s ON s.id = k.id;
+        SELECT i.scheme, i.value, i.subject_id, i.strong FROM {k} JOIN subject_identifiers i ON i.subject_id = k.id
+        ORDER BY i.strong DESC, i.scheme;
+        SELECT l.* FROM {k} JOIN listings l ON l.subject_id = k.id
+        ORDER BY l.recorded_at, l.source_revision, l.parent_listing_id IS NOT NULL, l.id;
+        SELECT r.* FROM {k} JOIN relations r ON r.organization_id = k.id OR r.person_id = k.id
+        ORDER BY r.valid_from, r.recorded_at, r.valid_to IS NULL, r.id;
+        SELECT * FROM subjects WHERE id IN ({OtherSides(k)});
+        SELECT * FROM listings WHERE subject_id IN ({OtherSides(k)}) AND parent_listing_id IS NULL ORDER BY recorded_at, id;
+        SELECT * FROM disputes WHERE listing_source_record_id IN
+            (SELECT l.source_record_id FROM {k} JOIN listings l ON l.subject_id = k.id)
+        """;
+
+    /// <summary>The subjects on the other side of the relations of the subject <paramref name="k"/> holds.</summary>
+    private static string OtherSides(string k) => $"""
+        SELECT CASE WHEN r.organization_id = k.id THEN r.person_id ELSE r.organization_id END
+        FROM {k} JOIN relations r ON r.organization_id = k.id OR r.person_id = k.id
+        """;
     public string SubjectById { get; } = "SELECT * FROM subjects WHERE id = @Id";
     public string SubjectIdByIdentifier { get; } =
         "SELECT subject_id FROM subject_identifiers WHERE scheme = @Scheme AND value = @Value ORDER BY strong DESC LIMIT 1";

@@ -326,6 +326,32 @@ public sealed class EntityResolutionTests<TTarget> : IndexFixture<TTarget> where
     }
 
     [Test]
+    public async Task The_view_read_by_an_identifier_is_the_view_read_by_hub_id_and_follows_a_merge()
+    {
+        await Apply(Person("P-1", Ric("19780512"), name: "张伟"));
+        await Apply(CompanyWithRepresentativeByBirthDate("LA-R1", 9101));
+        var known = _subjectOf["P-1"];
+        var company = _subjectOf["LA-R1"];
+        var rep = await RepresentativeOf(TestIdentifiers.Uscc(9101));
+
+        var byId = (await Db.SubjectDetailAsync(company, CancellationToken.None))!;
+        var byUscc = (await Db.SubjectDetailByIdentifierAsync("uscc", TestIdentifiers.Uscc(9101), CancellationToken.None))!;
+        Assert.That(System.Text.Json.JsonSerializer.Serialize(byUscc), Is.EqualTo(System.Text.Json.JsonSerializer.Serialize(byId)), "every part of it");
+        Assert.That(byUscc.Related.Select(s => s.Id), Is.EqualTo(new[] { rep }), "one hop out: the representative");
+        Assert.That(byUscc.RelatedListings.Select(l => l.SourceRecordId), Is.Empty, "the representative's imputed listing is not an issued one");
+        Assert.That(await Db.SubjectDetailByIdentifierAsync("uscc", TestIdentifiers.Uscc(9199), CancellationToken.None), Is.Null, "nobody has it");
+        var repKey = (await Db.SubjectDetailAsync(rep, CancellationToken.None))!.Identifiers.First();
+
+        var review = (await Db.ReviewsAsync("pending", 10, CancellationToken.None)).Single();
+        await Db.DecideReviewAsync(review.Id, true, "operator:test", null, Audit("reviews.decide"), m => Event(m, "SubjectsMerged"), CancellationToken.None);
+
+        var survivor = (await Db.SubjectDetailByIdentifierAsync(repKey.Scheme, repKey.Value, CancellationToken.None))!;
+        Assert.That(survivor.Subject.Id, Is.EqualTo(known), "the merged-away subject's key reads the survivor");
+        Assert.That(survivor.Related.Select(s => s.Id), Is.EqualTo(new[] { company }));
+        Assert.That(survivor.RelatedListings.Select(l => l.SourceRecordId), Is.EqualTo(new[] { "LA-R1" }), "the company's issued listing, one hop out");
+    }
+
+    [Test]
     public async Task Judged_not_the_same_the_pair_stays_apart_and_is_not_queued_again()
     {
         await Apply(Person("P-1", Ric("19780512"), name: "张伟"));

@@ -130,25 +130,26 @@ public static class SubjectApi
             return Refused(audit, http, time, "a masked ID number") ?? Problems.BadRequest("a masked ID number cannot identify a subject; give the full number", scheme);
         var stored = scheme == "orgCode" ? "org-code" : scheme;
         var shown = scheme == "ric" ? ResidentIdNumber.MaskNumber(check.Normalized!) : check.Normalized!;
-        var id = await db.FindSubjectIdAsync(stored, check.Normalized!, ct);
-        if (id is null)
+        // found and read in one round trip
+        var detail = await db.SubjectDetailByIdentifierAsync(stored, check.Normalized!, ct);
+        if (detail is null)
         {
             await Disclosed(audit, http.Caller(), time, null, "not-found", $"by {scheme} {shown}", ct);
             return Problems.NotFound($"no subject with {scheme} {shown}");
         }
-        return await ViewAsync(id, $"by {scheme} {shown}", http, db, catalogue, audit, time, ct);
+        return await ViewAsync(detail, $"by {scheme} {shown}", http, catalogue, audit, time, ct);
     }
 
-    private static Task<IResult> GetAsync(string hubId, HttpContext http, IndexDatabase db, LegalBasisCatalogue catalogue, IAuditTrail audit,
+    private static async Task<IResult> GetAsync(string hubId, HttpContext http, IndexDatabase db, LegalBasisCatalogue catalogue, IAuditTrail audit,
         TimeProvider time, CancellationToken ct) =>
-        ViewAsync(hubId, "by hub id", http, db, catalogue, audit, time, ct);
+        await db.SubjectDetailAsync(hubId, ct) is { } detail
+            ? await ViewAsync(detail, "by hub id", http, catalogue, audit, time, ct)
+            : await NotFoundAsync(audit, http.Caller(), time, "by hub id", hubId, ct);
 
-    private static async Task<IResult> ViewAsync(string id, string how, HttpContext http, IndexDatabase db, LegalBasisCatalogue catalogue,
+    private static async Task<IResult> ViewAsync(SubjectDetail detail, string how, HttpContext http, LegalBasisCatalogue catalogue,
         IAuditTrail audit, TimeProvider time, CancellationToken ct)
     {
         var caller = http.Caller();
-        var detail = await db.SubjectDetailAsync(id, ct);
-        if (detail is null) return await NotFoundAsync(audit, caller, time, how, id, ct);
         var (subject, identifiers, listings, relations, related, disputes, relatedListings) = detail;
         // terms are calendar dates in China Standard Time: the day, and what each listing means on it, come from one place
         var clock = new ListingClock(time);

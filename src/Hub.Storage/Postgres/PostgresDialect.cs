@@ -33,6 +33,9 @@ public sealed class PostgresDialect : ISqlDialect
     /// </remarks>
     public string ForEachKey(string parameter, string query) =>
         $"SELECT t.* FROM unnest(@{parameter}) AS k(key) CROSS JOIN LATERAL ({query.Replace("{key}", "= k.key", StringComparison.Ordinal)} OFFSET 0) AS t";
+    /// <remarks><c>OFFSET 0</c> keeps the planner from pulling the subquery up, which would copy the expression (an
+    /// identifier's probe) into every place that refers to <c>k.id</c>, each computed on its own.</remarks>
+    public string OneRow(string expression) => $"(SELECT {expression} AS id OFFSET 0) k";
     public string LockSkipLocked => " FOR UPDATE SKIP LOCKED";
 
     /// <remarks>
