@@ -11,10 +11,17 @@ public sealed class AuditTrailTests
     {
         public List<AuditEntry> Written { get; } = [];
 
+        /// <summary>The entries of each append that went through, in order.</summary>
+        public List<string[]> Appends { get; } = [];
+
         protected override Task AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct)
         {
             if (entries.Any(refuses)) throw new InvalidOperationException("the store refuses this entry");
-            lock (Written) Written.AddRange(entries);
+            lock (Written)
+            {
+                Written.AddRange(entries);
+                Appends.Add(entries.Select(e => e.Detail!).ToArray());
+            }
             return Task.CompletedTask;
         }
     }
@@ -47,6 +54,23 @@ public sealed class AuditTrailTests
         await store.StopAsync(CancellationToken.None);
 
         Assert.That(store.Written.Select(e => e.Detail), Is.EqualTo(new[] { "before", "after", "a disclosure" }));
+    }
+
+    [Test]
+    public async Task Entries_written_together_go_in_one_append_however_many_and_fail_together()
+    {
+        var store = new Store(e => e.Detail == "refused");
+        await store.StartAsync(CancellationToken.None);
+        var many = Enumerable.Range(0, 700).Select(i => Entry($"alongside {i}")).Prepend(Entry("main")).ToList();
+
+        for (var i = 0; i < 20; i++) await store.WriteAsync([Entry($"lookup {i}"), Entry($"person shown beside {i}")], CancellationToken.None);
+        await store.WriteAsync(many, CancellationToken.None);
+        Assert.ThrowsAsync<AuditUnavailableException>(() => store.WriteAsync([Entry("a disclosure"), Entry("refused")], CancellationToken.None));
+        await store.StopAsync(CancellationToken.None);
+
+        Assert.That(store.Appends.Take(20), Has.All.Length.EqualTo(2), "each pair in one append, never split");
+        Assert.That(store.Appends[20], Is.EqualTo(many.Select(e => e.Detail)), "more than one append's worth, still one append");
+        Assert.That(store.Written.Select(e => e.Detail), Has.None.EqualTo("a disclosure"), "all or none: its partner was refused");
     }
 
     [Test]

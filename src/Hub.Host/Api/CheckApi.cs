@@ -176,20 +176,20 @@ public static class CheckApi
         var results = await checks.CheckAsync(keys, common.Measure!, common.Day, ct);
         var items = new List<BatchCheckItemView>(results.Count);
         var batch = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
-        var entries = new List<Task>(results.Count + 1);
+        var entries = new List<AuditEntry>(results.Count + 1);
         for (var i = 0; i < results.Count; i++)
         {
             var (outcome, subject, known, note, reasons) = View(results[i], caller, bases);
             items.Add(new BatchCheckItemView(i + 1, outcome, subject, known, note, reasons));
-            entries.Add(audit.WriteAsync(Entry(caller, time, results[i], common.Measure!, common.Day, $"batch {batch}, {i + 1} of {results.Count}: "), ct));
+            entries.Add(Entry(caller, time, results[i], common.Measure!, common.Day, $"batch {batch}, {i + 1} of {results.Count}: "));
         }
         var restricted = results.Count(r => r.Restricted);
         var notKnown = results.Count(r => r.Subject is null);
-        entries.Add(audit.WriteAsync(new AuditEntry(time.GetUtcNow(), caller.Principal, caller.AgencyCode, BatchAction, Scopes.CheckSubjects, null,
+        entries.Add(new AuditEntry(time.GetUtcNow(), caller.Principal, caller.AgencyCode, BatchAction, Scopes.CheckSubjects, null,
             "checked", $"batch {batch}: {results.Count} subjects for {common.Measure} on {common.Day:yyyy-MM-dd}: {restricted} restricted, " +
-                       $"{notKnown} not known to the Hub; each subject has an entry of its own", "http"), ct));
-        // on record before it is answered: every subject's entry and the batch's
-        await Task.WhenAll(entries);
+                       $"{notKnown} not known to the Hub; each subject has an entry of its own", "http"));
+        // on record before it is answered, in one append: every subject's entry and the batch's
+        await audit.WriteAsync(entries, ct);
         return Results.Ok(new BatchCheckView(common.Measure!, checks.Catalogue.Version, common.Day, results.Count, restricted, notKnown, items));
     }
 

@@ -269,10 +269,11 @@ public static class SubjectApi
         CancellationToken ct, IReadOnlyList<string>? alongside = null)
     {
         var now = time.GetUtcNow();
-        var main = audit.WriteAsync(new AuditEntry(now, caller.Principal, caller.AgencyCode, "subjects.lookup", Scopes.ReadSubjects, subjectId, outcome, detail, "http"), ct);
-        var others = (alongside ?? []).Select(person => audit.WriteAsync(new AuditEntry(now, caller.Principal, caller.AgencyCode, "subjects.lookup",
-            Scopes.ReadSubjects, person, "disclosed-alongside", $"shown as related to {subjectId}", "http"), ct));
-        await Task.WhenAll(others.Prepend(main));
+        var main = new AuditEntry(now, caller.Principal, caller.AgencyCode, "subjects.lookup", Scopes.ReadSubjects, subjectId, outcome, detail, "http");
+        var others = (alongside ?? []).Select(person => new AuditEntry(now, caller.Principal, caller.AgencyCode, "subjects.lookup",
+            Scopes.ReadSubjects, person, "disclosed-alongside", $"shown as related to {subjectId}", "http"));
+        // in one append: written one by one, the others could each wait for the append before them
+        await audit.WriteAsync([main, .. others], ct);
     }
 
     private static SubjectRef Ref(Dictionary<string, SubjectRow> subjects, string id) =>

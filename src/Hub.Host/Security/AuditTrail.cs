@@ -16,6 +16,11 @@ public interface IAuditTrail
     /// could not be — the caller then refuses what the entry would record.</summary>
     Task WriteAsync(AuditEntry entry, CancellationToken ct);
 
+    /// <summary>Records the entries together, in one append, and returns when they are durable; throws
+    /// <see cref="AuditUnavailableException"/> when they could not be. For one answer that discloses several subjects:
+    /// one waits for one append, not for one after another.</summary>
+    Task WriteAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct);
+
     /// <summary>Records the entry soon, without waiting; retried until written.</summary>
     void Enqueue(AuditEntry entry);
 }
@@ -51,22 +56,25 @@ public abstract partial class QueuedAuditTrail(ILogger log) : IHostedService, IA
     private const int MaxPerAppend = 500;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
-    private sealed record Pending(AuditEntry Entry, TaskCompletionSource? Done);
+    /// <summary>Entries that go in one append, all or none; <paramref name="Done"/> when someone waits for them.</summary>
+    private sealed record Pending(IReadOnlyList<AuditEntry> Entries, TaskCompletionSource? Done);
 
     /// <summary>Makes the entries durable, in their order.</summary>
     protected abstract Task AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct);
 
-    public Task WriteAsync(AuditEntry entry, CancellationToken ct)
+    public Task WriteAsync(AuditEntry entry, CancellationToken ct) => WriteAsync([entry], ct);
+
+    public Task WriteAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite(new Pending(Safe(entry), done)))
+        if (!_queue.Writer.TryWrite(new Pending(entries.Select(Safe).ToList(), done)))
             throw new AuditUnavailableException(new InvalidOperationException("the Hub is stopping"));
         return done.Task.WaitAsync(ct);
     }
 
     public void Enqueue(AuditEntry entry)
     {
-        if (!_queue.Writer.TryWrite(new Pending(Safe(entry), null))) LogLost(log, entry.Action, entry.Principal);
+        if (!_queue.Writer.TryWrite(new Pending([Safe(entry)], null))) LogLost(log, entry.Action, entry.Principal);
     }
 
     /// <summary>A detail never carries a whole ID number, whoever wrote it.</summary>
@@ -96,19 +104,28 @@ public abstract partial class QueuedAuditTrail(ILogger log) : IHostedService, IA
             if (retry.Count == 0 && _queue.Reader.Completion.IsCompleted) break; // all read, all written
             if (retry.Count > 0 && retry.Count >= before) break; // the store is gone: what is left is lost, and said so
         }
-        foreach (var p in retry) LogLost(log, p.Entry.Action, p.Entry.Principal);
-        while (_queue.Reader.TryRead(out var left)) LogLost(log, left.Entry.Action, left.Entry.Principal);
+        foreach (var e in retry.Concat(ReadAll()).SelectMany(p => p.Entries)) LogLost(log, e.Action, e.Principal);
+    }
+
+    private IEnumerable<Pending> ReadAll()
+    {
+        while (_queue.Reader.TryRead(out var left)) yield return left;
     }
 
     private async Task<int> AppendAvailableAsync(List<Pending> retry, int failures, CancellationToken ct)
     {
         var batch = new List<Pending>(retry);
         retry.Clear();
-        while (batch.Count < MaxPerAppend && _queue.Reader.TryRead(out var p)) batch.Add(p);
+        var entries = batch.Sum(p => p.Entries.Count);
+        while (entries < MaxPerAppend && _queue.Reader.TryRead(out var p))
+        {
+            batch.Add(p);
+            entries += p.Entries.Count;
+        }
         if (batch.Count == 0) return failures;
         try
         {
-            await AppendAsync(batch.Select(p => p.Entry).ToList(), CancellationToken.None);
+            await AppendAsync(batch.SelectMany(p => p.Entries).ToList(), CancellationToken.None);
             foreach (var p in batch) p.Done?.TrySetResult();
             return 0;
         }
@@ -126,7 +143,7 @@ public abstract partial class QueuedAuditTrail(ILogger log) : IHostedService, IA
                 {
                     try
                     {
-                        await AppendAsync([p.Entry], CancellationToken.None);
+                        await AppendAsync(p.Entries, CancellationToken.None);
                         p.Done?.TrySetResult();
                         anyWritten = true;
                     }
@@ -138,7 +155,8 @@ public abstract partial class QueuedAuditTrail(ILogger log) : IHostedService, IA
             else failedAlone.Add((batch[0], ex));
             foreach (var (p, error) in failedAlone)
                 if (p.Done is not null) p.Done.TrySetException(new AuditUnavailableException(error));
-                else if (anyWritten) LogRefusedEntry(log, error, p.Entry.Action, p.Entry.Principal);
+                else if (anyWritten)
+                    foreach (var e in p.Entries) LogRefusedEntry(log, error, e.Action, e.Principal);
                 else retry.Add(p);
             if (anyWritten) return 0;
             if (ct.CanBeCanceled) await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(100 * (1 << Math.Min(failures, 6)), 5_000)), ct);
