@@ -56,7 +56,7 @@ public sealed class PostgresDialect : ISqlDialect
         return builder.ConnectionString;
     }
 
-    internal const int AutoPrepareSlots = 16;
+    internal const int AutoPrepareSlots = 64;
     internal const int AutoPrepareMinUsages = 2;
     public int MaxParameters => 30_000;
 }
