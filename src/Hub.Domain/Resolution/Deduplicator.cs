@@ -43,14 +43,17 @@ public sealed record DedupeResult(IReadOnlyList<int> ClusterOf, IReadOnlyList<De
 /// <para>
 /// Candidates come from blocking keys in dictionaries, never from comparing every row with every other: rows with
 /// identical facts are one group (compared once); groups meet only when they share a whole ID number or USCC, a masked
-/// ID number and name (persons) or an organisation code (organisations), or the name with the birth date, the address
-/// or the phone (persons) or the core name, alone and with the legal representative's name (organisations), where the rules link with further evidence or review. Pairs the strong identifiers
-/// already decide are not scored again. A block larger than <see cref="Window"/> groups compares each group with the
+/// ID number with the name or with a birth date that makes a whole number with it (persons: a name with a character
+/// mistyped) or an organisation code (organisations), or the name with the birth date (also a masked number with a
+/// character mistyped), the address or the phone (persons) or the core name, alone and with the legal
+/// representative's name (organisations), where the rules link with further evidence or review. Pairs the strong
+/// identifiers already decide are not scored again. A block larger than <see cref="Window"/> groups compares each group with the
 /// <see cref="Window"/> groups before it only (and says so in <see cref="DedupeResult.Notes"/>).
 /// </para>
 /// <para>
 /// Clusters are joined with union-find, and never so that one cluster holds two whole ID numbers or two birth dates
-/// (persons), two USCCs, two organisation codes or two cities (organisations): as in the aggregator, a row that two such subjects
+/// (persons; a birth date that makes no whole number with the row's masked number may be the mistyped one and does not
+/// count), two USCCs, two organisation codes or two cities (organisations): as in the aggregator, a row that two such subjects
 /// fit (a masked number and name shared by two people with whole numbers) links to neither, and a link that would
 /// chain two of them together is refused; both go to the review queue instead. Links are applied strongest first, then
 /// in row order, so the result does not depend on dictionary order. A cluster is named by its first row.
@@ -103,10 +106,12 @@ public sealed class Deduplicator(SubjectKind kind)
         if (!string.IsNullOrWhiteSpace(row.IdNumber))
         {
             var check = ResidentIdNumber.Check(row.IdNumber);
-            if (!check.IsValid)
-                problems.Add(new DedupeProblem(index, DedupeField.IdNumber, Masked($"{Hide(row.IdNumber)} is not an ID number ({check.Reason}): treated as absent")));
-            else if (check.Scheme == IdentifierScheme.ResidentIdMasked) masked = check.Normalized;
-            else full = check.Normalized;
+            if (check.IsValid)
+            {
+                if (check.Scheme == IdentifierScheme.ResidentIdMasked) masked = check.Normalized;
+                else full = check.Normalized;
+            }
+            else problems.Add(new DedupeProblem(index, DedupeField.IdNumber, Masked($"{Hide(row.IdNumber)} is not an ID number ({check.Reason}): treated as absent")));
         }
         var born = BirthDate(row.BirthDate, index, problems);
         if (born is { } b && full is not null && b != ResidentIdNumber.BirthDate(full))
@@ -236,12 +241,14 @@ public sealed class Deduplicator(SubjectKind kind)
         for (var g = 0; g < _groups.Count; g++)
         {
             var group = _groups[g];
-            if (group.LinkBlock is { } lb) Add(linkBlocks, lb, g);
+            foreach (var lb in group.LinkBlocks) Add(linkBlocks, lb, g);
             foreach (var rb in group.ReviewBlocks) Add(reviewBlocks, rb, g);
         }
         var links = new List<(int G, int H, MatchScore Score)>();
-        Compare(linkBlocks, (a, b) => a.Strong is null || b.Strong is null, kind == SubjectKind.Person ? "masked ID number and name" : "organisation code");
-        Compare(reviewBlocks, (a, b) => a.Weak is null || b.Weak is null,
+        Compare(linkBlocks, (a, b) => a.Strong is null || b.Strong is null,
+            kind == SubjectKind.Person ? "masked ID number with the name or the birth date" : "organisation code");
+        // pairs of one masked number were compared in its block already; of two whole numbers, the numbers decide
+        Compare(reviewBlocks, (a, b) => (a.Weak is null || b.Weak is null || a.Weak != b.Weak) && (a.Strong is null || b.Strong is null),
             kind == SubjectKind.Person ? "name with birth date, address or phone" : "core name");
 
         // 4. a group that subjects the rules keep apart both fit links to none of them (as the aggregator)
@@ -421,10 +428,17 @@ public sealed class Deduplicator(SubjectKind kind)
             {
                 Strong = person.FullNumber;
                 Weak = person.Masked;
-                Second = person.Born?.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-                LinkBlock = Weak is null ? null : Weak + "\u001f" + person.NormalizedName;
-                // the name with each of birth date, address and phone: where the rules can link or review without a number
-                ReviewBlocks = new[] { Second is null ? null : "b" + Second, person.AddressKey is { } x ? "a" + x : null, person.PhoneKey is { } t ? "t" + t : null }
+                // a birth date that makes no whole number with the masked number may be the mistyped one of the two: it
+                // does not keep the row from a cluster of another birth date
+                var fits = person.NumberFitsBirthDate;
+                var born = person.Born?.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+                Second = fits == false ? null : born;
+                // the masked number with the name, and with the birth date where the two make a whole number (a name
+                // with a character mistyped is still that person's)
+                LinkBlocks = Weak is null ? [] : fits == true ? [Weak + "\u001f" + person.NormalizedName, Weak + "\u001fb" + born] : [Weak + "\u001f" + person.NormalizedName];
+                // the name with each of birth date, address and phone: where the rules can link or review without a
+                // number, or with a masked number one of them mistyped
+                ReviewBlocks = new[] { born is null ? null : "b" + born, person.AddressKey is { } x ? "a" + x : null, person.PhoneKey is { } t ? "t" + t : null }
                     .OfType<string>().Select(k => k + "\u001f" + person.NormalizedName).ToArray();
             }
             else
@@ -433,7 +447,7 @@ public sealed class Deduplicator(SubjectKind kind)
                 Weak = organization.OrganizationCode ?? (Strong is null ? null : Uscc.EmbeddedOrganizationCode(Strong));
                 Second = Weak;
                 City = organization.RegionCode is { Length: >= 4 } place ? place[..4] : null;
-                LinkBlock = Weak;
+                LinkBlocks = Weak is null ? [] : [Weak];
                 // the core name, and with the representative's name: a large block of one trade name still meets
                 // the rows that name the same representative
                 ReviewBlocks = organization.RepresentativeName is { } rep ? [organization.CoreName, organization.CoreName + "\u001fr" + rep] : [organization.CoreName];
@@ -460,7 +474,7 @@ public sealed class Deduplicator(SubjectKind kind)
         /// representative in two cities are not chained together by a row that names neither city.</summary>
         public string? City { get; }
 
-        public string? LinkBlock { get; }
+        public string[] LinkBlocks { get; } = [];
         public string[] ReviewBlocks { get; } = [];
     }
 

@@ -261,4 +261,69 @@ public sealed class DeduplicatorTests
             "the building joins row 1 to the whole number; the mobile rows 2 and 3; the father at the same address, with the son's phone, has another birth date; the name at the building alone is reviewed");
         Assert.That(result.Reviews.Select(r => (r.RowA, r.RowB)), Does.Contain((0, 5)));
     }
+
+    /// <summary>A date of the year of <paramref name="whole"/> that makes no whole number with its masked form: a
+    /// mistyped birth date.</summary>
+    private static string DateNotFitting(string whole)
+    {
+        var masked = ResidentIdNumber.MaskNumber(whole);
+        for (var d = ResidentIdNumber.BirthDate(whole).AddDays(1); ; d = d.AddDays(1))
+            if (!ResidentIdNumber.FitsBirthDate(masked, d)) return d.ToString("yyyy-MM-dd");
+    }
+
+    [Test]
+    public void A_name_with_a_character_mistyped_joins_by_the_masked_number_and_birth_date_and_without_them_or_with_another_surname_does_not()
+    {
+        var whole = Ric("19780512");
+        var masked = ResidentIdNumber.MaskNumber(whole);
+        var (result, problems) = Run(SubjectKind.Person,
+            new DedupeRow("王建国", whole),
+            new DedupeRow("王建华", masked, "1978-05-12"),
+            new DedupeRow("汪建国", masked, "1978年5月12日"),
+            new DedupeRow("王建华", BirthDate: "1978-05-12", Region: "341122"),
+            // a twin: the same birth date and county, a name a character apart — another sequence number
+            new DedupeRow("王建民", ResidentIdNumber.MaskNumber(Ric("19780512", "363")), "1978-05-12"));
+
+        Assert.That(problems, Is.Empty);
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 0, 2, 3, 4 }));
+        Assert.That(Run(SubjectKind.Person, new DedupeRow("王建国", whole), new DedupeRow("王建华", masked)).Result.ClusterOf, Is.EqualTo(new[] { 0, 1 }),
+            "without the birth date");
+    }
+
+    [Test]
+    public void A_birth_date_that_makes_no_whole_number_with_the_masked_number_does_not_keep_a_row_apart_unless_two_people_fit_it()
+    {
+        var whole = Ric("19780512");
+        var masked = ResidentIdNumber.MaskNumber(whole);
+        var (result, _) = Run(SubjectKind.Person,
+            new DedupeRow("王建国", whole),
+            new DedupeRow("王建国", masked, DateNotFitting(whole)),
+            new DedupeRow("王建国", masked));
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 0, 0 }), "the mistyped birth date neither keeps row 1 apart nor makes row 2 fit two people");
+
+        // a namesake with the same masked number born another day: the row with a birth date that fits neither fits both
+        var namesake = SameMaskedNumber(whole);
+        var typo = DateNotFitting(whole);
+        Assume.That(ResidentIdNumber.FitsBirthDate(masked, DateOnly.Parse(typo)), Is.False);
+        (result, _) = Run(SubjectKind.Person,
+            new DedupeRow("王建国", whole), new DedupeRow("王建国", namesake), new DedupeRow("王建国", masked, typo));
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 1, 2 }));
+        Assert.That(result.Reviews.Where(r => r.Score.Evidence.Any(e => e.Feature == "ambiguous")).Select(r => (r.RowA, r.RowB)),
+            Is.EquivalentTo(new[] { (0, 2), (1, 2) }));
+    }
+
+    [Test]
+    public void A_masked_number_with_a_visible_character_mistyped_joins_by_name_and_birth_date_where_the_check_shows_the_typo()
+    {
+        var whole = Ric("19780512");
+        var masked = ResidentIdNumber.MaskNumber(whole);
+        var typo = masked[..15] + (masked[15] == '7' ? '8' : '7') + masked[16..];
+        var (result, _) = Run(SubjectKind.Person,
+            new DedupeRow("王建国", whole),
+            new DedupeRow("王建国", typo, "19780512"),
+            new DedupeRow("王建华", typo, "19780512"));
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 0, 2 }), "two typos (the number and the name) are too many");
+        Assert.That(Run(SubjectKind.Person, new DedupeRow("王建国", whole), new DedupeRow("王建国", typo)).Result.ClusterOf, Is.EqualTo(new[] { 0, 1 }),
+            "without the birth date nothing tells which number is wrong");
+    }
 }
