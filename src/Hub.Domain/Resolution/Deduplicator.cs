@@ -23,7 +23,9 @@ public enum DedupeField
     RepresentativeId,
 }
 
-/// <summary>A field of a row (0-based) that could not be used: it is treated as absent. Never holds a whole ID number.</summary>
+/// <summary>A field of a row (0-based) that could not be used as written: it is treated as absent, or used only as far
+/// as the message says (the masked form of a mistyped number, a birth date the masked number contradicts). Never holds
+/// a whole ID number.</summary>
 public sealed record DedupeProblem(int Row, DedupeField Field, string Message);
 
 /// <summary>A grey pair for an operator: two rows (0-based) of different clusters, with the score and evidence.</summary>
@@ -57,6 +59,10 @@ public sealed record DedupeResult(IReadOnlyList<int> ClusterOf, IReadOnlyList<De
 /// fit (a masked number and name shared by two people with whole numbers) links to neither, and a link that would
 /// chain two of them together is refused; both go to the review queue instead. Links are applied strongest first, then
 /// in row order, so the result does not depend on dictionary order. A cluster is named by its first row.
+/// </para>
+/// <para>
+/// A person's whole number that fails its check (a character mistyped) is no whole number; its masked form is used as a
+/// masked number, right unless the typo is in a visible character, which a birth date given beside it shows.
 /// </para>
 /// </summary>
 public sealed class Deduplicator(SubjectKind kind)
@@ -103,6 +109,7 @@ public sealed class Deduplicator(SubjectKind kind)
     private void AddPerson(DedupeRow row, string name, string? region, int index, List<DedupeProblem> problems)
     {
         string? full = null, masked = null;
+        var mistyped = false;
         if (!string.IsNullOrWhiteSpace(row.IdNumber))
         {
             var check = ResidentIdNumber.Check(row.IdNumber);
@@ -110,6 +117,16 @@ public sealed class Deduplicator(SubjectKind kind)
             {
                 if (check.Scheme == IdentifierScheme.ResidentIdMasked) masked = check.Normalized;
                 else full = check.Normalized;
+            }
+            else if (MaskedFormOfMistyped(row.IdNumber) is { } form)
+            {
+                // a whole number with a character wrong (its check fails) is no whole number, but its masked form is
+                // right when the typo is in the birth month or day; where a visible character is wrong, the birth date
+                // given beside it shows it (PersonFacts.NumberFitsBirthDate), and another masked number does not count
+                // against it
+                (masked, mistyped) = (form, true);
+                problems.Add(new DedupeProblem(index, DedupeField.IdNumber,
+                    Masked($"{Hide(row.IdNumber)} is not an ID number ({check.Reason}): only its masked form is used, as a masked number's")));
             }
             else problems.Add(new DedupeProblem(index, DedupeField.IdNumber, Masked($"{Hide(row.IdNumber)} is not an ID number ({check.Reason}): treated as absent")));
         }
@@ -119,12 +136,11 @@ public sealed class Deduplicator(SubjectKind kind)
             problems.Add(new DedupeProblem(index, DedupeField.BirthDate, "the birth date is not the one in the ID number: the ID number's is used"));
             born = null;
         }
+        // kept: which of the two is mistyped shows against another row's (PersonFacts.NumberFitsBirthDate)
         if (born is { } y && masked is not null && y.Year != int.Parse(masked.AsSpan(6, 4), CultureInfo.InvariantCulture))
-        {
-            problems.Add(new DedupeProblem(index, DedupeField.BirthDate, "the birth year is not the one in the masked ID number: the birth date is treated as absent"));
-            born = null;
-        }
-        var facts = new PersonFacts(name, full, masked, born, region, Trimmed(row.Address), Trimmed(row.Phone));
+            problems.Add(new DedupeProblem(index, DedupeField.BirthDate,
+                "the birth year is not the one in the masked ID number: one of them is mistyped, so another birth date does not set this row apart"));
+        var facts = new PersonFacts(name, full, masked, born, region, Trimmed(row.Address), Trimmed(row.Phone)) { NumberMistyped = mistyped };
         Join(_persons, facts, () => new Group(Count, facts, null));
     }
 
@@ -171,6 +187,16 @@ public sealed class Deduplicator(SubjectKind kind)
             else number = check.Normalized;
         }
         return (name.Length == 0 ? null : name, number);
+    }
+
+    /// <summary>The masked form of an 18-character whole number that is not valid (its check character or birth date is
+    /// wrong), if that form is a valid masked number (the region, the birth year, the sequence and check are digits).</summary>
+    private static string? MaskedFormOfMistyped(string text)
+    {
+        var n = IdentifierText.Normalize(text);
+        if (n.Length != 18 || n.Contains('*', StringComparison.Ordinal)) return null;
+        var check = ResidentIdNumber.Check(ResidentIdNumber.MaskNumber(n));
+        return check is { IsValid: true, Scheme: IdentifierScheme.ResidentIdMasked } ? check.Normalized : null;
     }
 
     private static string? Trimmed(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();

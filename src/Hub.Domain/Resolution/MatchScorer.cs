@@ -44,6 +44,10 @@ public sealed record PersonFacts(string NormalizedName, string? FullNumber = nul
     /// <summary>The six-digit region of issue, given or from the number.</summary>
     public string? RegionCode => Region ?? ((FullNumber ?? MaskedNumber) is { Length: 18 } n ? n[..6] : null);
 
+    /// <summary>The masked number is the masked form of a whole number that fails its check (a list's typo): right unless
+    /// a visible character is the mistyped one, so another masked number is no evidence against it (the same one is for).</summary>
+    public bool NumberMistyped { get; init; }
+
     /// <summary>Whether the masked number and the birth date make a whole number, check character included
     /// (<see cref="ResidentIdNumber.FitsBirthDate"/>): false, one of them is mistyped; null when either is not known.</summary>
     public bool? NumberFitsBirthDate => Masked is { } m && Born is { } d ? ResidentIdNumber.FitsBirthDate(m, d) : null;
@@ -93,8 +97,9 @@ public sealed record OrganizationFacts(string Name, string? Uscc = null, string?
 /// one number mistyped, 0.25 instead of 0.5 (0.9): two valid numbers never differ in one character alone (the check
 /// character catches every single substitution), so with one birth date one of them is wrong, and another person would
 /// need to be a namesake born the same day whose own number was mistyped to within a character of this one. A different surname, a typo without the birth date on both sides, two
-/// typos at once or a whole number that differs stay different people. The name (0.45) with the masked ID
-/// number (0.5) links. Name, birth date (0.2) and region (0.1) only reach the review zone — two different people with a
+/// typos at once or a whole number that differs stay different people; only a masked number known to come from a
+/// whole number that failed its check (<see cref="PersonFacts.NumberMistyped"/>) is no evidence where it differs. The
+/// name (0.45) with the masked ID number (0.5) links. Name, birth date (0.2) and region (0.1) only reach the review zone — two different people with a
 /// common name and the same birthday are never linked on name evidence alone — but with the same address (the building,
 /// 0.25) or the same mobile number (0.25; a landline, a household's, 0.15) they link: 0.9. Name with address and mobile
 /// number links too, without a birth date; name with one of them, or with a landline and a birth date, is reviewed. A
@@ -128,7 +133,9 @@ public static class MatchScorer
             else if (sameName && a.Born is { } x && x == b.Born && OneApart(ma, mb) && a.NumberFitsBirthDate != b.NumberFitsBirthDate)
                 masked = new Evidence("masked ID number", 0.25,
                     "masked ID numbers one character apart, the birth date making a whole number with one only: the other mistyped");
-            else return Final(0, "masked ID number", "the masked ID numbers differ (region, birth year or last four characters)");
+            // a number known to be mistyped tells nothing where it differs: as if it were not there
+            else if (!a.NumberMistyped && !b.NumberMistyped)
+                return Final(0, "masked ID number", "the masked ID numbers differ (region, birth year or last four characters)");
         }
         if (a.Born is { } ba && b.Born is { } bb)
         {

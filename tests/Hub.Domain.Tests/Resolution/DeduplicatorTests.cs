@@ -117,13 +117,14 @@ public sealed class DeduplicatorTests
     }
 
     [Test]
-    public void An_invalid_number_is_reported_masked_and_treated_as_absent()
+    public void An_invalid_number_is_reported_masked_and_is_no_whole_number()
     {
         var whole = Ric("19780512");
         var wrong = whole[..17] + (whole[17] == '0' ? '1' : '0');
         var (result, problems) = Run(SubjectKind.Person, new DedupeRow("王建国", whole), new DedupeRow("王建国", wrong), new DedupeRow("", whole));
 
-        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 1, 2 }), "without its number the row has only the name; without a name, nothing");
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 1, 2 }),
+            "its masked form is another (the check character) and no birth date tells which is wrong; without a name, nothing");
         Assert.That(problems.Select(p => (p.Row, p.Field)), Is.EqualTo(new[] { (1, DedupeField.IdNumber), (2, DedupeField.Name) }));
         Assert.That(problems[0].Message, Does.Contain("341122********" + wrong[^4..]).And.Not.Contain(wrong).And.Not.Contain(whole[..14]));
     }
@@ -325,5 +326,34 @@ public sealed class DeduplicatorTests
         Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 0, 2 }), "two typos (the number and the name) are too many");
         Assert.That(Run(SubjectKind.Person, new DedupeRow("王建国", whole), new DedupeRow("王建国", typo)).Result.ClusterOf, Is.EqualTo(new[] { 0, 1 }),
             "without the birth date nothing tells which number is wrong");
+    }
+
+    [Test]
+    public void A_whole_number_with_a_character_mistyped_counts_by_its_masked_form()
+    {
+        var whole = Ric("19780512");
+        var hidden = whole[..12] + (whole[12] == '1' ? '2' : '1') + whole[13..];      // a digit of the birth day: hidden by the mask
+        var visible = whole[..15] + (whole[15] == '7' ? '8' : '7') + whole[16..];     // a digit of the sequence
+        var year = whole[..9] + '9' + whole[10..];                                      // 1979: the birth year
+        var (result, problems) = Run(SubjectKind.Person,
+            new DedupeRow("王建国", whole),
+            new DedupeRow("王建国", hidden),
+            new DedupeRow("王建国", visible, "1978-05-12"),
+            new DedupeRow("王建华", hidden),
+            new DedupeRow("王建国", year, "1978年5月12日"));
+
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 0, 0, 3, 0 }),
+            "the masked form right, or wrong and the birth date beside it showing it (in the year too); with another name, apart");
+        Assert.That(problems.Select(p => (p.Row, p.Field)), Is.EqualTo(new[]
+        {
+            (1, DedupeField.IdNumber), (2, DedupeField.IdNumber), (3, DedupeField.IdNumber), (4, DedupeField.IdNumber), (4, DedupeField.BirthDate),
+        }));
+        Assert.That(problems[^1].Message, Does.Contain("one of them is mistyped"), "the birth date that contradicts the masked number is kept");
+        Assert.That(problems[0].Message, Does.Contain("only its masked form is used").And.Not.Contain(hidden[..14]));
+        var (apart, _) = Run(SubjectKind.Person, new DedupeRow("王建国", whole, Address: "安徽省滁州市城关区人民路12号"),
+            new DedupeRow("王建国", visible, Address: "滁州市城关区人民路12号"));
+        Assert.That(apart.ClusterOf, Is.EqualTo(new[] { 0, 1 }), "a visible character wrong and no birth date: nothing tells which number is wrong");
+        Assert.That(apart.Reviews.Select(r => (r.RowA, r.RowB, r.Score.Score)), Is.EqualTo(new[] { (0, 1, 0.8) }),
+            "the mistyped number does not count against: name, region and building are worth a review, as without a number");
     }
 }

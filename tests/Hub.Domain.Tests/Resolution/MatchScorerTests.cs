@@ -306,6 +306,13 @@ public sealed class MatchScorerTests
                 Is.Zero, "two characters apart");
         });
 
+        // the masked form of a whole number that failed its check: where it differs, it tells nothing either way
+        var building = "安徽省滁州市城关区人民路12号";
+        var mistyped = new PersonFacts("王建国", MaskedNumber: typo, Address: building) { NumberMistyped = true };
+        Assert.That(MatchScorer.Score(new PersonFacts("王建国", FullNumber: WangWhole, Address: building), mistyped).Evidence.Select(e => e.Feature),
+            Is.EqualTo(new[] { "name", "region", "address" }));
+        Assert.That(MatchScorer.Score(new PersonFacts("王建国", FullNumber: WangWhole, Address: building), mistyped with { NumberMistyped = false }).Score, Is.Zero);
+
         // a namesake of the county and year whose masked number is a character apart (another birth day, the check
         // character differs): two valid numbers of one birth date never are, so with two birth dates it is two people
         var namesake = Enumerable.Range(1, 364).Select(d => Wang.AddDays(d)).Where(d => d.Year == Wang.Year)
