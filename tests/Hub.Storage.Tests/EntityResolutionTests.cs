@@ -188,6 +188,23 @@ public sealed class EntityResolutionTests<TTarget> : IndexFixture<TTarget> where
         Assert.That(listings.Select(l => l.SourceRecordId), Is.EquivalentTo(new[] { "P-1", "LA-1194" }), "the company's listing is imputed to the person already known");
     }
 
+    [Test]
+    public async Task A_notice_with_the_masked_number_the_birth_date_and_a_name_a_character_off_is_the_person_known_by_the_whole_number()
+    {
+        var whole = Ric("19780512");
+        await Apply(Person("P-1", whole));
+        var typed = Person("P-2", ResidentIdNumber.MaskNumber(whole), "王建华");
+
+        await Apply(typed with { Subject = typed.Subject with { BirthDate = new DateOnly(1978, 5, 12) } });
+        await Apply(Person("P-3", ResidentIdNumber.MaskNumber(whole), "王建华"));
+        await Apply(Person("P-4", ResidentIdNumber.MaskNumber(whole), "汪建国") with { Subject = typed.Subject with { Name = "汪建国", BirthDate = new DateOnly(1978, 5, 12) } });
+
+        var subjects = await SubjectOf("P-1", "P-2", "P-3", "P-4");
+        Assert.That(subjects["P-2"], Is.EqualTo(subjects["P-1"]), "the masked number and birth date are the whole number: the given name mistyped");
+        Assert.That(subjects["P-3"], Is.Not.EqualTo(subjects["P-1"]), "without the birth date, another name is another person");
+        Assert.That(subjects["P-4"], Is.Not.EqualTo(subjects["P-1"]).And.Not.EqualTo(subjects["P-3"]), "another surname too");
+    }
+
     /// <summary>What the migrations since the masked form (and those after it) added, taken away again.</summary>
     private const string Earlier = "DELETE FROM subject_identifiers WHERE scheme = 'ric-masked'; DROP INDEX ix_subjects_name_separator; DROP INDEX ix_subjects_core_missing; DROP INDEX ix_subjects_core_name; " +
                                    "DROP INDEX ix_subjects_person_name; ALTER TABLE subjects DROP COLUMN core_name; ALTER TABLE failed_messages DROP COLUMN records; ";
