@@ -53,9 +53,9 @@ public sealed record DedupeResult(IReadOnlyList<int> ClusterOf, IReadOnlyList<De
 /// <see cref="Window"/> groups before it only (and says so in <see cref="DedupeResult.Notes"/>).
 /// </para>
 /// <para>
-/// Clusters are joined with union-find, and never so that one cluster holds two whole ID numbers or two birth dates
-/// (persons; a birth date that makes no whole number with the row's masked number may be the mistyped one and does not
-/// count), two USCCs, two organisation codes or two cities (organisations): as in the aggregator, a row that two such subjects
+/// Clusters are joined with union-find, and never so that one cluster holds two whole ID numbers, two birth dates or
+/// two masked ID numbers (persons; a birth date that makes no whole number with the row's masked number may be the
+/// mistyped one of the two, and neither counts), two USCCs, two organisation codes or two cities (organisations): as in the aggregator, a row that two such subjects
 /// fit (a masked number and name shared by two people with whole numbers) links to neither, and a link that would
 /// chain two of them together is refused; both go to the review queue instead. Links are applied strongest first, then
 /// in row order, so the result does not depend on dictionary order. A cluster is named by its first row.
@@ -229,7 +229,7 @@ public sealed class Deduplicator(SubjectKind kind)
         var notes = new List<string>();
         foreach (var g in _groups)
             for (var r = g.First; r >= 0; r = _nextInGroup[r])
-                sets.Set(r, g.Strong, g.Second, g.City);
+                sets.Set(r, g.Strong, g.Second, g.Third);
 
         // 1. rows with the same facts: one decision for the whole group
         var selfJoined = new bool[_groups.Count];
@@ -293,8 +293,8 @@ public sealed class Deduplicator(SubjectKind kind)
                 if (!probe.Take(sets, _groups[h].First)) { ambiguous.Add(g); break; }
         }
 
-        // 5. links, strongest first, then in row order; none that would put two whole numbers (USCCs) or birth dates
-        // (organisation codes) in one cluster
+        // 5. links, strongest first, then in row order; none that would put two whole numbers (USCCs), birth dates
+        // (organisation codes) or masked numbers (cities) in one cluster
         links.Sort((x, y) =>
         {
             var c = y.Score.Score.CompareTo(x.Score.Score);
@@ -317,7 +317,7 @@ public sealed class Deduplicator(SubjectKind kind)
             if (!joined)
                 reviews.Add(new Edge(a.First, b.First, With(score, "conflict",
                     kind == SubjectKind.Person
-                        ? "kept apart: linking would put two whole ID numbers or two birth dates in one cluster"
+                        ? "kept apart: linking would put two whole ID numbers, birth dates or masked ID numbers in one cluster"
                         : "kept apart: linking would put two USCCs, two organisation codes or two cities in one cluster")));
         }
 
@@ -459,6 +459,7 @@ public sealed class Deduplicator(SubjectKind kind)
                 var fits = person.NumberFitsBirthDate;
                 var born = person.Born?.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
                 Second = fits == false ? null : born;
+                Third = fits == true || (fits is null && !person.NumberMistyped) ? Weak : null;
                 // the masked number with the name, and with the birth date where the two make a whole number (a name
                 // with a character mistyped is still that person's)
                 LinkBlocks = Weak is null ? [] : fits == true ? [Weak + "\u001f" + person.NormalizedName, Weak + "\u001fb" + born] : [Weak + "\u001f" + person.NormalizedName];
@@ -472,7 +473,7 @@ public sealed class Deduplicator(SubjectKind kind)
                 Strong = organization!.Uscc;
                 Weak = organization.OrganizationCode ?? (Strong is null ? null : Uscc.EmbeddedOrganizationCode(Strong));
                 Second = Weak;
-                City = organization.RegionCode is { Length: >= 4 } place ? place[..4] : null;
+                Third = organization.RegionCode is { Length: >= 4 } place ? place[..4] : null;
                 LinkBlocks = Weak is null ? [] : [Weak];
                 // the core name, and with the representative's name: a large block of one trade name still meets
                 // the rows that name the same representative
@@ -495,24 +496,27 @@ public sealed class Deduplicator(SubjectKind kind)
         /// <summary>What a cluster holds one of at most besides <see cref="Strong"/>: birth date / organisation code.</summary>
         public string? Second { get; }
 
-        /// <summary>An organisation's city (its registration authority, from the region or the USCC), when known: a
-        /// cluster holds one at most, unless a strong identifier forced it — sister companies of one trade name and
-        /// representative in two cities are not chained together by a row that names neither city.</summary>
-        public string? City { get; }
+        /// <summary>What a cluster holds one of at most besides these, unless a strong identifier forced it. An
+        /// organisation's city (its registration authority, from the region or the USCC), when known: sister companies
+        /// of one trade name and representative in two cities are not chained together by a row that names neither
+        /// city. A person's masked number, unless it may be the mistyped one (its row's birth date makes no whole number
+        /// with it, or it comes from a whole number that failed its check): two people of one name and birth date at
+        /// one building are not chained together by a row without a number that fits both.</summary>
+        public string? Third { get; }
 
         public string[] LinkBlocks { get; } = [];
         public string[] ReviewBlocks { get; } = [];
     }
 
-    /// <summary>Union-find over rows; each cluster holds at most one whole number (USCC) and one birth date
-    /// (organisation code) unless a strong identifier forced it.</summary>
+    /// <summary>Union-find over rows; each cluster holds at most one whole number (USCC), one birth date (organisation
+    /// code) and one masked number (city) unless a strong identifier forced it.</summary>
     private sealed class Clusters
     {
         private readonly int[] _parent;
         private readonly int[] _size;
         private readonly string?[] _strong;
         private readonly string?[] _second;
-        private readonly string?[] _city;
+        private readonly string?[] _third;
 
         public Clusters(int n)
         {
@@ -520,11 +524,11 @@ public sealed class Deduplicator(SubjectKind kind)
             _size = new int[n];
             _strong = new string?[n];
             _second = new string?[n];
-            _city = new string?[n];
+            _third = new string?[n];
             for (var i = 0; i < n; i++) (_parent[i], _size[i]) = (i, 1);
         }
 
-        public void Set(int row, string? strong, string? second, string? city) => (_strong[row], _second[row], _city[row]) = (strong, second, city);
+        public void Set(int row, string? strong, string? second, string? third) => (_strong[row], _second[row], _third[row]) = (strong, second, third);
 
         public int Find(int x)
         {
@@ -540,47 +544,47 @@ public sealed class Deduplicator(SubjectKind kind)
         {
             var (ra, rb) = (Find(a), Find(b));
             if (ra == rb) return true;
-            if (!forced && (Differ(_strong[ra], _strong[rb]) || Differ(_second[ra], _second[rb]) || Differ(_city[ra], _city[rb]))) return false;
+            if (!forced && (Differ(_strong[ra], _strong[rb]) || Differ(_second[ra], _second[rb]) || Differ(_third[ra], _third[rb]))) return false;
             if (_size[ra] < _size[rb]) (ra, rb) = (rb, ra);
             _parent[rb] = ra;
             _size[ra] += _size[rb];
             _strong[ra] ??= _strong[rb];
             _second[ra] ??= _second[rb];
-            _city[ra] ??= _city[rb];
+            _third[ra] ??= _third[rb];
             return true;
         }
 
         public Probe Start(int row)
         {
             var r = Find(row);
-            return new Probe(_strong[r], _second[r], _city[r]);
+            return new Probe(_strong[r], _second[r], _third[r]);
         }
 
-        public (string? Strong, string? Second, string? City) Of(int row)
+        public (string? Strong, string? Second, string? Third) Of(int row)
         {
             var r = Find(row);
-            return (_strong[r], _second[r], _city[r]);
+            return (_strong[r], _second[r], _third[r]);
         }
 
         private static bool Differ(string? x, string? y) => x is not null && y is not null && !string.Equals(x, y, StringComparison.Ordinal);
     }
 
     /// <summary>What the clusters seen so far hold; <see cref="Take"/> is false once two of them cannot be one.</summary>
-    private sealed class Probe(string? strong, string? second, string? city)
+    private sealed class Probe(string? strong, string? second, string? third)
     {
         private string? _strong = strong;
         private string? _second = second;
-        private string? _city = city;
+        private string? _third = third;
 
         public bool Take(Clusters sets, int row)
         {
             var (s, t, c) = sets.Of(row);
             if (s is not null && _strong is not null && s != _strong) return false;
             if (t is not null && _second is not null && t != _second) return false;
-            if (c is not null && _city is not null && c != _city) return false;
+            if (c is not null && _third is not null && c != _third) return false;
             _strong ??= s;
             _second ??= t;
-            _city ??= c;
+            _third ??= c;
             return true;
         }
     }

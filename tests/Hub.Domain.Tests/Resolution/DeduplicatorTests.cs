@@ -356,4 +356,20 @@ public sealed class DeduplicatorTests
         Assert.That(apart.Reviews.Select(r => (r.RowA, r.RowB, r.Score.Score)), Is.EqualTo(new[] { (0, 1, 0.8) }),
             "the mistyped number does not count against: name, region and building are worth a review, as without a number");
     }
+
+    [Test]
+    public void A_row_without_a_number_that_two_namesakes_of_one_building_fit_does_not_chain_their_masked_numbers_together()
+    {
+        // two 李伟 born the same day in one county (another sequence number) living in one dormitory: name, birth date and
+        // building link a row without a number to either — so to neither, and the two stay apart
+        var building = "广东省广州市天河区文化路562号";
+        var (result, _) = Run(SubjectKind.Person,
+            new DedupeRow("李伟", ResidentIdNumber.MaskNumber(Ric("19861020", "105", "440104")), "1986-10-20", Address: building),
+            new DedupeRow("李伟", ResidentIdNumber.MaskNumber(Ric("19861020", "845", "440104")), "1986-10-20", Address: building),
+            new DedupeRow("李伟", BirthDate: "19861020", Address: building + "3栋"));
+
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 1, 2 }));
+        Assert.That(result.Reviews.Where(r => r.Score.Evidence.Any(e => e.Feature == "ambiguous")).Select(r => (r.RowA, r.RowB)),
+            Is.EquivalentTo(new[] { (0, 2), (1, 2) }));
+    }
 }
