@@ -47,18 +47,19 @@ public sealed record DedupeResult(IReadOnlyList<int> ClusterOf, IReadOnlyList<De
 /// identical facts are one group (compared once); groups meet only when they share a whole ID number or USCC, a masked
 /// ID number with the name or with a birth date that makes a whole number with it (persons: a name with a character
 /// mistyped) or an organisation code (organisations), or the name with the birth date (also a masked number with a
-/// character mistyped), the address or the phone (persons) or the core name, alone and with the legal
-/// representative's name (organisations), where the rules link with further evidence or review. Pairs the strong
-/// identifiers already decide are not scored again. A block larger than <see cref="Window"/> groups compares each group with the
+/// character mistyped), the address or the phone (persons) or the core name, alone and with the legal representative's
+/// name (organisations), where the rules link with further evidence or review. Pairs the strong identifiers already
+/// decide are not scored again. A block larger than <see cref="Window"/> groups compares each group with the
 /// <see cref="Window"/> groups before it only (and says so in <see cref="DedupeResult.Notes"/>).
 /// </para>
 /// <para>
 /// Clusters are joined with union-find, and never so that one cluster holds two whole ID numbers, two birth dates or
 /// two masked ID numbers (persons; a birth date that makes no whole number with the row's masked number may be the
-/// mistyped one of the two, and neither counts), two USCCs, two organisation codes or two cities (organisations): as in the aggregator, a row that two such subjects
-/// fit (a masked number and name shared by two people with whole numbers) links to neither, and a link that would
-/// chain two of them together is refused; both go to the review queue instead. Links are applied strongest first, then
-/// in row order, so the result does not depend on dictionary order. A cluster is named by its first row.
+/// mistyped one of the two, and neither counts), two USCCs, two organisation codes or two cities (organisations): as in
+/// the aggregator, a row that two such subjects fit (a masked number and name shared by two people with whole numbers)
+/// links to neither, and a link that would chain two of them together is refused; both go to the review queue instead.
+/// Links are applied strongest first, then in row order, so the result does not depend on dictionary order. A cluster
+/// is named by its first row.
 /// </para>
 /// <para>
 /// A person's whole number that fails its check (a character mistyped) is no whole number; its masked form is used as a
@@ -462,7 +463,9 @@ public sealed class Deduplicator(SubjectKind kind)
                 Third = fits == true || (fits is null && !person.NumberMistyped) ? Weak : null;
                 // the masked number with the name, and with the birth date where the two make a whole number (a name
                 // with a character mistyped is still that person's)
-                LinkBlocks = Weak is null ? [] : fits == true ? [Weak + "\u001f" + person.NormalizedName, Weak + "\u001fb" + born] : [Weak + "\u001f" + person.NormalizedName];
+                LinkBlocks = Weak is null ? []
+                    : fits == true ? [Weak + "\u001f" + person.NormalizedName, Weak + "\u001fb" + born]
+                    : [Weak + "\u001f" + person.NormalizedName];
                 // the name with each of birth date, address and phone: where the rules can link or review without a
                 // number, or with a masked number one of them mistyped
                 ReviewBlocks = new[] { born is null ? null : "b" + born, person.AddressKey is { } x ? "a" + x : null, person.PhoneKey is { } t ? "t" + t : null }

@@ -90,18 +90,19 @@ public sealed record OrganizationFacts(string Name, string? Uscc = null, string?
 /// <para>Persons: a different masked number, birth date or name is a different person — save one typo where the rest
 /// pins the person down, each with its own line of evidence. A masked number and a birth date that make a whole number
 /// together (the check character fits: <see cref="PersonFacts.NumberFitsBirthDate"/>) are that number, one person: with
-/// both the same, a name of the same length that differs in one character other than the first (the surname) is a
-/// typo, 0.2 instead of the name's 0.45 (0.9, a link with both and only with both). With the same masked number and
-/// name, a birth date that makes no whole number with it is the mistyped one and counts nothing (0). With the same name
-/// and birth date, masked numbers one character apart of which only one makes a whole number with the birth date are
-/// one number mistyped, 0.25 instead of 0.5 (0.9): two valid numbers never differ in one character alone (the check
+/// both the same, a name of the same length that differs in one character other than the first (the surname) is a typo,
+/// 0.2 instead of the name's 0.45 (0.9, a link with both and only with both). With the same masked number and name, a
+/// birth date that makes no whole number with it is the mistyped one and counts nothing (0). With the same name and
+/// birth date, masked numbers one character apart of which only one makes a whole number with the birth date are one
+/// number mistyped, 0.25 instead of 0.5 (0.9): two valid numbers never differ in one character alone (the check
 /// character catches every single substitution), so with one birth date one of them is wrong, and another person would
-/// need to be a namesake born the same day whose own number was mistyped to within a character of this one. A different surname, a typo without the birth date on both sides, two
-/// typos at once or a whole number that differs stay different people; only a masked number known to come from a
-/// whole number that failed its check (<see cref="PersonFacts.NumberMistyped"/>) is no evidence where it differs. The
-/// name (0.45) with the masked ID number (0.5) links. Name, birth date (0.2) and region (0.1) only reach the review zone — two different people with a
-/// common name and the same birthday are never linked on name evidence alone — but with the same address (the building,
-/// 0.25) or the same mobile number (0.25; a landline, a household's, 0.15) they link: 0.9. Name with address and mobile
+/// need to be a namesake born the same day whose own number was mistyped to within a character of this one. A different
+/// surname, a typo without the birth date on both sides, two typos at once or a whole number that differs stay
+/// different people; only a masked number known to come from a whole number that failed its check
+/// (<see cref="PersonFacts.NumberMistyped"/>) is no evidence where it differs. The name (0.45) with the masked ID number
+/// (0.5) links. Name, birth date (0.2) and region (0.1) only reach the review zone — two different people with a common
+/// name and the same birthday are never linked on name evidence alone — but with the same address (the building, 0.25)
+/// or the same mobile number (0.25; a landline, a household's, 0.15) they link: 0.9. Name with address and mobile
 /// number links too, without a birth date; name with one of them, or with a landline and a birth date, is reviewed. A
 /// different address or number counts nothing against: people move and change numbers.</para>
 /// <para>Organisations: the core name (<see cref="OrganizationNames"/>, 0.55) with the same legal representative (0.35)
