@@ -138,11 +138,16 @@ internal static class Program
                     var (a, b) = (rows[i], rows[j]);
                     string reason;
                     if (a.IdForm.StartsWith("another", StringComparison.Ordinal) || b.IdForm.StartsWith("another", StringComparison.Ordinal)) reason = "one row carries another subject's identifier (a shifted spreadsheet row)";
+                    else if (kind == "person" && (a.IdForm == "none" || b.IdForm == "none"))
+                        reason = "one row has no ID number and not the further evidence a link by name needs";
+                    else if (kind == "person" && (a.IdForm == "whole-typo" || b.IdForm == "whole-typo"))
+                        reason = "a whole number was mistyped (its masked form is another, or not one) and nothing else links" + Dates(a, b);
                     else if (noKey.Contains(a.IdForm) || noKey.Contains(b.IdForm))
                         reason = "one row has no valid ID number (missing, mistyped, a registration number) and not the further evidence a link by name needs" +
-                                 (kind == "person" || a.RepresentativeForm == "" ? "" : RepresentativeReason(a, b));
-                    else if (kind == "person" && (a.IdForm == "masked-typo" || b.IdForm == "masked-typo")) reason = "a masked number was mistyped";
-                    else if (kind == "person" && NameNormalizer.Normalize(a.Name) != NameNormalizer.Normalize(b.Name)) reason = "masked number, name written differently (typo, the dot of a Uyghur name)";
+                                 (a.RepresentativeForm == "" ? "" : RepresentativeReason(a, b));
+                    else if (kind == "person" && (a.IdForm == "masked-typo" || b.IdForm == "masked-typo")) reason = "a masked number was mistyped" + Dates(a, b);
+                    else if (kind == "person" && NameNormalizer.Normalize(a.Name) != NameNormalizer.Normalize(b.Name))
+                        reason = "masked number, a character of the name typed for another" + Dates(a, b);
                     else if (kind == "person" && (a.NameForm.Contains("birth-typo", StringComparison.Ordinal) || b.NameForm.Contains("birth-typo", StringComparison.Ordinal))) reason = "masked number, birth date mistyped";
                     else if (kind == "person" && Province(a) != Province(b)) reason = "masked number, a region of another province (moved): review";
                     else reason = kind == "person"
@@ -153,6 +158,10 @@ internal static class Program
         }
         return counts;
     }
+
+    /// <summary>Whether both rows of a pair give the birth date, which the rules for one mistyped character need.</summary>
+    private static string Dates(LabelledRow a, LabelledRow b) =>
+        a.BirthDate.Length > 0 && b.BirthDate.Length > 0 ? " (both rows with the birth date)" : ", a row without the birth date";
 
     /// <summary>What the two rows' legal representatives were, for a missed pair of organisations without an identifier.</summary>
     private static string RepresentativeReason(LabelledRow a, LabelledRow b) =>

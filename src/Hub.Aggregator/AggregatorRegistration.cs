@@ -93,6 +93,7 @@ public static class AggregatorRegistration
         services.AddSingleton<ListingExpiry>();
         services.AddHostedService<ExpirySweeper>();
         services.AddHostedService<CoreNameBackfill>();
+        services.AddHostedService<NameSeparatorBackfill>();
         services.AddSingleton<IEventPublisher, BusEventPublisher>();
         services.AddSingleton<OutboxRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());

@@ -34,6 +34,23 @@ public sealed partial class IndexDatabase
         return orgs.Count;
     }
 
+    /// <summary>Subjects whose stored normalised name still carries a separator that <paramref name="normalize"/> (the
+    /// name's normal form) drops, stored before it did, a page after the id <paramref name="after"/>: each gets its name
+    /// normalised again from its display name, and its name-with-birth-date key with it, in one transaction. The number
+    /// changed (0 when none is left) and the last id, to go on after: a name the function left as it was is not read again.</summary>
+    public async Task<(int Count, string? Last)> BackfillNormalizedNamesAsync(Func<string, string> normalize, string? after, int limit, CancellationToken ct)
+    {
+        await using var session = await BeginAsync(ct);
+        var subjects = (await session.Connection.QueryAsync<SubjectRow>(new CommandDefinition(_sql.SubjectsWithSeparator, new { After = after ?? "", Limit = limit },
+            session.Transaction, cancellationToken: ct))).AsList();
+        if (subjects.Count == 0) return (0, after);
+        var renamed = subjects.Select(s => new { s.Id, NormalizedName = normalize(s.DisplayName) }).ToList();
+        await session.Connection.ExecuteAsync(new CommandDefinition(_sql.SetNormalizedName, renamed, session.Transaction, cancellationToken: ct));
+        await session.Connection.ExecuteAsync(new CommandDefinition(_sql.SetNameBirthKeys, renamed, session.Transaction, cancellationToken: ct));
+        await session.CommitAsync(ct);
+        return (subjects.Count, subjects[^1].Id);
+    }
+
     public async Task<MatchReviewRow?> ReviewAsync(string id, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);

@@ -295,6 +295,27 @@ internal sealed class IndexSql(ISqlDialect dialect)
         SELECT s.* FROM subjects s WHERE s.kind = 'Organization' AND s.core_name IS NULL ORDER BY s.id LIMIT @Limit
         """;
     public string SetCoreName { get; } = "UPDATE subjects SET core_name = @CoreName WHERE id = @Id";
+
+    /// <summary>A stored normalised name that still carries a separator the name's normal form now drops
+    /// (<see cref="Hub.Domain.Identifiers.NameNormalizer.Separators"/>, after NFKC). The partial index
+    /// ix_subjects_name_separator is built on this very text (PostgreSQL migration 17, SQLite 16), and the backfill's
+    /// read names it the same way so that both planners take the index: changing it needs a migration that builds the
+    /// index again.</summary>
+    public const string NameWithSeparator = "(normalized_name LIKE '%·%' OR normalized_name LIKE '%•%' OR normalized_name LIKE '%‧%' " +
+        "OR normalized_name LIKE '%∙%' OR normalized_name LIKE '%⋅%' OR normalized_name LIKE '%・%' OR normalized_name LIKE '%ꞏ%' " +
+        "OR normalized_name LIKE '%.%' OR normalized_name LIKE '%。%' OR normalized_name LIKE '%-%' OR normalized_name LIKE '%‐%' " +
+        "OR normalized_name LIKE '%–%' OR normalized_name LIKE '%—%')";
+
+    /// <summary>Subjects whose stored normalised name still has a separator (stored before separators were dropped), a
+    /// page at a time after the id <c>@After</c>.</summary>
+    public string SubjectsWithSeparator { get; } = $"SELECT * FROM subjects WHERE {NameWithSeparator} AND id > @After ORDER BY id LIMIT @Limit";
+
+    public string SetNormalizedName { get; } = "UPDATE subjects SET normalized_name = @NormalizedName WHERE id = @Id";
+
+    /// <summary>A subject's name-with-birth-date key made again from its new normalised name: the key is the normalised
+    /// name, '|' and the date (yyyy-MM-dd), so its last eleven characters stay.</summary>
+    public string SetNameBirthKeys { get; } =
+        "UPDATE subject_identifiers SET value = @NormalizedName || substr(value, length(value) - 10) WHERE subject_id = @Id AND scheme = 'name-birth'";
     public string ReviewById { get; } = "SELECT * FROM match_reviews WHERE id = @Id";
     public string ReviewsByStatus { get; } = "SELECT * FROM match_reviews WHERE status = @Status ORDER BY created_at, id LIMIT @Limit";
     public string DecideReview { get; } = "UPDATE match_reviews SET status = @Status, decided_at = @At, decided_by = @By, note = @Note WHERE id = @Id AND status = @From";

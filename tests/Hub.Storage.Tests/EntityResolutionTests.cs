@@ -188,8 +188,25 @@ public sealed class EntityResolutionTests<TTarget> : IndexFixture<TTarget> where
         Assert.That(listings.Select(l => l.SourceRecordId), Is.EquivalentTo(new[] { "P-1", "LA-1194" }), "the company's listing is imputed to the person already known");
     }
 
+    [Test]
+    public async Task A_notice_with_the_masked_number_the_birth_date_and_a_name_a_character_off_is_the_person_known_by_the_whole_number()
+    {
+        var whole = Ric("19780512");
+        await Apply(Person("P-1", whole));
+        var typed = Person("P-2", ResidentIdNumber.MaskNumber(whole), "王建华");
+
+        await Apply(typed with { Subject = typed.Subject with { BirthDate = new DateOnly(1978, 5, 12) } });
+        await Apply(Person("P-3", ResidentIdNumber.MaskNumber(whole), "王建华"));
+        await Apply(Person("P-4", ResidentIdNumber.MaskNumber(whole), "汪建国") with { Subject = typed.Subject with { Name = "汪建国", BirthDate = new DateOnly(1978, 5, 12) } });
+
+        var subjects = await SubjectOf("P-1", "P-2", "P-3", "P-4");
+        Assert.That(subjects["P-2"], Is.EqualTo(subjects["P-1"]), "the masked number and birth date are the whole number: the given name mistyped");
+        Assert.That(subjects["P-3"], Is.Not.EqualTo(subjects["P-1"]), "without the birth date, another name is another person");
+        Assert.That(subjects["P-4"], Is.Not.EqualTo(subjects["P-1"]).And.Not.EqualTo(subjects["P-3"]), "another surname too");
+    }
+
     /// <summary>What the migrations since the masked form (and those after it) added, taken away again.</summary>
-    private const string Earlier = "DELETE FROM subject_identifiers WHERE scheme = 'ric-masked'; DROP INDEX ix_subjects_core_missing; DROP INDEX ix_subjects_core_name; " +
+    private const string Earlier = "DELETE FROM subject_identifiers WHERE scheme = 'ric-masked'; DROP INDEX ix_subjects_name_separator; DROP INDEX ix_subjects_core_missing; DROP INDEX ix_subjects_core_name; " +
                                    "DROP INDEX ix_subjects_person_name; ALTER TABLE subjects DROP COLUMN core_name; ALTER TABLE failed_messages DROP COLUMN records; ";
 
     [Test]
@@ -561,5 +578,50 @@ public sealed class EntityResolutionTests<TTarget> : IndexFixture<TTarget> where
         Assert.That(await Db.BackfillCoreNamesAsync(Hub.Domain.Resolution.OrganizationNames.Core, 1000, CancellationToken.None), Is.Zero, "once");
 
         Assert.That((await Db.OrganizationsByCoreNameAsync("皖东建设工程", 10, CancellationToken.None)).Single().Id, Is.EqualTo(_subjectOf["LA-1194"]));
+    }
+
+    [Test]
+    public async Task A_dotted_name_stored_before_names_dropped_their_separators_is_found_by_every_spelling_after_the_backfill()
+    {
+        // one person per way of writing the dot of 买买提·艾力 (or none), stored as an earlier build stored them: the
+        // normalised name and the name-with-birth-date key with the dot
+        var spellings = NameNormalizer.Separators.Select(c => "买买提" + c + "艾力").ToList();
+        var wholes = spellings.Select((_, i) => Ric("19780512", (101 + 2 * i).ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        await Apply([.. spellings.Select((name, i) => Person($"P-{i}", wholes[i], name))]);
+        foreach (var name in spellings)
+        {
+            var old = NameNormalizer.Normalize(name, keepSeparators: true);
+            var update = $"UPDATE subjects SET normalized_name = '{old}' WHERE display_name = '{name}'; " +
+                         $"UPDATE subject_identifiers SET value = '{old}|1978-05-12' WHERE scheme = 'name-birth' AND subject_id IN (SELECT id FROM subjects WHERE display_name = '{name}');";
+            await Target.ExecuteAsync(update, update);
+        }
+        const string dotless = "买买提艾力";
+        Assert.That(await Db.PersonsByNameAsync(dotless, 50, CancellationToken.None), Is.Empty, "stored with the dots, found by none but its own spelling");
+
+        var (changed, last) = await Db.BackfillNormalizedNamesAsync(NameNormalizer.Normalize, null, 5, CancellationToken.None);
+        Assert.That(changed, Is.EqualTo(5), "a page");
+        var total = changed;
+        while (true)
+        {
+            (changed, last) = await Db.BackfillNormalizedNamesAsync(NameNormalizer.Normalize, last, 5, CancellationToken.None);
+            if (changed == 0) break;
+            total += changed;
+        }
+        Assert.That(total, Is.EqualTo(spellings.Count), "every separator is one the index of names still to store again knows");
+        Assert.That((await Db.BackfillNormalizedNamesAsync(NameNormalizer.Normalize, null, 5, CancellationToken.None)).Count, Is.Zero, "once");
+
+        var subjects = (await SubjectOf([.. spellings.Select((_, i) => $"P-{i}")])).Values.ToHashSet();
+        foreach (var spelling in spellings.Append(dotless).Append("买买提 ・ 艾力"))
+        {
+            var normalized = NameNormalizer.Normalize(spelling);
+            Assert.That((await Db.PersonsByNameAsync(normalized, 50, CancellationToken.None)).Select(p => p.Id), Is.EquivalentTo(subjects), spelling);
+            Assert.That((await Db.SubjectsByWeakKeyAsync(Hub.Domain.Intake.SubjectKeys.NameBirthScheme,
+                Hub.Domain.Intake.SubjectKeys.NameBirthKey(normalized, new DateOnly(1978, 5, 12)), 50, CancellationToken.None)).Select(p => p.Id),
+                Is.EquivalentTo(subjects), spelling);
+        }
+
+        // and the aggregator links a notice naming one of them by the masked number and another spelling
+        await Apply(Person("P-masked", ResidentIdNumber.MaskNumber(wholes[0]), "买买提．艾力"));
+        Assert.That(_subjectOf["P-masked"], Is.EqualTo(_subjectOf["P-0"]));
     }
 }

@@ -86,6 +86,25 @@ public sealed class PostgresSessionTests
     }
 
     [Test]
+    public async Task The_name_separator_backfill_at_start_reads_an_index_of_the_names_still_to_store_again_not_every_subject()
+    {
+        // as the core names': the read runs at every start, long after the index holds none
+        var db = new IndexDatabase(new PostgresDialect(), _db.ConnectionString, TimeProvider.System);
+        await db.MigrateAsync(CancellationToken.None);
+        await using var c = new NpgsqlConnection(_db.ConnectionString);
+        await c.OpenAsync();
+        await Scalar(c, "SET enable_seqscan = off");
+        var sql = new IndexSql(new PostgresDialect()).SubjectsWithSeparator.Replace("@After", "''", StringComparison.Ordinal).Replace("@Limit", "1000", StringComparison.Ordinal);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "EXPLAIN " + sql;
+        var plan = new System.Text.StringBuilder();
+        await using (var reader = await cmd.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) plan.AppendLine(reader.GetString(0));
+
+        Assert.That(plan.ToString(), Does.Contain("ix_subjects_name_separator"), plan.ToString());
+    }
+
+    [Test]
     public async Task The_batch_read_of_active_listings_by_source_probes_the_source_index_not_the_expiry_index()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Samples.Now);

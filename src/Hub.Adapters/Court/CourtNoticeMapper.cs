@@ -69,7 +69,9 @@ public sealed class CourtNoticeMapper(TimeProvider time)
             Warn(Blank(n.LegalRepresentativeCardNumber) ? null : ResidentIdNumber.Check(n.LegalRepresentativeCardNumber!), "businessEntityCardNum");
         }
 
-        var sourceId = Text(n.Id) ?? $"{n.CaseCode!.Trim()}|{NameNormalizer.Normalize(n.Name!)}";
+        // the name as it was normalised when this id was first made (separator dots kept): a notice sent again must keep
+        // its source record id, or its revision would be taken for a new record
+        var sourceId = Text(n.Id) ?? $"{n.CaseCode!.Trim()}|{NameNormalizer.Normalize(n.Name!, keepSeparators: true)}";
         return new Mapped<JudgmentDefaulterListed>(new JudgmentDefaulterListed
         {
             Source = new SourceStamp { AgencyCode = agencyCode, SourceRecordId = sourceId, Revision = revision, RecordedAt = time.GetUtcNow() },

@@ -61,6 +61,23 @@ public static partial class ResidentIdNumber
         return CheckCharacters[sum % 11];
     }
 
+    /// <summary>
+    /// Whether a masked number and a birth date make a whole number together: the birth year is the masked number's, and
+    /// the check character computed over its region, the birth date and its sequence is its last character. The mask
+    /// hides the birth month and day only, so the two together are the whole number, check included: one character
+    /// mistyped in either — a visible digit of the number, or the birth date — shows (the check detects any single
+    /// substitution), except a birth date typed wrong that passes by chance, once in eleven.
+    /// </summary>
+    public static bool FitsBirthDate(string masked, DateOnly born)
+    {
+        if (masked.Length != 18 || born.Year is < 1000 or > 9999) return false;
+        Span<char> first17 = stackalloc char[17];
+        masked.AsSpan(0, 6).CopyTo(first17);
+        born.TryFormat(first17.Slice(6, 8), out _, "yyyyMMdd", CultureInfo.InvariantCulture);
+        masked.AsSpan(14, 3).CopyTo(first17[14..]);
+        return first17[6..10].SequenceEqual(masked.AsSpan(6, 4)) && IdentifierText.AllDigits(first17) && CheckCharacter(first17) == masked[17];
+    }
+
     /// <summary>15-digit first generation to 18 characters: insert the century "19" and compute the check character.</summary>
     public static string Upgrade(string fifteenDigits)
     {

@@ -23,7 +23,9 @@ public enum DedupeField
     RepresentativeId,
 }
 
-/// <summary>A field of a row (0-based) that could not be used: it is treated as absent. Never holds a whole ID number.</summary>
+/// <summary>A field of a row (0-based) that could not be used as written: it is treated as absent, or used only as far
+/// as the message says (the masked form of a mistyped number, a birth date the masked number contradicts). Never holds
+/// a whole ID number.</summary>
 public sealed record DedupeProblem(int Row, DedupeField Field, string Message);
 
 /// <summary>A grey pair for an operator: two rows (0-based) of different clusters, with the score and evidence.</summary>
@@ -43,17 +45,25 @@ public sealed record DedupeResult(IReadOnlyList<int> ClusterOf, IReadOnlyList<De
 /// <para>
 /// Candidates come from blocking keys in dictionaries, never from comparing every row with every other: rows with
 /// identical facts are one group (compared once); groups meet only when they share a whole ID number or USCC, a masked
-/// ID number and name (persons) or an organisation code (organisations), or the name with the birth date, the address
-/// or the phone (persons) or the core name, alone and with the legal representative's name (organisations), where the rules link with further evidence or review. Pairs the strong identifiers
-/// already decide are not scored again. A block larger than <see cref="Window"/> groups compares each group with the
+/// ID number with the name or with a birth date that makes a whole number with it (persons: a name with a character
+/// mistyped) or an organisation code (organisations), or the name with the birth date (also a masked number with a
+/// character mistyped), the address or the phone (persons) or the core name, alone and with the legal representative's
+/// name (organisations), where the rules link with further evidence or review. Pairs the strong identifiers already
+/// decide are not scored again. A block larger than <see cref="Window"/> groups compares each group with the
 /// <see cref="Window"/> groups before it only (and says so in <see cref="DedupeResult.Notes"/>).
 /// </para>
 /// <para>
-/// Clusters are joined with union-find, and never so that one cluster holds two whole ID numbers or two birth dates
-/// (persons), two USCCs, two organisation codes or two cities (organisations): as in the aggregator, a row that two such subjects
-/// fit (a masked number and name shared by two people with whole numbers) links to neither, and a link that would
-/// chain two of them together is refused; both go to the review queue instead. Links are applied strongest first, then
-/// in row order, so the result does not depend on dictionary order. A cluster is named by its first row.
+/// Clusters are joined with union-find, and never so that one cluster holds two whole ID numbers, two birth dates or
+/// two masked ID numbers (persons; a birth date that makes no whole number with the row's masked number may be the
+/// mistyped one of the two, and neither counts), two USCCs, two organisation codes or two cities (organisations): as in
+/// the aggregator, a row that two such subjects fit (a masked number and name shared by two people with whole numbers)
+/// links to neither, and a link that would chain two of them together is refused; both go to the review queue instead.
+/// Links are applied strongest first, then in row order, so the result does not depend on dictionary order. A cluster
+/// is named by its first row.
+/// </para>
+/// <para>
+/// A person's whole number that fails its check (a character mistyped) is no whole number; its masked form is used as a
+/// masked number, right unless the typo is in a visible character, which a birth date given beside it shows.
 /// </para>
 /// </summary>
 public sealed class Deduplicator(SubjectKind kind)
@@ -100,13 +110,26 @@ public sealed class Deduplicator(SubjectKind kind)
     private void AddPerson(DedupeRow row, string name, string? region, int index, List<DedupeProblem> problems)
     {
         string? full = null, masked = null;
+        var mistyped = false;
         if (!string.IsNullOrWhiteSpace(row.IdNumber))
         {
             var check = ResidentIdNumber.Check(row.IdNumber);
-            if (!check.IsValid)
-                problems.Add(new DedupeProblem(index, DedupeField.IdNumber, Masked($"{Hide(row.IdNumber)} is not an ID number ({check.Reason}): treated as absent")));
-            else if (check.Scheme == IdentifierScheme.ResidentIdMasked) masked = check.Normalized;
-            else full = check.Normalized;
+            if (check.IsValid)
+            {
+                if (check.Scheme == IdentifierScheme.ResidentIdMasked) masked = check.Normalized;
+                else full = check.Normalized;
+            }
+            else if (MaskedFormOfMistyped(row.IdNumber) is { } form)
+            {
+                // a whole number with a character wrong (its check fails) is no whole number, but its masked form is
+                // right when the typo is in the birth month or day; where a visible character is wrong, the birth date
+                // given beside it shows it (PersonFacts.NumberFitsBirthDate), and another masked number does not count
+                // against it
+                (masked, mistyped) = (form, true);
+                problems.Add(new DedupeProblem(index, DedupeField.IdNumber,
+                    Masked($"{Hide(row.IdNumber)} is not an ID number ({check.Reason}): only its masked form is used, as a masked number's")));
+            }
+            else problems.Add(new DedupeProblem(index, DedupeField.IdNumber, Masked($"{Hide(row.IdNumber)} is not an ID number ({check.Reason}): treated as absent")));
         }
         var born = BirthDate(row.BirthDate, index, problems);
         if (born is { } b && full is not null && b != ResidentIdNumber.BirthDate(full))
@@ -114,12 +137,11 @@ public sealed class Deduplicator(SubjectKind kind)
             problems.Add(new DedupeProblem(index, DedupeField.BirthDate, "the birth date is not the one in the ID number: the ID number's is used"));
             born = null;
         }
+        // kept: which of the two is mistyped shows against another row's (PersonFacts.NumberFitsBirthDate)
         if (born is { } y && masked is not null && y.Year != int.Parse(masked.AsSpan(6, 4), CultureInfo.InvariantCulture))
-        {
-            problems.Add(new DedupeProblem(index, DedupeField.BirthDate, "the birth year is not the one in the masked ID number: the birth date is treated as absent"));
-            born = null;
-        }
-        var facts = new PersonFacts(name, full, masked, born, region, Trimmed(row.Address), Trimmed(row.Phone));
+            problems.Add(new DedupeProblem(index, DedupeField.BirthDate,
+                "the birth year is not the one in the masked ID number: one of them is mistyped, so another birth date does not set this row apart"));
+        var facts = new PersonFacts(name, full, masked, born, region, Trimmed(row.Address), Trimmed(row.Phone)) { NumberMistyped = mistyped };
         Join(_persons, facts, () => new Group(Count, facts, null));
     }
 
@@ -168,6 +190,16 @@ public sealed class Deduplicator(SubjectKind kind)
         return (name.Length == 0 ? null : name, number);
     }
 
+    /// <summary>The masked form of an 18-character whole number that is not valid (its check character or birth date is
+    /// wrong), if that form is a valid masked number (the region, the birth year, the sequence and check are digits).</summary>
+    private static string? MaskedFormOfMistyped(string text)
+    {
+        var n = IdentifierText.Normalize(text);
+        if (n.Length != 18 || n.Contains('*', StringComparison.Ordinal)) return null;
+        var check = ResidentIdNumber.Check(ResidentIdNumber.MaskNumber(n));
+        return check is { IsValid: true, Scheme: IdentifierScheme.ResidentIdMasked } ? check.Normalized : null;
+    }
+
     private static string? Trimmed(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
     private void Join<TFacts>(Dictionary<TFacts, int> index, TFacts facts, Func<Group> create) where TFacts : notnull
@@ -198,7 +230,7 @@ public sealed class Deduplicator(SubjectKind kind)
         var notes = new List<string>();
         foreach (var g in _groups)
             for (var r = g.First; r >= 0; r = _nextInGroup[r])
-                sets.Set(r, g.Strong, g.Second, g.City);
+                sets.Set(r, g.Strong, g.Second, g.Third);
 
         // 1. rows with the same facts: one decision for the whole group
         var selfJoined = new bool[_groups.Count];
@@ -236,12 +268,14 @@ public sealed class Deduplicator(SubjectKind kind)
         for (var g = 0; g < _groups.Count; g++)
         {
             var group = _groups[g];
-            if (group.LinkBlock is { } lb) Add(linkBlocks, lb, g);
+            foreach (var lb in group.LinkBlocks) Add(linkBlocks, lb, g);
             foreach (var rb in group.ReviewBlocks) Add(reviewBlocks, rb, g);
         }
         var links = new List<(int G, int H, MatchScore Score)>();
-        Compare(linkBlocks, (a, b) => a.Strong is null || b.Strong is null, kind == SubjectKind.Person ? "masked ID number and name" : "organisation code");
-        Compare(reviewBlocks, (a, b) => a.Weak is null || b.Weak is null,
+        Compare(linkBlocks, (a, b) => a.Strong is null || b.Strong is null,
+            kind == SubjectKind.Person ? "masked ID number with the name or the birth date" : "organisation code");
+        // pairs of one masked number were compared in its block already; of two whole numbers, the numbers decide
+        Compare(reviewBlocks, (a, b) => (a.Weak is null || b.Weak is null || a.Weak != b.Weak) && (a.Strong is null || b.Strong is null),
             kind == SubjectKind.Person ? "name with birth date, address or phone" : "core name");
 
         // 4. a group that subjects the rules keep apart both fit links to none of them (as the aggregator)
@@ -260,8 +294,8 @@ public sealed class Deduplicator(SubjectKind kind)
                 if (!probe.Take(sets, _groups[h].First)) { ambiguous.Add(g); break; }
         }
 
-        // 5. links, strongest first, then in row order; none that would put two whole numbers (USCCs) or birth dates
-        // (organisation codes) in one cluster
+        // 5. links, strongest first, then in row order; none that would put two whole numbers (USCCs), birth dates
+        // (organisation codes) or masked numbers (cities) in one cluster
         links.Sort((x, y) =>
         {
             var c = y.Score.Score.CompareTo(x.Score.Score);
@@ -284,7 +318,7 @@ public sealed class Deduplicator(SubjectKind kind)
             if (!joined)
                 reviews.Add(new Edge(a.First, b.First, With(score, "conflict",
                     kind == SubjectKind.Person
-                        ? "kept apart: linking would put two whole ID numbers or two birth dates in one cluster"
+                        ? "kept apart: linking would put two whole ID numbers, birth dates or masked ID numbers in one cluster"
                         : "kept apart: linking would put two USCCs, two organisation codes or two cities in one cluster")));
         }
 
@@ -421,10 +455,20 @@ public sealed class Deduplicator(SubjectKind kind)
             {
                 Strong = person.FullNumber;
                 Weak = person.Masked;
-                Second = person.Born?.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-                LinkBlock = Weak is null ? null : Weak + "\u001f" + person.NormalizedName;
-                // the name with each of birth date, address and phone: where the rules can link or review without a number
-                ReviewBlocks = new[] { Second is null ? null : "b" + Second, person.AddressKey is { } x ? "a" + x : null, person.PhoneKey is { } t ? "t" + t : null }
+                // a birth date that makes no whole number with the masked number may be the mistyped one of the two: it
+                // does not keep the row from a cluster of another birth date
+                var fits = person.NumberFitsBirthDate;
+                var born = person.Born?.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+                Second = fits == false ? null : born;
+                Third = fits == true || (fits is null && !person.NumberMistyped) ? Weak : null;
+                // the masked number with the name, and with the birth date where the two make a whole number (a name
+                // with a character mistyped is still that person's)
+                LinkBlocks = Weak is null ? []
+                    : fits == true ? [Weak + "\u001f" + person.NormalizedName, Weak + "\u001fb" + born]
+                    : [Weak + "\u001f" + person.NormalizedName];
+                // the name with each of birth date, address and phone: where the rules can link or review without a
+                // number, or with a masked number one of them mistyped
+                ReviewBlocks = new[] { born is null ? null : "b" + born, person.AddressKey is { } x ? "a" + x : null, person.PhoneKey is { } t ? "t" + t : null }
                     .OfType<string>().Select(k => k + "\u001f" + person.NormalizedName).ToArray();
             }
             else
@@ -432,8 +476,8 @@ public sealed class Deduplicator(SubjectKind kind)
                 Strong = organization!.Uscc;
                 Weak = organization.OrganizationCode ?? (Strong is null ? null : Uscc.EmbeddedOrganizationCode(Strong));
                 Second = Weak;
-                City = organization.RegionCode is { Length: >= 4 } place ? place[..4] : null;
-                LinkBlock = Weak;
+                Third = organization.RegionCode is { Length: >= 4 } place ? place[..4] : null;
+                LinkBlocks = Weak is null ? [] : [Weak];
                 // the core name, and with the representative's name: a large block of one trade name still meets
                 // the rows that name the same representative
                 ReviewBlocks = organization.RepresentativeName is { } rep ? [organization.CoreName, organization.CoreName + "\u001fr" + rep] : [organization.CoreName];
@@ -455,24 +499,27 @@ public sealed class Deduplicator(SubjectKind kind)
         /// <summary>What a cluster holds one of at most besides <see cref="Strong"/>: birth date / organisation code.</summary>
         public string? Second { get; }
 
-        /// <summary>An organisation's city (its registration authority, from the region or the USCC), when known: a
-        /// cluster holds one at most, unless a strong identifier forced it — sister companies of one trade name and
-        /// representative in two cities are not chained together by a row that names neither city.</summary>
-        public string? City { get; }
+        /// <summary>What a cluster holds one of at most besides these, unless a strong identifier forced it. An
+        /// organisation's city (its registration authority, from the region or the USCC), when known: sister companies
+        /// of one trade name and representative in two cities are not chained together by a row that names neither
+        /// city. A person's masked number, unless it may be the mistyped one (its row's birth date makes no whole number
+        /// with it, or it comes from a whole number that failed its check): two people of one name and birth date at
+        /// one building are not chained together by a row without a number that fits both.</summary>
+        public string? Third { get; }
 
-        public string? LinkBlock { get; }
+        public string[] LinkBlocks { get; } = [];
         public string[] ReviewBlocks { get; } = [];
     }
 
-    /// <summary>Union-find over rows; each cluster holds at most one whole number (USCC) and one birth date
-    /// (organisation code) unless a strong identifier forced it.</summary>
+    /// <summary>Union-find over rows; each cluster holds at most one whole number (USCC), one birth date (organisation
+    /// code) and one masked number (city) unless a strong identifier forced it.</summary>
     private sealed class Clusters
     {
         private readonly int[] _parent;
         private readonly int[] _size;
         private readonly string?[] _strong;
         private readonly string?[] _second;
-        private readonly string?[] _city;
+        private readonly string?[] _third;
 
         public Clusters(int n)
         {
@@ -480,11 +527,11 @@ public sealed class Deduplicator(SubjectKind kind)
             _size = new int[n];
             _strong = new string?[n];
             _second = new string?[n];
-            _city = new string?[n];
+            _third = new string?[n];
             for (var i = 0; i < n; i++) (_parent[i], _size[i]) = (i, 1);
         }
 
-        public void Set(int row, string? strong, string? second, string? city) => (_strong[row], _second[row], _city[row]) = (strong, second, city);
+        public void Set(int row, string? strong, string? second, string? third) => (_strong[row], _second[row], _third[row]) = (strong, second, third);
 
         public int Find(int x)
         {
@@ -500,47 +547,47 @@ public sealed class Deduplicator(SubjectKind kind)
         {
             var (ra, rb) = (Find(a), Find(b));
             if (ra == rb) return true;
-            if (!forced && (Differ(_strong[ra], _strong[rb]) || Differ(_second[ra], _second[rb]) || Differ(_city[ra], _city[rb]))) return false;
+            if (!forced && (Differ(_strong[ra], _strong[rb]) || Differ(_second[ra], _second[rb]) || Differ(_third[ra], _third[rb]))) return false;
             if (_size[ra] < _size[rb]) (ra, rb) = (rb, ra);
             _parent[rb] = ra;
             _size[ra] += _size[rb];
             _strong[ra] ??= _strong[rb];
             _second[ra] ??= _second[rb];
-            _city[ra] ??= _city[rb];
+            _third[ra] ??= _third[rb];
             return true;
         }
 
         public Probe Start(int row)
         {
             var r = Find(row);
-            return new Probe(_strong[r], _second[r], _city[r]);
+            return new Probe(_strong[r], _second[r], _third[r]);
         }
 
-        public (string? Strong, string? Second, string? City) Of(int row)
+        public (string? Strong, string? Second, string? Third) Of(int row)
         {
             var r = Find(row);
-            return (_strong[r], _second[r], _city[r]);
+            return (_strong[r], _second[r], _third[r]);
         }
 
         private static bool Differ(string? x, string? y) => x is not null && y is not null && !string.Equals(x, y, StringComparison.Ordinal);
     }
 
     /// <summary>What the clusters seen so far hold; <see cref="Take"/> is false once two of them cannot be one.</summary>
-    private sealed class Probe(string? strong, string? second, string? city)
+    private sealed class Probe(string? strong, string? second, string? third)
     {
         private string? _strong = strong;
         private string? _second = second;
-        private string? _city = city;
+        private string? _third = third;
 
         public bool Take(Clusters sets, int row)
         {
             var (s, t, c) = sets.Of(row);
             if (s is not null && _strong is not null && s != _strong) return false;
             if (t is not null && _second is not null && t != _second) return false;
-            if (c is not null && _city is not null && c != _city) return false;
+            if (c is not null && _third is not null && c != _third) return false;
             _strong ??= s;
             _second ??= t;
-            _city ??= c;
+            _third ??= c;
             return true;
         }
     }

@@ -43,6 +43,14 @@ public sealed record PersonFacts(string NormalizedName, string? FullNumber = nul
 
     /// <summary>The six-digit region of issue, given or from the number.</summary>
     public string? RegionCode => Region ?? ((FullNumber ?? MaskedNumber) is { Length: 18 } n ? n[..6] : null);
+
+    /// <summary>The masked number is the masked form of a whole number that fails its check (a list's typo): right unless
+    /// a visible character is the mistyped one, so another masked number is no evidence against it (the same one is for).</summary>
+    public bool NumberMistyped { get; init; }
+
+    /// <summary>Whether the masked number and the birth date make a whole number, check character included
+    /// (<see cref="ResidentIdNumber.FitsBirthDate"/>): false, one of them is mistyped; null when either is not known.</summary>
+    public bool? NumberFitsBirthDate => Masked is { } m && Born is { } d ? ResidentIdNumber.FitsBirthDate(m, d) : null;
 }
 
 /// <summary>What the matcher knows of an organisation. <see cref="RepresentativeId"/> identifies the legal
@@ -79,10 +87,22 @@ public sealed record OrganizationFacts(string Name, string? Uscc = null, string?
 /// <summary>
 /// Explainable scoring of two references to subjects (rules, not a trained model). Strong identifiers decide alone:
 /// equal, the same; different, never. Below them, evidence adds up, each piece with its weight in the evidence list.
-/// <para>Persons: a different masked number, birth date or name is a different person. The name (0.45) with the masked ID
-/// number (0.5) links. Name, birth date (0.2) and region (0.1) only reach the review zone — two different people with a
-/// common name and the same birthday are never linked on name evidence alone — but with the same address (the building,
-/// 0.25) or the same mobile number (0.25; a landline, a household's, 0.15) they link: 0.9. Name with address and mobile
+/// <para>Persons: a different masked number, birth date or name is a different person — save one typo where the rest
+/// pins the person down, each with its own line of evidence. A masked number and a birth date that make a whole number
+/// together (the check character fits: <see cref="PersonFacts.NumberFitsBirthDate"/>) are that number, one person: with
+/// both the same, a name of the same length that differs in one character other than the first (the surname) is a typo,
+/// 0.2 instead of the name's 0.45 (0.9, a link with both and only with both). With the same masked number and name, a
+/// birth date that makes no whole number with it is the mistyped one and counts nothing (0). With the same name and
+/// birth date, masked numbers one character apart of which only one makes a whole number with the birth date are one
+/// number mistyped, 0.25 instead of 0.5 (0.9): two valid numbers never differ in one character alone (the check
+/// character catches every single substitution), so with one birth date one of them is wrong, and another person would
+/// need to be a namesake born the same day whose own number was mistyped to within a character of this one. A different
+/// surname, a typo without the birth date on both sides, two typos at once or a whole number that differs stay
+/// different people; only a masked number known to come from a whole number that failed its check
+/// (<see cref="PersonFacts.NumberMistyped"/>) is no evidence where it differs. The name (0.45) with the masked ID number
+/// (0.5) links. Name, birth date (0.2) and region (0.1) only reach the review zone — two different people with a common
+/// name and the same birthday are never linked on name evidence alone — but with the same address (the building, 0.25)
+/// or the same mobile number (0.25; a landline, a household's, 0.15) they link: 0.9. Name with address and mobile
 /// number links too, without a birth date; name with one of them, or with a landline and a birth date, is reviewed. A
 /// different address or number counts nothing against: people move and change numbers.</para>
 /// <para>Organisations: the core name (<see cref="OrganizationNames"/>, 0.55) with the same legal representative (0.35)
@@ -102,19 +122,44 @@ public static class MatchScorer
 
     public static MatchScore Score(PersonFacts a, PersonFacts b)
     {
-        var e = new List<Evidence>();
         if (a.FullNumber is { } fa && b.FullNumber is { } fb)
             return fa == fb ? Final(1.0, "whole ID number", "the same whole ID number") : Final(0, "whole ID number", "different whole ID numbers");
-        if (a.Masked is { } ma && b.Masked is { } mb && ma != mb)
-            return Final(0, "masked ID number", "the masked ID numbers differ (region, birth year or last four characters)");
-        if (a.Born is { } ba && b.Born is { } bb && ba != bb)
-            return Final(0, "birth date", "different birth dates");
-        if (a.NormalizedName != b.NormalizedName)
-            return Final(0, "name", "different names");
+        var sameName = a.NormalizedName == b.NormalizedName;
+        Evidence? masked = null, born = null, name = null;
+        if (a.Masked is { } ma && b.Masked is { } mb)
+        {
+            if (ma == mb) masked = new Evidence("masked ID number", 0.5, "the same masked ID number");
+            // a typo, not another person: two valid numbers never differ in one character alone (the check character
+            // catches every single substitution), so with one birth date one is wrong, and the check says which
+            else if (sameName && a.Born is { } x && x == b.Born && OneApart(ma, mb) && a.NumberFitsBirthDate != b.NumberFitsBirthDate)
+                masked = new Evidence("masked ID number", 0.25,
+                    "masked ID numbers one character apart, the birth date making a whole number with one only: the other mistyped");
+            // a number known to be mistyped tells nothing where it differs: as if it were not there
+            else if (!a.NumberMistyped && !b.NumberMistyped)
+                return Final(0, "masked ID number", "the masked ID numbers differ (region, birth year or last four characters)");
+        }
+        if (a.Born is { } ba && b.Born is { } bb)
+        {
+            if (ba == bb) born = new Evidence("birth date", 0.2, "the same birth date");
+            // the same masked number and name: a birth date that makes no whole number with it is mistyped, and tells
+            // nothing (two birth dates that both do are two whole numbers: two people)
+            else if (sameName && masked is not null && a.Masked == b.Masked && (a.NumberFitsBirthDate == false || b.NumberFitsBirthDate == false))
+                born = new Evidence("birth date", 0, "different birth dates, one making no whole number with the masked ID number: mistyped");
+            else return Final(0, "birth date", "different birth dates");
+        }
+        if (!sameName)
+        {
+            // the same masked number and birth date are one whole number (check included): one person, whatever a typo
+            // made of a character of the given name — a namesake would need the same region, birth date and sequence
+            if (masked is not null && a.Masked == b.Masked && born is not null && a.NumberFitsBirthDate == true
+                && OneCharacterApart(a.NormalizedName, b.NormalizedName))
+                name = new Evidence("name", 0.2, "the name differs in one character (not the surname), the masked ID number and birth date making one whole number: a typo");
+            else return Final(0, "name", "different names");
+        }
 
-        e.Add(new Evidence("name", 0.45, "the same name"));
-        if (a.Masked is not null && b.Masked is not null) e.Add(new Evidence("masked ID number", 0.5, "the same masked ID number"));
-        if (a.Born is not null && b.Born is not null) e.Add(new Evidence("birth date", 0.2, "the same birth date"));
+        var e = new List<Evidence> { name ?? new Evidence("name", 0.45, "the same name") };
+        if (masked is not null) e.Add(masked);
+        if (born is not null) e.Add(born);
         if (a.RegionCode is { } ra && b.RegionCode is { } rb)
         {
             if (ra == rb) e.Add(new Evidence("region", 0.1, $"the same region {ra}"));
@@ -125,6 +170,28 @@ public static class MatchScorer
         if (a.PhoneKey is { } pa && pa == b.PhoneKey)
             e.Add(ContactKeys.IsMobile(pa) ? new Evidence("phone", 0.25, "the same mobile number") : new Evidence("phone", 0.15, "the same landline"));
         return new MatchScore(Math.Clamp(Math.Round(e.Sum(x => x.Weight), 4), 0, 0.99), e);
+    }
+
+    /// <summary>Two masked numbers of the same length that differ in exactly one (visible) character.</summary>
+    private static bool OneApart(string a, string b)
+    {
+        if (a.Length != b.Length) return false;
+        var differ = 0;
+        for (var i = 0; i < a.Length && differ < 2; i++)
+            if (a[i] != b[i]) differ++;
+        return differ == 1;
+    }
+
+    /// <summary>Two names of the same length, at least two characters, with the same first character (the surname, or
+    /// its first character) and exactly one other character different.</summary>
+    private static bool OneCharacterApart(string a, string b)
+    {
+        var (x, y) = (a.EnumerateRunes().ToArray(), b.EnumerateRunes().ToArray());
+        if (x.Length != y.Length || x.Length < 2 || x[0] != y[0]) return false;
+        var differ = 0;
+        for (var i = 1; i < x.Length; i++)
+            if (x[i] != y[i]) differ++;
+        return differ == 1;
     }
 
     public static MatchScore Score(OrganizationFacts a, OrganizationFacts b)

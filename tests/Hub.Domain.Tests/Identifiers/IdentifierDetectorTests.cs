@@ -20,9 +20,36 @@ public sealed class IdentifierDetectorTests
 
     [TestCase("（北京）某某科技有限公司", "(北京)某某科技有限公司")]
     [TestCase("某某 科技 有限公司", "某某科技有限公司")]
-    [TestCase("Ａｂｃ Co., Ltd.", "ABCCO.,LTD.")]
+    [TestCase("Ａｂｃ Co., Ltd.", "ABCCO,LTD")]
     public void NameNormalizer_FoldsWidthBracketsSpaceAndCase(string input, string expected)
     {
         Assert.That(NameNormalizer.Normalize(input), Is.EqualTo(expected));
+    }
+
+    [TestCase("买买提·艾力")]
+    [TestCase("买买提•艾力")]
+    [TestCase("买买提．艾力")]
+    [TestCase("买买提・艾力")]
+    [TestCase("买买提･艾力")]
+    [TestCase("买买提.艾力")]
+    [TestCase("买买提‧艾力")]
+    [TestCase("买买提∙艾力")]
+    [TestCase("买买提ꞏ艾力")]
+    [TestCase("买买提。艾力")]
+    [TestCase("买买提-艾力")]
+    [TestCase("买买提－艾力")]
+    [TestCase("买买提—艾力")]
+    [TestCase("买买提 · 艾力")]
+    [TestCase("买买提艾力")]
+    public void NameNormalizer_DropsTheSeparatorDotOfAMinorityNameHoweverItIsWritten(string input)
+    {
+        Assert.That(NameNormalizer.Normalize(input), Is.EqualTo("买买提艾力"));
+    }
+
+    [Test]
+    public void NameNormalizer_LeavesHanNamesAsTheyAreAndCanKeepTheSeparatorsForIdentitiesMadeBefore()
+    {
+        Assert.That(new[] { "张伟", "张玮", "欧阳娜娜", "阿依古丽" }.Select(NameNormalizer.Normalize), Is.EqualTo(new[] { "张伟", "张玮", "欧阳娜娜", "阿依古丽" }));
+        Assert.That(NameNormalizer.Normalize("买买提 · 艾力", keepSeparators: true), Is.EqualTo("买买提·艾力"), "a court notice's source record id made from the name");
     }
 }

@@ -117,13 +117,14 @@ public sealed class DeduplicatorTests
     }
 
     [Test]
-    public void An_invalid_number_is_reported_masked_and_treated_as_absent()
+    public void An_invalid_number_is_reported_masked_and_is_no_whole_number()
     {
         var whole = Ric("19780512");
         var wrong = whole[..17] + (whole[17] == '0' ? '1' : '0');
         var (result, problems) = Run(SubjectKind.Person, new DedupeRow("王建国", whole), new DedupeRow("王建国", wrong), new DedupeRow("", whole));
 
-        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 1, 2 }), "without its number the row has only the name; without a name, nothing");
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 1, 2 }),
+            "its masked form is another (the check character) and no birth date tells which is wrong; without a name, nothing");
         Assert.That(problems.Select(p => (p.Row, p.Field)), Is.EqualTo(new[] { (1, DedupeField.IdNumber), (2, DedupeField.Name) }));
         Assert.That(problems[0].Message, Does.Contain("341122********" + wrong[^4..]).And.Not.Contain(wrong).And.Not.Contain(whole[..14]));
     }
@@ -260,5 +261,115 @@ public sealed class DeduplicatorTests
         Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 0, 2, 2, 4, 5 }),
             "the building joins row 1 to the whole number; the mobile rows 2 and 3; the father at the same address, with the son's phone, has another birth date; the name at the building alone is reviewed");
         Assert.That(result.Reviews.Select(r => (r.RowA, r.RowB)), Does.Contain((0, 5)));
+    }
+
+    /// <summary>A date of the year of <paramref name="whole"/> that makes no whole number with its masked form: a
+    /// mistyped birth date.</summary>
+    private static string DateNotFitting(string whole)
+    {
+        var masked = ResidentIdNumber.MaskNumber(whole);
+        for (var d = ResidentIdNumber.BirthDate(whole).AddDays(1); ; d = d.AddDays(1))
+            if (!ResidentIdNumber.FitsBirthDate(masked, d)) return d.ToString("yyyy-MM-dd");
+    }
+
+    [Test]
+    public void A_name_with_a_character_mistyped_joins_by_the_masked_number_and_birth_date_and_without_them_or_with_another_surname_does_not()
+    {
+        var whole = Ric("19780512");
+        var masked = ResidentIdNumber.MaskNumber(whole);
+        var (result, problems) = Run(SubjectKind.Person,
+            new DedupeRow("王建国", whole),
+            new DedupeRow("王建华", masked, "1978-05-12"),
+            new DedupeRow("汪建国", masked, "1978年5月12日"),
+            new DedupeRow("王建华", BirthDate: "1978-05-12", Region: "341122"),
+            // a twin: the same birth date and county, a name a character apart — another sequence number
+            new DedupeRow("王建民", ResidentIdNumber.MaskNumber(Ric("19780512", "363")), "1978-05-12"));
+
+        Assert.That(problems, Is.Empty);
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 0, 2, 3, 4 }));
+        Assert.That(Run(SubjectKind.Person, new DedupeRow("王建国", whole), new DedupeRow("王建华", masked)).Result.ClusterOf, Is.EqualTo(new[] { 0, 1 }),
+            "without the birth date");
+    }
+
+    [Test]
+    public void A_birth_date_that_makes_no_whole_number_with_the_masked_number_does_not_keep_a_row_apart_unless_two_people_fit_it()
+    {
+        var whole = Ric("19780512");
+        var masked = ResidentIdNumber.MaskNumber(whole);
+        var (result, _) = Run(SubjectKind.Person,
+            new DedupeRow("王建国", whole),
+            new DedupeRow("王建国", masked, DateNotFitting(whole)),
+            new DedupeRow("王建国", masked));
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 0, 0 }), "the mistyped birth date neither keeps row 1 apart nor makes row 2 fit two people");
+
+        // a namesake with the same masked number born another day: the row with a birth date that fits neither fits both
+        var namesake = SameMaskedNumber(whole);
+        var typo = DateNotFitting(whole);
+        Assume.That(ResidentIdNumber.FitsBirthDate(masked, DateOnly.Parse(typo)), Is.False);
+        (result, _) = Run(SubjectKind.Person,
+            new DedupeRow("王建国", whole), new DedupeRow("王建国", namesake), new DedupeRow("王建国", masked, typo));
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 1, 2 }));
+        Assert.That(result.Reviews.Where(r => r.Score.Evidence.Any(e => e.Feature == "ambiguous")).Select(r => (r.RowA, r.RowB)),
+            Is.EquivalentTo(new[] { (0, 2), (1, 2) }));
+    }
+
+    [Test]
+    public void A_masked_number_with_a_visible_character_mistyped_joins_by_name_and_birth_date_where_the_check_shows_the_typo()
+    {
+        var whole = Ric("19780512");
+        var masked = ResidentIdNumber.MaskNumber(whole);
+        var typo = masked[..15] + (masked[15] == '7' ? '8' : '7') + masked[16..];
+        var (result, _) = Run(SubjectKind.Person,
+            new DedupeRow("王建国", whole),
+            new DedupeRow("王建国", typo, "19780512"),
+            new DedupeRow("王建华", typo, "19780512"));
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 0, 2 }), "two typos (the number and the name) are too many");
+        Assert.That(Run(SubjectKind.Person, new DedupeRow("王建国", whole), new DedupeRow("王建国", typo)).Result.ClusterOf, Is.EqualTo(new[] { 0, 1 }),
+            "without the birth date nothing tells which number is wrong");
+    }
+
+    [Test]
+    public void A_whole_number_with_a_character_mistyped_counts_by_its_masked_form()
+    {
+        var whole = Ric("19780512");
+        var hidden = whole[..12] + (whole[12] == '1' ? '2' : '1') + whole[13..];      // a digit of the birth day: hidden by the mask
+        var visible = whole[..15] + (whole[15] == '7' ? '8' : '7') + whole[16..];     // a digit of the sequence
+        var year = whole[..9] + '9' + whole[10..];                                      // 1979: the birth year
+        var (result, problems) = Run(SubjectKind.Person,
+            new DedupeRow("王建国", whole),
+            new DedupeRow("王建国", hidden),
+            new DedupeRow("王建国", visible, "1978-05-12"),
+            new DedupeRow("王建华", hidden),
+            new DedupeRow("王建国", year, "1978年5月12日"));
+
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 0, 0, 3, 0 }),
+            "the masked form right, or wrong and the birth date beside it showing it (in the year too); with another name, apart");
+        Assert.That(problems.Select(p => (p.Row, p.Field)), Is.EqualTo(new[]
+        {
+            (1, DedupeField.IdNumber), (2, DedupeField.IdNumber), (3, DedupeField.IdNumber), (4, DedupeField.IdNumber), (4, DedupeField.BirthDate),
+        }));
+        Assert.That(problems[^1].Message, Does.Contain("one of them is mistyped"), "the birth date that contradicts the masked number is kept");
+        Assert.That(problems[0].Message, Does.Contain("only its masked form is used").And.Not.Contain(hidden[..14]));
+        var (apart, _) = Run(SubjectKind.Person, new DedupeRow("王建国", whole, Address: "安徽省滁州市城关区人民路12号"),
+            new DedupeRow("王建国", visible, Address: "滁州市城关区人民路12号"));
+        Assert.That(apart.ClusterOf, Is.EqualTo(new[] { 0, 1 }), "a visible character wrong and no birth date: nothing tells which number is wrong");
+        Assert.That(apart.Reviews.Select(r => (r.RowA, r.RowB, r.Score.Score)), Is.EqualTo(new[] { (0, 1, 0.8) }),
+            "the mistyped number does not count against: name, region and building are worth a review, as without a number");
+    }
+
+    [Test]
+    public void A_row_without_a_number_that_two_namesakes_of_one_building_fit_does_not_chain_their_masked_numbers_together()
+    {
+        // two 李伟 born the same day in one county (another sequence number) living in one dormitory: name, birth date and
+        // building link a row without a number to either — so to neither, and the two stay apart
+        var building = "广东省广州市天河区文化路562号";
+        var (result, _) = Run(SubjectKind.Person,
+            new DedupeRow("李伟", ResidentIdNumber.MaskNumber(Ric("19861020", "105", "440104")), "1986-10-20", Address: building),
+            new DedupeRow("李伟", ResidentIdNumber.MaskNumber(Ric("19861020", "845", "440104")), "1986-10-20", Address: building),
+            new DedupeRow("李伟", BirthDate: "19861020", Address: building + "3栋"));
+
+        Assert.That(result.ClusterOf, Is.EqualTo(new[] { 0, 1, 2 }));
+        Assert.That(result.Reviews.Where(r => r.Score.Evidence.Any(e => e.Feature == "ambiguous")).Select(r => (r.RowA, r.RowB)),
+            Is.EquivalentTo(new[] { (0, 2), (1, 2) }));
     }
 }

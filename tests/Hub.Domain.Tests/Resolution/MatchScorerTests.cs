@@ -203,6 +203,125 @@ public sealed class MatchScorerTests
             Is.Zero, "the same representative of another company: a different core name is never linked");
     }
 
+    private static readonly DateOnly Wang = new(1978, 5, 12);
+
+    /// <summary>王建国's whole number (341122, born 1978-05-12, sequence 361) and its masked form.</summary>
+    private static readonly string WangWhole = Ric("19780512");
+
+    private static readonly string WangMasked = ResidentIdNumber.MaskNumber(WangWhole);
+
+    /// <summary>A date of the birth year that makes no whole number with <paramref name="masked"/> (its check
+    /// character does not fit), as a typo of the birth date would be.</summary>
+    private static DateOnly DateNotFitting(string masked, DateOnly near)
+    {
+        for (var d = near.AddDays(1); ; d = d.AddDays(1))
+            if (!ResidentIdNumber.FitsBirthDate(masked, d)) return d;
+    }
+
+    [Test]
+    public void A_masked_number_and_a_birth_date_make_the_whole_number_check_character_included()
+    {
+        Assert.That(ResidentIdNumber.FitsBirthDate(WangMasked, Wang), Is.True);
+        Assert.That(ResidentIdNumber.FitsBirthDate(WangMasked, DateNotFitting(WangMasked, Wang)), Is.False);
+        Assert.That(ResidentIdNumber.FitsBirthDate(WangMasked, Wang.AddYears(1)), Is.False, "another birth year than the masked number's");
+        Assert.That(new PersonFacts("王建国", FullNumber: WangWhole).NumberFitsBirthDate, Is.True);
+        Assert.That(new PersonFacts("王建国", MaskedNumber: WangMasked).NumberFitsBirthDate, Is.Null, "no birth date: nothing to tell");
+    }
+
+    [Test]
+    public void A_name_with_one_character_mistyped_links_only_with_the_same_masked_number_and_birth_date()
+    {
+        var typed = new PersonFacts("王建华", MaskedNumber: WangMasked, BirthDate: Wang);
+        var s = MatchScorer.Score(new PersonFacts("王建国", MaskedNumber: WangMasked, BirthDate: Wang), typed);
+        Assert.That(s.Decision, Is.EqualTo(MatchDecision.Link));
+        Assert.That(s.Evidence.Select(e => (e.Feature, e.Weight)), Is.EqualTo(new[] { ("name", 0.2), ("masked ID number", 0.5), ("birth date", 0.2), ("region", 0.1) }));
+        Assert.That(s.Evidence[0].Detail, Does.Contain("differs in one character"));
+        Assert.That(MatchScorer.Score(new PersonFacts("王建国", FullNumber: WangWhole), typed with { Region = "340100" }).Score, Is.EqualTo(0.95).Within(1e-9),
+            "the whole number on one side: its masked form and birth date");
+        Assert.That(MatchScorer.Score(new PersonFacts("王建国", FullNumber: WangWhole), typed with { Region = "110101" }).Decision, Is.EqualTo(MatchDecision.Review),
+            "0.9 and another province: a review");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(MatchScorer.Score(new PersonFacts("王建国", FullNumber: WangWhole), typed with { BirthDate = null }).Score, Is.Zero,
+                "without the birth date on both sides: another name");
+            Assert.That(MatchScorer.Score(new PersonFacts("汪建国", FullNumber: WangWhole), typed with { NormalizedName = "王建国" }).Score, Is.Zero,
+                "a different surname is another person's name");
+            Assert.That(MatchScorer.Score(new PersonFacts("王健华", FullNumber: WangWhole), typed with { NormalizedName = "王建国" }).Score, Is.Zero,
+                "two characters");
+            Assert.That(MatchScorer.Score(new PersonFacts("王建", FullNumber: WangWhole), typed with { NormalizedName = "王建国" }).Score, Is.Zero,
+                "a character fewer");
+            Assert.That(MatchScorer.Score(new PersonFacts("王建国", BirthDate: Wang, Region: "341122", Address: "安徽省滁州市城关区人民路12号"),
+                new PersonFacts("王建华", BirthDate: Wang, Region: "341122", Address: "安徽省滁州市城关区人民路12号")).Score, Is.Zero,
+                "name, birth date, region and building without the number: another name");
+            Assert.That(MatchScorer.Score(new PersonFacts("王建国", FullNumber: WangWhole), new PersonFacts("王建华", FullNumber: Ric("19780512", "517"))).Score,
+                Is.Zero, "different whole numbers");
+            var notFitting = DateNotFitting(WangMasked, Wang);
+            Assert.That(MatchScorer.Score(new PersonFacts("王建国", MaskedNumber: WangMasked, BirthDate: notFitting), typed with { BirthDate = notFitting }).Score,
+                Is.Zero, "a masked number and birth date that make no whole number pin no one down");
+        });
+
+        // twins: one birth date, one county, names a character apart — and two sequence numbers, two masked numbers
+        var twin = Ric("19780512", "363");
+        Assert.That(MatchScorer.Score(new PersonFacts("王建国", FullNumber: WangWhole),
+            new PersonFacts("王建华", MaskedNumber: ResidentIdNumber.MaskNumber(twin), BirthDate: Wang)).Score, Is.Zero);
+    }
+
+    [Test]
+    public void A_birth_date_that_makes_no_whole_number_with_the_masked_number_is_a_typo_and_counts_nothing()
+    {
+        var typo = DateNotFitting(WangMasked, Wang);
+        var s = MatchScorer.Score(new PersonFacts("王建国", FullNumber: WangWhole), new PersonFacts("王建国", MaskedNumber: WangMasked, BirthDate: typo));
+        Assert.That((s.Decision, s.Score), Is.EqualTo((MatchDecision.Link, 0.99)));
+        Assert.That(s.Evidence.Single(e => e.Feature == "birth date").Weight, Is.Zero);
+        Assert.That(MatchScorer.Score(new PersonFacts("王建国", MaskedNumber: WangMasked, BirthDate: DateNotFitting(WangMasked, typo)),
+            new PersonFacts("王建国", MaskedNumber: WangMasked, BirthDate: typo)).Decision, Is.EqualTo(MatchDecision.Link),
+            "neither birth date fits: the masked number and the name, as without them");
+
+        // a namesake with the same masked number, born another day: both birth dates make whole numbers, two people
+        var namesake = Wang.AddDays(1);
+        while (!ResidentIdNumber.FitsBirthDate(WangMasked, namesake)) namesake = namesake.AddDays(1);
+        Assert.That(MatchScorer.Score(new PersonFacts("王建国", FullNumber: WangWhole), new PersonFacts("王建国", MaskedNumber: WangMasked, BirthDate: namesake)).Score,
+            Is.Zero);
+        Assert.That(MatchScorer.Score(new PersonFacts("王建国", FullNumber: WangWhole), new PersonFacts("王建华", MaskedNumber: WangMasked, BirthDate: typo)).Score,
+            Is.Zero, "a mistyped birth date and a name a character apart: two typos are too many");
+    }
+
+    [Test]
+    public void Masked_numbers_one_character_apart_link_with_the_same_name_and_birth_date_where_the_check_shows_which_is_mistyped()
+    {
+        var typo = WangMasked[..15] + (WangMasked[15] == '7' ? '8' : '7') + WangMasked[16..];   // a sequence digit
+        var s = MatchScorer.Score(new PersonFacts("王建国", FullNumber: WangWhole), new PersonFacts("王建国", MaskedNumber: typo, BirthDate: Wang));
+        Assert.That(s.Decision, Is.EqualTo(MatchDecision.Link));
+        Assert.That(s.Evidence.Select(e => (e.Feature, e.Weight)), Is.EqualTo(new[] { ("name", 0.45), ("masked ID number", 0.25), ("birth date", 0.2), ("region", 0.1) }));
+        Assert.That(s.Evidence[1].Detail, Does.Contain("one character apart"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(MatchScorer.Score(new PersonFacts("王建国", FullNumber: WangWhole), new PersonFacts("王建国", MaskedNumber: typo)).Score, Is.Zero,
+                "without the birth date nothing tells which of the two numbers is wrong");
+            Assert.That(MatchScorer.Score(new PersonFacts("王建国", FullNumber: WangWhole), new PersonFacts("王建华", MaskedNumber: typo, BirthDate: Wang)).Score,
+                Is.Zero, "another name");
+            var twoApart = typo[..16] + (typo[16] == '1' ? '2' : '1');
+            Assert.That(MatchScorer.Score(new PersonFacts("王建国", FullNumber: WangWhole), new PersonFacts("王建国", MaskedNumber: twoApart, BirthDate: Wang)).Score,
+                Is.Zero, "two characters apart");
+        });
+
+        // the masked form of a whole number that failed its check: where it differs, it tells nothing either way
+        var building = "安徽省滁州市城关区人民路12号";
+        var mistyped = new PersonFacts("王建国", MaskedNumber: typo, Address: building) { NumberMistyped = true };
+        Assert.That(MatchScorer.Score(new PersonFacts("王建国", FullNumber: WangWhole, Address: building), mistyped).Evidence.Select(e => e.Feature),
+            Is.EqualTo(new[] { "name", "region", "address" }));
+        Assert.That(MatchScorer.Score(new PersonFacts("王建国", FullNumber: WangWhole, Address: building), mistyped with { NumberMistyped = false }).Score, Is.Zero);
+
+        // a namesake of the county and year whose masked number is a character apart (another birth day, the check
+        // character differs): two valid numbers of one birth date never are, so with two birth dates it is two people
+        var namesake = Enumerable.Range(1, 364).Select(d => Wang.AddDays(d)).Where(d => d.Year == Wang.Year)
+            .Select(d => Ric(d.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture))).First(n => n[17] != WangWhole[17]);
+        Assert.That(MatchScorer.Score(new PersonFacts("王建国", FullNumber: WangWhole),
+                new PersonFacts("王建国", MaskedNumber: ResidentIdNumber.MaskNumber(namesake), BirthDate: ResidentIdNumber.BirthDate(namesake))).Score,
+            Is.Zero);
+    }
+
     private static string TestUscc(string region)
     {
         var body = "MA2N0K1X";
