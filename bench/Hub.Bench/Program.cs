@@ -521,7 +521,7 @@ internal sealed class CpuUse
 internal sealed class HubProgress : IDisposable
 {
     private readonly MeterListener _listener = new();
-    private long _applied, _published;
+    private long _applied, _notApplied, _published;
 
     /// <param name="host">Count only this host's aggregator; null: any aggregator in this process.</param>
     public HubProgress(IServiceProvider? host)
@@ -536,12 +536,21 @@ internal sealed class HubProgress : IDisposable
             if (instrument.Name == AggregatorMetrics.PublishedName) Interlocked.Add(ref _published, value);
             else if (instrument.Name == AggregatorMetrics.RecordsName)
                 foreach (var t in tags)
-                    if (t.Key == "outcome" && (string?)t.Value == "applied") Interlocked.Add(ref _applied, value);
+                    if (t.Key == "outcome") Interlocked.Add(ref (string?)t.Value == "applied" ? ref _applied : ref _notApplied, value);
         });
         _listener.Start();
     }
 
-    public Task WaitForAppliedAsync(long n) => WaitAsync(() => Interlocked.Read(ref _applied) >= n);
+    /// <summary>Until <paramref name="n"/> records were applied; throws once so many were handled that the rest cannot
+    /// be (duplicates of records the index already holds, or rejected), rather than waiting for ever.</summary>
+    public Task WaitForAppliedAsync(long n) => WaitAsync(() =>
+    {
+        var (applied, other) = (Interlocked.Read(ref _applied), Interlocked.Read(ref _notApplied));
+        if (applied < n && applied + other >= n)
+            throw new InvalidOperationException($"{other:N0} records were not applied (duplicates of records the index holds already, or rejected): " +
+                                                $"{applied:N0} of the {n:N0} awaited were");
+        return applied >= n;
+    });
 
     public Task WaitForPublishedAsync(long n) => WaitAsync(() => Interlocked.Read(ref _published) >= n);
 
