@@ -1,6 +1,6 @@
+using System.Runtime.CompilerServices;
 using Hub.Domain.Identifiers;
 using Hub.Storage;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Hub.Aggregator.Lifecycle;
@@ -15,46 +15,24 @@ namespace Hub.Aggregator.Lifecycle;
 /// computes (NFKC and upper case: SQLite has neither, PostgreSQL's do not promise .NET's results).
 /// </summary>
 public sealed partial class NameSeparatorBackfill(IndexDatabase db, HubInstance instance, TimeProvider time, ILogger<NameSeparatorBackfill> log)
-    : BackgroundService
+    : LeasedBackfill(db, instance, time)
 {
-    private const string Lease = "name-separator-backfill";
+    protected override string Lease => "name-separator-backfill";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async IAsyncEnumerable<int> PagesAsync([EnumeratorCancellation] CancellationToken ct)
     {
-        for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
+        string? after = null;
+        while (true)
         {
-            try
-            {
-                if (!await db.TakeLeaseAsync(Lease, instance.Id, TimeSpan.FromMinutes(5), stoppingToken)) return;   // another process does it
-                var total = 0;
-                string? after = null;
-                while (true)
-                {
-                    (var given, after) = await db.BackfillNormalizedNamesAsync(NameNormalizer.Normalize, after, 1_000, stoppingToken);
-                    if (given == 0) break;
-                    total += given;
-                    await db.TakeLeaseAsync(Lease, instance.Id, TimeSpan.FromMinutes(5), stoppingToken);
-                }
-                await db.ReleaseLeaseAsync(Lease, instance.Id, stoppingToken);
-                if (total > 0) LogDone(total);
-                return;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                var delay = TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, Math.Min(attempt, 8))));
-                LogFailed(ex, delay.TotalSeconds);
-                try { await Task.Delay(delay, time, stoppingToken); } catch (OperationCanceledException) { return; }
-            }
+            (var given, after) = await Db.BackfillNormalizedNamesAsync(NameNormalizer.Normalize, after, 1_000, ct);
+            if (given == 0) yield break;
+            yield return given;
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stored the names of {Count} subjects again without separator dots (and their name-and-birth-date keys)")]
-    private partial void LogDone(int count);
+    protected override partial void LogDone(int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Storing subjects' names again without separator dots failed; trying again in {DelaySeconds} s")]
-    private partial void LogFailed(Exception ex, double delaySeconds);
+    protected override partial void LogFailed(Exception ex, double delaySeconds);
 }
