@@ -104,11 +104,15 @@ public sealed class ConsoleServerModeTests
     [Test, Order(1)]
     public async Task The_queue_figures_are_the_ones_the_management_API_reports()
     {
-        // the management API samples every few seconds: wait until it has seen the aggregator's consumer
+        // the management API samples every few seconds: wait until it has seen the aggregator's consumer and counted the
+        // queue's messages (a queue's message figures are null until its first sample, a while after its consumer shows)
         var reported = await Eventually.Value(async () => await _vhost.Management.GetFromJsonAsync<JsonElement>($"api/queues/{_vhost.Name}/hub.aggregator")
-            is { ValueKind: JsonValueKind.Object } q && q.TryGetProperty("consumers", out var c) && c.GetInt32() > 0 ? q : (JsonElement?)null, "the management API seeing the aggregator's consumer");
-        var view = await Get("/api/operator/console/queues");
-        var queues = view.GetProperty("queues");
+            is { ValueKind: JsonValueKind.Object } q && q.TryGetProperty("consumers", out var c) && c.GetInt32() > 0
+            && q.TryGetProperty("messages_ready", out var r) && r.ValueKind == JsonValueKind.Number ? q : (JsonElement?)null,
+            "the management API seeing the aggregator's consumer and counting its messages");
+        var queues = await Eventually.Value(async () => (await Get("/api/operator/console/queues")).GetProperty("queues") is var figures
+            && figures.GetProperty("queues").EnumerateArray().Any(q => q.GetProperty("name").GetString() == "hub.aggregator" && q.GetProperty("ready").ValueKind == JsonValueKind.Number)
+                ? figures : (JsonElement?)null, "the console showing the aggregator's queue with its figures");
         Assert.That(queues.GetProperty("source").GetString(), Is.EqualTo("management"));
         Assert.That(queues.GetProperty("brokerReachable").GetBoolean(), Is.True, queues.ToString());
         var aggregator = queues.GetProperty("queues").EnumerateArray().Single(q => q.GetProperty("name").GetString() == "hub.aggregator");
