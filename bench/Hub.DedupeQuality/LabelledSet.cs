@@ -100,18 +100,7 @@ internal sealed class LabelledSet(Random rng, double missing)
         var uyghur = rng.NextDouble() < 0.015;
         var province = uyghur ? China.Provinces.Single(p => p.Code == "65") : Weighted(China.Provinces, p => p.Weight);
         var male = rng.Next(2) == 0;
-        string name;
-        if (uyghur) name = China.UyghurNames[rng.Next(China.UyghurNames.Length)];
-        else if (rng.NextDouble() < 0.08)
-        {
-            var common = China.CommonNames.Where(n => n.Male == male).ToArray();
-            name = common[rng.Next(common.Length)].Name;
-        }
-        else
-        {
-            var given = male ? China.MaleGiven : China.FemaleGiven;
-            name = Weighted(China.Surnames, s => s.Weight).Name + given[rng.Next(given.Length)];
-        }
+        var name = uyghur ? China.UyghurNames[rng.Next(China.UyghurNames.Length)] : HanName(male);
         var born = new DateOnly(1950, 1, 1).AddDays(rng.Next(54 * 365));
         var region = County(province);
         var moved = rng.NextDouble() < 0.06 ? County(Weighted(China.Provinces.Where(p => p != province).ToArray(), p => p.Weight)) : null;
@@ -431,19 +420,21 @@ internal sealed class LabelledSet(Random rng, double missing)
     private Representative NewRepresentative(string provinceCode)
     {
         var male = rng.NextDouble() < 0.75;
-        string name;
+        var name = HanName(male);
+        var born = new DateOnly(1950, 1, 1).AddDays(rng.Next(46 * 365));
+        return new Representative(name, Ric(County(China.Provinces.Single(p => p.Code == provinceCode)), born, male));
+    }
+
+    /// <summary>A Han name: 8% one of the commonest names of the sex, else a surname by frequency and a given name.</summary>
+    private string HanName(bool male)
+    {
         if (rng.NextDouble() < 0.08)
         {
             var common = China.CommonNames.Where(n => n.Male == male).ToArray();
-            name = common[rng.Next(common.Length)].Name;
+            return common[rng.Next(common.Length)].Name;
         }
-        else
-        {
-            var given = male ? China.MaleGiven : China.FemaleGiven;
-            name = Weighted(China.Surnames, x => x.Weight).Name + given[rng.Next(given.Length)];
-        }
-        var born = new DateOnly(1950, 1, 1).AddDays(rng.Next(46 * 365));
-        return new Representative(name, Ric(County(China.Provinces.Single(p => p.Code == provinceCode)), born, male));
+        var given = male ? China.MaleGiven : China.FemaleGiven;
+        return Weighted(China.Surnames, s => s.Weight).Name + given[rng.Next(given.Length)];
     }
 
     /// <summary>The representative as a row gives it: the name in 80% of rows (the earlier one in 35% of an organisation
