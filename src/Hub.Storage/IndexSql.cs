@@ -150,7 +150,7 @@ internal sealed class IndexSql(ISqlDialect dialect)
     /// (<see cref="ISqlDialect.OneRow"/>), its identifiers, listings and
     /// relations (as <see cref="SubjectById"/>, <see cref="IdentifiersOf"/>, <see cref="ListingsOf"/> and
     /// <see cref="RelationsOf"/> read them), then one hop out: the subjects on the other side of its relations with their
-    /// issued listings (as <see cref="IssuedListingsOf"/>), and every dispute of its listings' sources (as
+    /// issued listings (not imputed ones), and every dispute of its listings' sources (as
     /// <see cref="DisputesOfListings"/>). Each statement finds the id once and probes by it.
     /// </summary>
     private static string View(string k) => $"""
@@ -179,8 +179,6 @@ internal sealed class IndexSql(ISqlDialect dialect)
     public string IdentifiersOfMany { get; } = dialect.ForEachKey("Ids", "SELECT scheme, value, subject_id, strong FROM subject_identifiers WHERE subject_id {key}");
     public string ListingsOfMany { get; } = dialect.ForEachKey("Ids", "SELECT * FROM listings WHERE subject_id {key}");
     public string IdentifiersOf { get; } = "SELECT scheme, value, subject_id, strong FROM subject_identifiers WHERE subject_id = @Id ORDER BY strong DESC, scheme";
-    /// <summary>The issued listings (not imputed ones) of these subjects: one hop out from a subject's relations.</summary>
-    public string IssuedListingsOf { get; } = $"SELECT * FROM listings WHERE subject_id {dialect.InList("Ids")} AND parent_listing_id IS NULL ORDER BY recorded_at, id";
     public string ListingsOf { get; } = "SELECT * FROM listings WHERE subject_id = @Id ORDER BY recorded_at, source_revision, parent_listing_id IS NOT NULL, id";
     /// <summary>The ledger rows of these source record ids (every revision and kind), without their payloads.</summary>
     public string RecordsOfSources { get; } = dialect.ForEachKey("Ids",
