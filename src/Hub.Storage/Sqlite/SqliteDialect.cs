@@ -268,5 +268,11 @@ internal static class SqliteSchema
         $"""
         CREATE INDEX IF NOT EXISTS ix_subjects_name_separator ON subjects (id) WHERE {IndexSql.NameWithSeparator};
         """,
+        // 17: a subject's identifiers by subject and scheme, replacing the index by subject alone, as PostgreSQL's 18 (where
+        // stale statistics made the planner read every whole number for each probe of one subject's)
+        """
+        CREATE INDEX IF NOT EXISTS ix_subject_identifiers_subject_scheme ON subject_identifiers (subject_id, scheme);
+        DROP INDEX IF EXISTS ix_subject_identifiers_subject;
+        """,
     ];
 }
