@@ -288,8 +288,20 @@ internal static partial class Bench
                 });
             if (args.Contains("--no-record-audit"))
                 b.ConfigureTestServices(s => s.AddSingleton<IRecordAuditSink>(new NoRecordAudit()));
+            if (args.Contains("--events-dropped"))
+                b.ConfigureTestServices(s => s.AddSingleton<Hub.Aggregator.Outbox.IEventPublisher>(new DroppedEvents()));
             more?.Invoke(b);
         });
+
+    /// <summary>
+    /// For measuring only (<c>--events-dropped</c>): the relay reads, marks and counts the outbound events as always, but
+    /// hands them to a publisher that drops them — no broker message, no serialisation for it. What a round costs then is
+    /// the most any batching of outbound events (fewer broker messages) could save: their broker messages cost nothing.
+    /// </summary>
+    internal sealed class DroppedEvents : Hub.Aggregator.Outbox.IEventPublisher
+    {
+        public Task PublishAsync(object message, Type messageType, CancellationToken ct) => Task.CompletedTask;
+    }
 
     /// <summary>For measuring only: the aggregator's per-record audit entries are dropped.</summary>
     sealed class NoRecordAudit : IRecordAuditSink

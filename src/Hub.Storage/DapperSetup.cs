@@ -15,6 +15,33 @@ internal static class DapperSetup
         DefaultTypeMap.MatchNamesWithUnderscores = true;
         SqlMapper.AddTypeHandler(new DateOnlyHandler());
         SqlMapper.AddTypeHandler(new DateTimeOffsetHandler());
+        SqlMapper.AddTypeHandler(new ListHandler<string>());
+        SqlMapper.AddTypeHandler(new ListHandler<long>());
+    }
+
+    /// <summary>
+    /// A list parameter (<see cref="ISqlDialect.InList"/>, <see cref="ISqlDialect.ForEachKey"/>): on SQLite one JSON
+    /// array, which the statement reads with <c>json_each</c>; elsewhere the array itself (PostgreSQL takes arrays).
+    /// Registered for the array types the Hub passes as lists, so Dapper does not expand them into a parameter per value.
+    /// </summary>
+    private sealed class ListHandler<T> : SqlMapper.TypeHandler<T[]>
+    {
+        public override void SetValue(IDbDataParameter parameter, T[]? value)
+        {
+            if (parameter is Microsoft.Data.Sqlite.SqliteParameter)
+            {
+                parameter.DbType = DbType.String;
+                parameter.Value = System.Text.Json.JsonSerializer.Serialize(value ?? []);
+            }
+            else parameter.Value = (object?)value ?? DBNull.Value;
+        }
+
+        public override T[] Parse(object value) => value switch
+        {
+            T[] array => array,
+            string json => System.Text.Json.JsonSerializer.Deserialize<T[]>(json) ?? [],
+            _ => throw new DataException($"cannot read a list from {value.GetType().Name}"),
+        };
     }
 
     private sealed class DateOnlyHandler : SqlMapper.TypeHandler<DateOnly>

@@ -2,7 +2,7 @@ namespace Hub.Storage;
 
 /// <summary>
 /// The statements both dialects share, built once per dialect: they differ only in how a list parameter is matched
-/// (SQLite: Dapper expands <c>IN @Ids</c>; PostgreSQL: one array parameter, <c>= ANY(@Ids)</c>, or one index probe per key
+/// (SQLite: one JSON array parameter read by <c>json_each</c>; PostgreSQL: one array parameter, <c>= ANY(@Ids)</c>, or one index probe per key
 /// for the aggregator's batch reads, see <see cref="ISqlDialect.ForEachKey"/>). Values always travel as parameters.
 /// </summary>
 internal sealed class IndexSql(ISqlDialect dialect)

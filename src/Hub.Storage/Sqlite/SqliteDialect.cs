@@ -31,8 +31,16 @@ public sealed class SqliteDialect : ISqlDialect
         var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
         return string.IsNullOrEmpty(file) || file == ":memory:" ? null : (Path.GetFullPath(file), BusyTimeout);
     }
-    public string InList(string parameter) => "IN @" + parameter;
-    public string NotInList(string parameter) => "NOT IN @" + parameter;
+    /// <remarks>
+    /// One parameter whatever the list's length, a JSON array (<see cref="DapperSetup"/> writes <c>string[]</c> and
+    /// <c>long[]</c> values so on SQLite), read by <c>json_each</c>; SQLite probes the column's index once per value. Not
+    /// Dapper's expansion of <c>IN @Ids</c> into one parameter per value: SQLite finds a named parameter by a linear scan
+    /// of the statement's names, when it parses the statement and again when Microsoft.Data.Sqlite binds each value, so a
+    /// list of P values cost P² string comparisons — the aggregator's batch reads (500–1,500 keys each) and the relay's
+    /// marks spent a fifth of the embedded default's CPU in them (docs/BENCHMARKS.md).
+    /// </remarks>
+    public string InList(string parameter) => $"IN (SELECT value FROM json_each(@{parameter}))";
+    public string NotInList(string parameter) => $"NOT IN (SELECT value FROM json_each(@{parameter}))";
     public string ForEachKey(string parameter, string query) => query.Replace("{key}", InList(parameter), StringComparison.Ordinal);
     /// <summary>Nothing to lock row by row: a write transaction (BEGIN IMMEDIATE) is the only writer.</summary>
     public string LockSkipLocked => "";
