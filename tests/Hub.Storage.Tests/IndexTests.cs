@@ -51,6 +51,30 @@ public sealed class IndexTests<TTarget> where TTarget : IIndexTarget, new()
     }
 
     [Test]
+    public async Task A_list_of_keys_is_one_parameter_however_long_it_is()
+    {
+        // more keys than SQLite takes parameters in a statement (32,766): a list is one parameter on both dialects (on
+        // SQLite a JSON array read by json_each). A parameter per key cost SQLite P² name comparisons, and past the limit
+        // the statement failed
+        await Apply(In(Listed()));
+        var pending = await _db.PendingOutboxAsync(100, CancellationToken.None);
+        Assert.That(pending, Is.Not.Empty, "precondition: the listing's events wait in the outbox");
+        var manyIds = Enumerable.Range(1, 40_000).Select(i => (long)i + 1_000_000).ToList();
+
+        Assert.That(await _db.PendingOutboxAsync(100, CancellationToken.None, manyIds.ToHashSet(), Enumerable.Range(0, 40_000).Select(i => $"k{i}").ToHashSet()),
+            Has.Count.EqualTo(pending.Count), "none of the parked ids or keys is pending: all still go");
+        await using (var session = await _db.BeginAsync(CancellationToken.None))
+        {
+            await session.MarkSeenAsync("m-known", Now, CancellationToken.None);
+            var seen = await session.SeenMessagesAsync(Enumerable.Range(0, 40_000).Select(i => $"m-{i}").Append("m-known").ToList(), CancellationToken.None);
+            Assert.That(seen, Is.EquivalentTo(new[] { "m-known" }));
+            await session.CommitAsync(CancellationToken.None);
+        }
+        await _db.MarkPublishedAsync([.. manyIds, .. pending.Select(r => r.Id)], CancellationToken.None);
+        Assert.That(await _db.PendingOutboxAsync(100, CancellationToken.None), Is.Empty);
+    }
+
+    [Test]
     public async Task When_a_court_lists_a_company_its_legal_representative_is_listed_too()
     {
         var outcome = await Apply(In(Listed()));
