@@ -23,6 +23,19 @@ public sealed class PostgresSessionTests
         return (await cmd.ExecuteScalarAsync())?.ToString();
     }
 
+    /// <summary>The plan PostgreSQL makes for <paramref name="statement"/> (<c>EXPLAIN</c> prefixed), a line per node, with
+    /// <paramref name="keys"/> bound as <c>$1</c> when given.</summary>
+    private static async Task<string> Plan(NpgsqlConnection c, string statement, string[]? keys = null)
+    {
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "EXPLAIN " + statement;
+        if (keys is not null) cmd.Parameters.Add(new NpgsqlParameter { Value = keys });
+        var plan = new System.Text.StringBuilder();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) plan.AppendLine(reader.GetString(0));
+        return plan.ToString();
+    }
+
     [Test]
     public async Task The_aggregators_transactions_run_without_the_jit_compiler()
     {
@@ -75,14 +88,9 @@ public sealed class PostgresSessionTests
         await using var c = new NpgsqlConnection(_db.ConnectionString);
         await c.OpenAsync();
         await Scalar(c, "SET enable_seqscan = off"); // a young table would be scanned whatever indexes it has: ask which one serves
-        var sql = new IndexSql(new PostgresDialect()).OrganizationsWithoutCore.Replace("@Limit", "500", StringComparison.Ordinal);
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = "EXPLAIN " + sql;
-        var plan = new System.Text.StringBuilder();
-        await using (var reader = await cmd.ExecuteReaderAsync())
-            while (await reader.ReadAsync()) plan.AppendLine(reader.GetString(0));
+        var plan = await Plan(c, new IndexSql(new PostgresDialect()).OrganizationsWithoutCore.Replace("@Limit", "500", StringComparison.Ordinal));
 
-        Assert.That(plan.ToString(), Does.Contain("ix_subjects_core_missing"), plan.ToString());
+        Assert.That(plan, Does.Contain("ix_subjects_core_missing"), plan);
     }
 
     [Test]
@@ -94,14 +102,10 @@ public sealed class PostgresSessionTests
         await using var c = new NpgsqlConnection(_db.ConnectionString);
         await c.OpenAsync();
         await Scalar(c, "SET enable_seqscan = off");
-        var sql = new IndexSql(new PostgresDialect()).SubjectsWithSeparator.Replace("@After", "''", StringComparison.Ordinal).Replace("@Limit", "1000", StringComparison.Ordinal);
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = "EXPLAIN " + sql;
-        var plan = new System.Text.StringBuilder();
-        await using (var reader = await cmd.ExecuteReaderAsync())
-            while (await reader.ReadAsync()) plan.AppendLine(reader.GetString(0));
+        var plan = await Plan(c, new IndexSql(new PostgresDialect()).SubjectsWithSeparator
+            .Replace("@After", "''", StringComparison.Ordinal).Replace("@Limit", "1000", StringComparison.Ordinal));
 
-        Assert.That(plan.ToString(), Does.Contain("ix_subjects_name_separator"), plan.ToString());
+        Assert.That(plan, Does.Contain("ix_subjects_name_separator"), plan);
     }
 
     [Test]
@@ -140,14 +144,9 @@ public sealed class PostgresSessionTests
                      ("listings by core name", sql.ListingsByCoreName.Replace("@Names", "$1", StringComparison.Ordinal), Enumerable.Range(1, 20).Select(i => $"n{i}")),
                  })
         {
-            await using var cmd = c.CreateCommand();
-            cmd.CommandText = "EXPLAIN " + query.Replace("@Strong", "true", StringComparison.Ordinal);
-            cmd.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray() });
-            var plan = new System.Text.StringBuilder();
-            await using (var reader = await cmd.ExecuteReaderAsync())
-                while (await reader.ReadAsync()) plan.AppendLine(reader.GetString(0));
+            var plan = await Plan(c, query.Replace("@Strong", "true", StringComparison.Ordinal), keys.ToArray());
 
-            Assert.That(plan.ToString(), Does.Contain("ix_subject_identifiers_subject_scheme")
+            Assert.That(plan, Does.Contain("ix_subject_identifiers_subject_scheme")
                 .And.Not.Contain("ux_subject_identifiers_strong").And.Not.Contain("Seq Scan on subject_identifiers"), $"{name}:\n{plan}");
         }
     }
@@ -166,14 +165,11 @@ public sealed class PostgresSessionTests
                 CancellationToken.None);
         await using var c = new NpgsqlConnection(_db.ConnectionString);
         await c.OpenAsync();
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = "EXPLAIN " + new PostgresDialect().ForEachKey("Ids", "SELECT * FROM listings WHERE source_record_id {key} AND status = 'active'").Replace("@Ids", "$1", StringComparison.Ordinal);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = Enumerable.Range(0, 500).Select(i => $"SRC-{i}").ToArray() });
-        var plan = new System.Text.StringBuilder();
-        await using (var reader = await cmd.ExecuteReaderAsync())
-            while (await reader.ReadAsync()) plan.AppendLine(reader.GetString(0));
+        var plan = await Plan(c,
+            new PostgresDialect().ForEachKey("Ids", "SELECT * FROM listings WHERE source_record_id {key} AND status = 'active'").Replace("@Ids", "$1", StringComparison.Ordinal),
+            Enumerable.Range(0, 500).Select(i => $"SRC-{i}").ToArray());
 
-        Assert.That(plan.ToString(), Does.Contain("ix_listings_source").And.Not.Contain("ix_listings_expiry"), plan.ToString());
+        Assert.That(plan, Does.Contain("ix_listings_source").And.Not.Contain("ix_listings_expiry"), plan);
     }
 
     [Test]
@@ -259,12 +255,8 @@ public sealed class PostgresSessionTests
                         "SELECT n, now(), 'test', 'test.fill', 'ok', 'http', 'x', 'y' FROM generate_series(1, 300000) n; ANALYZE audit_log");
         var condition = new IndexSql(new PostgresDialect()).AuditStillAfter.Replace("@head_hash", "$2", StringComparison.Ordinal).Replace("@head", "$1", StringComparison.Ordinal);
         await Scalar(c, $"PREPARE still_after(bigint, text) AS SELECT 1 WHERE {condition}; SET plan_cache_mode = force_generic_plan");
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = "EXPLAIN EXECUTE still_after(150000, 'y')";
-        var plan = new List<string>();
-        await using (var r = await cmd.ExecuteReaderAsync())
-            while (await r.ReadAsync()) plan.Add(r.GetString(0));
-        Assert.That(plan, Has.None.Contains("Seq Scan"), string.Join("\n", plan));
-        Assert.That(plan, Has.Some.Contains("Index Only Scan Backward using audit_log_pkey"), string.Join("\n", plan));
+        var plan = await Plan(c, "EXECUTE still_after(150000, 'y')");
+        Assert.That(plan, Does.Not.Contain("Seq Scan"), plan);
+        Assert.That(plan, Does.Contain("Index Only Scan Backward using audit_log_pkey"), plan);
     }
 }
