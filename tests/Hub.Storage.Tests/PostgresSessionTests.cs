@@ -23,6 +23,15 @@ public sealed class PostgresSessionTests
         return (await cmd.ExecuteScalarAsync())?.ToString();
     }
 
+    /// <summary>The index migrated on the test's database, and a connection of the test's own to it.</summary>
+    private async Task<NpgsqlConnection> MigratedAsync()
+    {
+        await new IndexDatabase(new PostgresDialect(), _db.ConnectionString, TimeProvider.System).MigrateAsync(CancellationToken.None);
+        var c = new NpgsqlConnection(_db.ConnectionString);
+        await c.OpenAsync();
+        return c;
+    }
+
     /// <summary>The plan PostgreSQL makes for <paramref name="statement"/> (<c>EXPLAIN</c> prefixed), a line per node, with
     /// <paramref name="keys"/> bound as <c>$1</c> when given.</summary>
     private static async Task<string> Plan(NpgsqlConnection c, string statement, string[]? keys = null)
@@ -83,10 +92,7 @@ public sealed class PostgresSessionTests
     {
         // at ten million subjects the backfill's read scanned the table at every start, outlasted the command timeout
         // and was retried for ever
-        var db = new IndexDatabase(new PostgresDialect(), _db.ConnectionString, TimeProvider.System);
-        await db.MigrateAsync(CancellationToken.None);
-        await using var c = new NpgsqlConnection(_db.ConnectionString);
-        await c.OpenAsync();
+        await using var c = await MigratedAsync();
         await Scalar(c, "SET enable_seqscan = off"); // a young table would be scanned whatever indexes it has: ask which one serves
         var plan = await Plan(c, new IndexSql(new PostgresDialect()).OrganizationsWithoutCore.Replace("@Limit", "500", StringComparison.Ordinal));
 
@@ -97,10 +103,7 @@ public sealed class PostgresSessionTests
     public async Task The_name_separator_backfill_at_start_reads_an_index_of_the_names_still_to_store_again_not_every_subject()
     {
         // as the core names': the read runs at every start, long after the index holds none
-        var db = new IndexDatabase(new PostgresDialect(), _db.ConnectionString, TimeProvider.System);
-        await db.MigrateAsync(CancellationToken.None);
-        await using var c = new NpgsqlConnection(_db.ConnectionString);
-        await c.OpenAsync();
+        await using var c = await MigratedAsync();
         await Scalar(c, "SET enable_seqscan = off");
         var plan = await Plan(c, new IndexSql(new PostgresDialect()).SubjectsWithSeparator
             .Replace("@After", "''", StringComparison.Ordinal).Replace("@Limit", "1000", StringComparison.Ordinal));
@@ -115,10 +118,7 @@ public sealed class PostgresSessionTests
         // taken again while a load brought forty thousand persons with whole numbers (autovacuum had not come round yet).
         // With the index by subject alone, the planner then read "this subject's whole number" through the index of every
         // whole number (scheme, value), O(N) a probe: a fresh index's first bulk load ran at a third of its speed.
-        var db = new IndexDatabase(new PostgresDialect(), _db.ConnectionString, TimeProvider.System);
-        await db.MigrateAsync(CancellationToken.None);
-        await using var c = new NpgsqlConnection(_db.ConnectionString);
-        await c.OpenAsync();
+        await using var c = await MigratedAsync();
         await Scalar(c, """
             ALTER TABLE subject_identifiers SET (autovacuum_enabled = false); ALTER TABLE subjects SET (autovacuum_enabled = false);
             ALTER TABLE relations SET (autovacuum_enabled = false);
@@ -175,10 +175,7 @@ public sealed class PostgresSessionTests
     [Test]
     public async Task Key_columns_compare_bytewise_whatever_the_clusters_collation()
     {
-        var db = new IndexDatabase(new PostgresDialect(), _db.ConnectionString, TimeProvider.System);
-        await db.MigrateAsync(CancellationToken.None);
-        await using var c = new NpgsqlConnection(_db.ConnectionString);
-        await c.OpenAsync();
+        await using var c = await MigratedAsync();
         var keys = new[]
         {
             ("subjects", "id"), ("subject_identifiers", "value"), ("subject_identifiers", "subject_id"),
@@ -247,10 +244,7 @@ public sealed class PostgresSessionTests
     {
         // its first form ("no entry after the head") was planned, generically, as a scan of the whole log: 0.4 s an append
         // at four million entries
-        var db = new IndexDatabase(new PostgresDialect(), _db.ConnectionString, TimeProvider.System);
-        await db.MigrateAsync(CancellationToken.None);
-        await using var c = new NpgsqlConnection(_db.ConnectionString);
-        await c.OpenAsync();
+        await using var c = await MigratedAsync();
         await Scalar(c, "INSERT INTO audit_log (seq, at, principal, action, outcome, channel, prev_hash, hash) " +
                         "SELECT n, now(), 'test', 'test.fill', 'ok', 'http', 'x', 'y' FROM generate_series(1, 300000) n; ANALYZE audit_log");
         var condition = new IndexSql(new PostgresDialect()).AuditStillAfter.Replace("@head_hash", "$2", StringComparison.Ordinal).Replace("@head", "$1", StringComparison.Ordinal);
