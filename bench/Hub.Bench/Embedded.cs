@@ -83,8 +83,7 @@ internal static partial class Bench
             foreach (var (key, value) in Settings(args)) b.UseSetting(key, value);
             b.UseSetting("Logging:LogLevel:Hub", Environment.GetEnvironmentVariable("HUB_BENCH_LOG") ?? "Warning");
             b.ConfigureTestServices(s => s.AddSingleton<ILoggerProvider>(locked));
-            if (args.Contains("--events-dropped"))
-                b.ConfigureTestServices(s => s.AddSingleton<Hub.Aggregator.Outbox.IEventPublisher>(new DroppedEvents()));
+            DropEventsIfAsked(b, args);
         });
 
     static string? ArgText(string[] args, string name)

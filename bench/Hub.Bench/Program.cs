@@ -288,8 +288,7 @@ internal static partial class Bench
                 });
             if (args.Contains("--no-record-audit"))
                 b.ConfigureTestServices(s => s.AddSingleton<IRecordAuditSink>(new NoRecordAudit()));
-            if (args.Contains("--events-dropped"))
-                b.ConfigureTestServices(s => s.AddSingleton<Hub.Aggregator.Outbox.IEventPublisher>(new DroppedEvents()));
+            DropEventsIfAsked(b, args);
             more?.Invoke(b);
         });
 
@@ -301,6 +300,13 @@ internal static partial class Bench
     internal sealed class DroppedEvents : Hub.Aggregator.Outbox.IEventPublisher
     {
         public Task PublishAsync(object message, Type messageType, CancellationToken ct) => Task.CompletedTask;
+    }
+
+    /// <summary>With <c>--events-dropped</c>, the host's relay publishes to <see cref="DroppedEvents"/>.</summary>
+    internal static void DropEventsIfAsked(IWebHostBuilder b, string[] args)
+    {
+        if (args.Contains("--events-dropped"))
+            b.ConfigureTestServices(s => s.AddSingleton<Hub.Aggregator.Outbox.IEventPublisher>(new DroppedEvents()));
     }
 
     /// <summary>For measuring only: the aggregator's per-record audit entries are dropped.</summary>
